@@ -1,0 +1,341 @@
+"""The catalog console. Every save, delete and action goes through ``catalog.services``; after
+an edit the title's document is rebuilt once, whatever the inlines changed."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html
+
+from . import services
+from .models import (
+    Chapter,
+    DownloadMirror,
+    Embed,
+    Episode,
+    FileStatus,
+    Genre,
+    MediaFile,
+    MediaType,
+    SubtitleTrack,
+    Title,
+    TitleStatus,
+)
+from .tasks import documents_rebuild
+from .text import size_human
+
+# Above this many titles, "rebuild document" goes to a Celery worker instead of the request.
+REBUILD_INLINE_MAX = 50
+
+
+def pretty_json(value) -> str:
+    return format_html(
+        '<pre style="max-height:40em;overflow:auto">{}</pre>',
+        json.dumps(value, indent=2, ensure_ascii=False),
+    )
+
+
+@admin.register(Genre)
+class GenreAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class EpisodeInline(admin.TabularInline):
+    model = Episode
+    extra = 0
+    fields = ("season", "number", "name", "air_date")
+    show_change_link = True
+
+
+class ChapterInline(admin.TabularInline):
+    model = Chapter
+    extra = 0
+    fields = ("number", "name", "page_count", "backend", "ref")
+    readonly_fields = ("page_count", "backend", "ref")
+    show_change_link = True
+
+
+class MediaFileInline(admin.TabularInline):
+    model = MediaFile
+    fk_name = "title"
+    extra = 0
+    fields = ("quality", "label", "size_bytes", "file_hash", "status")
+    readonly_fields = ("size_bytes", "file_hash")
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(episode__isnull=True)
+
+    def has_add_permission(self, request, obj=None):
+        return False  # files come from ingest (bytes must exist in the vault)
+
+
+def _set_title_status(status: str):
+    def action(modeladmin, request, queryset):
+        changed = sum(services.title_set_status(title=t, status=status) for t in queryset)
+        modeladmin.message_user(request, f"{changed} title(s) marked {status}.")
+
+    action.__name__ = f"mark_{status}"
+    action.short_description = f"Mark selected titles {status}"
+    return action
+
+
+@admin.register(Title)
+class TitleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "media_type",
+        "year",
+        "status",
+        "content_rating",
+        "rating",
+        "short_id",
+        "updated_at",
+    )
+    list_filter = ("media_type", "status", "genres", "year", "content_rating")
+    search_fields = ("title", "clean_title", "=short_id", "=tmdb_id")
+    autocomplete_fields = ("genres",)
+    readonly_fields = (
+        "short_id",
+        "clean_title",
+        "status",
+        "views",
+        "created_at",
+        "updated_at",
+        "document_pretty",
+    )
+    fieldsets = (
+        (None, {"fields": ("media_type", "title", "year", "tmdb_id", "genres", "status")}),
+        (
+            "Details",
+            {
+                "fields": (
+                    "rating",
+                    "overview",
+                    "content_rating",
+                    "series_status",
+                    "read_direction",
+                    "poster",
+                    "backdrop",
+                )
+            },
+        ),
+        (
+            "Read model",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "short_id",
+                    "clean_title",
+                    "views",
+                    "created_at",
+                    "updated_at",
+                    "document_pretty",
+                ),
+            },
+        ),
+    )
+    actions = [
+        _set_title_status(TitleStatus.AVAILABLE),
+        _set_title_status(TitleStatus.PROCESSING),
+        _set_title_status(TitleStatus.REPAIRING),
+        "rebuild_documents",
+    ]
+    list_per_page = 50
+
+    @admin.display(description="Document")
+    def document_pretty(self, obj: Title) -> str:
+        return pretty_json(obj.document)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = self.readonly_fields
+        return (*fields, "media_type") if obj else fields
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return []
+        return {
+            MediaType.MOVIE: [MediaFileInline],
+            MediaType.SERIES: [EpisodeInline],
+            MediaType.MANGA: [ChapterInline],
+        }[obj.media_type]
+
+    def save_model(self, request, obj, form, change):
+        fields = {f: getattr(obj, f) for f in services.TITLE_EDITABLE_FIELDS}
+        if change:
+            services.title_update(title=obj, **fields)
+            return
+        created = services.title_create(
+            media_type=obj.media_type,
+            genres=[g.name for g in form.cleaned_data.get("genres", [])],
+            **fields,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Genres and inline rows were saved by the forms: recompute search text and document.
+        services.title_update(title=form.instance)
+
+    def delete_model(self, request, obj):
+        services.title_delete(title=obj)
+
+    def delete_queryset(self, request, queryset):
+        for title in queryset:
+            services.title_delete(title=title)
+
+    @admin.action(description="Rebuild document of selected titles")
+    def rebuild_documents(self, request, queryset):
+        ids = list(queryset.values_list("id", flat=True))
+        if len(ids) <= REBUILD_INLINE_MAX:
+            services.title_documents_rebuild(title_ids=ids)
+            self.message_user(request, f"Rebuilt {len(ids)} document(s).")
+        else:
+            transaction.on_commit(lambda: documents_rebuild.delay(ids))
+            self.message_user(
+                request, f"Rebuilding {len(ids)} documents in the background.", messages.INFO
+            )
+
+
+class SubtitleTrackInline(admin.TabularInline):
+    model = SubtitleTrack
+    extra = 0
+    fields = ("stream_index", "lang", "label", "codec", "kind", "vtt_ref")
+    readonly_fields = ("vtt_ref",)
+
+
+class EmbedInline(admin.TabularInline):
+    model = Embed
+    extra = 0
+    fields = ("host", "url", "priority", "status", "last_checked_at")
+    readonly_fields = ("last_checked_at",)
+
+
+class DownloadMirrorInline(admin.TabularInline):
+    model = DownloadMirror
+    extra = 0
+    fields = ("host", "url", "icon", "status", "last_checked_at")
+    readonly_fields = ("last_checked_at",)
+
+
+def _set_file_status(status: str):
+    def action(modeladmin, request, queryset):
+        changed = sum(services.media_file_set_status(media_file=f, status=status) for f in queryset)
+        modeladmin.message_user(request, f"{changed} file(s) marked {status}.")
+
+    action.__name__ = f"mark_{status}"
+    action.short_description = f"Mark selected files {status}"
+    return action
+
+
+@admin.register(MediaFile)
+class MediaFileAdmin(admin.ModelAdmin):
+    list_display = ("file_hash_short", "title", "episode", "quality", "size", "status", "backend")
+    list_select_related = ("title", "episode")
+    list_filter = ("status", "quality", "backend", "title__media_type")
+    search_fields = ("=file_hash", "title__title", "label")
+    autocomplete_fields = ("title", "episode")
+    readonly_fields = (
+        "file_hash",
+        "size_bytes",
+        "backend",
+        "ref",
+        "container",
+        "video_codec",
+        "width",
+        "height",
+        "duration",
+        "bitrate",
+        "hdr",
+        "audio_langs",
+        "created_at",
+    )
+    fields = ("title", "episode", "quality", "label", "status", "backup_url", *readonly_fields)
+    inlines = [SubtitleTrackInline, EmbedInline, DownloadMirrorInline]
+    actions = [_set_file_status(FileStatus.ACTIVE), _set_file_status(FileStatus.DEAD)]
+    list_per_page = 50
+
+    @admin.display(description="Hash", ordering="file_hash")
+    def file_hash_short(self, obj: MediaFile) -> str:
+        return obj.file_hash[:16]
+
+    @admin.display(description="Size", ordering="size_bytes")
+    def size(self, obj: MediaFile) -> str:
+        return size_human(obj.size_bytes)
+
+    def has_add_permission(self, request):
+        return False  # files come from ingest: their bytes must be in the vault
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.title_documents_rebuild(title_ids=[form.instance.title_id])
+
+    def delete_model(self, request, obj):
+        services.media_file_remove(media_file=obj)
+
+    def delete_queryset(self, request, queryset):
+        for media_file in queryset:
+            services.media_file_remove(media_file=media_file)
+
+
+class EpisodeFileInline(MediaFileInline):
+    fk_name = "episode"
+
+    def get_queryset(self, request):
+        return admin.TabularInline.get_queryset(self, request)
+
+
+@admin.register(Episode)
+class EpisodeAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "series", "season", "number", "air_date")
+    list_select_related = ("series",)
+    list_filter = ("season",)
+    search_fields = ("series__title", "name")
+    autocomplete_fields = ("series",)
+    inlines = [EpisodeFileInline]
+    list_per_page = 50
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.title_documents_rebuild(title_ids=[form.instance.series_id])
+
+    def delete_model(self, request, obj):
+        services.episode_remove(episode=obj)
+
+    def delete_queryset(self, request, queryset):
+        for episode in queryset:
+            services.episode_remove(episode=episode)
+
+
+@admin.register(Chapter)
+class ChapterAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "manga", "name", "page_count", "backend")
+    list_select_related = ("manga",)
+    search_fields = ("manga__title", "name")
+    autocomplete_fields = ("manga",)
+    readonly_fields = ("page_count", "backend", "ref", "pages_pretty", "created_at")
+    exclude = ("pages",)
+    list_per_page = 50
+
+    @admin.display(description="Page index")
+    def pages_pretty(self, obj: Chapter) -> str:
+        return pretty_json(obj.pages)
+
+    def has_add_permission(self, request):
+        return False  # chapters come from ingest (CBZ or image folder)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.title_documents_rebuild(title_ids=[obj.manga_id])
+
+    def delete_model(self, request, obj):
+        services.chapter_remove(chapter=obj)
+
+    def delete_queryset(self, request, queryset):
+        for chapter in queryset:
+            services.chapter_remove(chapter=chapter)

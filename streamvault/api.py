@@ -1,0 +1,16 @@
+"""The API's URL tree: every app's ``urls.py`` under ``/api/``, plus the OpenAPI schema."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .errors import page_not_found
+
+urlpatterns = [
+    path("", include("catalog.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Anything else under /api/ is a JSON 404, in DEBUG too.
+    re_path(r"^", page_not_found),
+]

@@ -1,0 +1,59 @@
+"""One JSON error shape for every API error:
+
+    {"error": {"code": "not_found", "message": "…", "fields": {"year": ["…"]}}}
+
+``fields`` is present only for validation errors. Django-level 404/500 under ``/api/`` use the
+same shape, so a client never has to parse an HTML error page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+def error_body(*, code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        response.data = error_body(
+            code="invalid", message="The request has invalid values.", fields=fields
+        )
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        response.data = error_body(code=code, message=str(exc.detail))
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None):
+    if _is_api(request):
+        return JsonResponse(error_body(code="not_found", message="Not found."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest):
+    if _is_api(request):
+        return JsonResponse(
+            error_body(code="server_error", message="Internal server error."), status=500
+        )
+    return defaults.server_error(request)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.core.paginator import InvalidPage
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+
+
+class StrictPageNumberPagination(PageNumberPagination):
+    """Page-number pagination whose bad ``page``/``page_size`` values are a 400 with a field
+    error (DRF's default answers 404 for a non-number page and ignores a bad page size)."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({"page": ["Must be a whole number from 1."]})
+        paginator = self.django_paginator_class(queryset, page_size)
+        try:
+            self.page = paginator.page(int(raw))
+        except InvalidPage as exc:
+            raise ValidationError(
+                {"page": [f"Page {raw} is past the last page ({paginator.num_pages})."]}
+            ) from exc
+        return list(self.page)

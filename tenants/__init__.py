@@ -1,0 +1,1 @@
+"""White-label sites: domains, plans, billing and cached stats (DESIGN §3)."""
