@@ -167,7 +167,7 @@ class TitleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         fields = {f: getattr(obj, f) for f in services.TITLE_EDITABLE_FIELDS}
         if change:
-            services.title_update(title=obj, **fields)
+            services.title_update(title=obj, data=fields)
             return
         created = services.title_create(
             media_type=obj.media_type,

@@ -69,22 +69,25 @@ def title_cache_key(short_id: str) -> str:
 
 def title_documents_rebuild(*, title_ids: Iterable[int]) -> int:
     """Rebuild and store the document and card of these titles; returns how many were stored."""
+    return len(_rebuild(title_ids))
+
+
+def _rebuild(title_ids: Iterable[int]) -> dict[int, Title]:
     ids = sorted(set(title_ids))
-    count = 0
+    built: dict[int, Title] = {}
     for start in range(0, len(ids), 500):
         batch = list(titles_for_build(ids[start : start + 500]))
         for title in batch:
             title.document = title_document_build(title)
             title.card = title_card_build(title.document)
+            built[title.id] = title
         Title.objects.bulk_update(batch, ["document", "card"])
         _invalidate([t.short_id for t in batch])
-        count += len(batch)
-    return count
+    return built
 
 
 def title_document_rebuild(*, title: Title) -> None:
-    title_documents_rebuild(title_ids=[title.id])
-    title.refresh_from_db(fields=["document", "card"])
+    _refresh(title)
 
 
 def _invalidate(short_ids: list[str]) -> None:
@@ -94,12 +97,17 @@ def _invalidate(short_ids: list[str]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def _refresh(title_id: int) -> None:
+def _refresh(title: Title | int) -> None:
+    """Refresh one title's read model now, or at the end of ``documents_deferred``. Given the
+    instance, its ``document`` and ``card`` are updated in place too."""
+    title_id = title if isinstance(title, int) else title.id
     pending = _deferred.get()
     if pending is not None:
         pending.add(title_id)
-    else:
-        title_documents_rebuild(title_ids=[title_id])
+        return
+    fresh = _rebuild([title_id]).get(title_id)
+    if fresh is not None and isinstance(title, Title):
+        title.document, title.card = fresh.document, fresh.card
 
 
 @contextlib.contextmanager
@@ -197,16 +205,20 @@ def title_create(
     obj.search_text = _search_text(obj, (g.name for g in genre_objs))
     obj.save()
     obj.genres.set(genre_objs)
-    _refresh(obj.id)
+    _refresh(obj)
     return obj
 
 
 @transaction.atomic
-def title_update(*, title: Title, genres: Iterable[str] | None = None, **fields: Any) -> Title:
-    unknown = set(fields) - TITLE_EDITABLE_FIELDS
+def title_update(*, title: Title, data: dict[str, Any] | None = None) -> Title:
+    """Set editable fields (``TITLE_EDITABLE_FIELDS``, plus ``genres`` as names). With no data
+    it recomputes the derived fields and the document (after an admin saved inline rows)."""
+    data = dict(data or {})
+    genres = data.pop("genres", None)
+    unknown = set(data) - TITLE_EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"title_update cannot set {sorted(unknown)}")
-    for name, value in fields.items():
+    for name, value in data.items():
         if name == "rating" and value is not None:
             value = Decimal(str(value))
         setattr(title, name, value.strip() if name == "title" else value)
@@ -216,7 +228,7 @@ def title_update(*, title: Title, genres: Iterable[str] | None = None, **fields:
         title.genres.set(_genres(genres))
     title.search_text = _search_text(title, (g.name for g in title.genres.all()))
     title.save()
-    _refresh(title.id)
+    _refresh(title)
     return title
 
 
@@ -227,7 +239,7 @@ def title_set_status(*, title: Title, status: str) -> bool:
     changed = Title.objects.filter(pk=title.pk).exclude(status=status).update(status=status)
     title.status = status
     if changed:
-        _refresh(title.id)
+        _refresh(title)
     return bool(changed)
 
 
@@ -289,7 +301,7 @@ def media_file_add(
     )
     media_file.full_clean(validate_unique=False)
     media_file.save()
-    _refresh(title.id)
+    _refresh(title)
     return media_file
 
 
@@ -421,7 +433,7 @@ def episode_add(
         episode.name = name or episode.name
         episode.air_date = air_date or episode.air_date
         episode.save(update_fields=["name", "air_date"])
-    _refresh(series.id)
+    _refresh(series)
     return episode
 
 
@@ -452,7 +464,7 @@ def season_pack_set(
             "episodes": sorted(episodes),
         },
     )
-    _refresh(series.id)
+    _refresh(series)
     return pack
 
 
@@ -481,7 +493,7 @@ def chapter_add(
         pages=pages,
         page_count=len(pages),
     )
-    _refresh(manga.id)
+    _refresh(manga)
     return chapter
 
 
@@ -504,7 +516,7 @@ def screenshot_add(
     shot = Screenshot.objects.create(
         title=title, media_file=media_file, ref=ref, position=position, backend=backend
     )
-    _refresh(title.id)
+    _refresh(title)
     return shot
 
 
@@ -518,5 +530,5 @@ def intro_vote_cast(
     vote, _ = IntroVote.objects.update_or_create(
         title=title, episode=episode, user=user, defaults={"start": start, "end": end}
     )
-    _refresh(title.id)
+    _refresh(title)
     return vote

@@ -175,3 +175,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Signed stream URLs (accounts/signing.py): the same secret goes in nginx's secure_link_md5.
+STREAM_SIGNING_SECRET = env.str("STREAM_SIGNING_SECRET", default=SECRET_KEY)
+STREAM_BASE_URL = env.str("STREAM_BASE_URL", default="http://127.0.0.1:8000")
+STREAM_URL_TTL = env.int("STREAM_URL_TTL", default=6 * 3600)

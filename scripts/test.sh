@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite against real PostgreSQL and Redis (README command b; .ci/run calls it).
+# Installs what is missing (apt: postgresql, redis-server, ffmpeg, nginx; a venv with the
+# requirements), starts private PostgreSQL and Redis instances on free ports in a temporary
+# directory, runs pytest (extra arguments are passed on), and stops and removes what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_apt_packages postgresql postgresql-contrib redis-server ffmpeg nginx
+ensure_venv requirements-dev.txt
+
+WORK=$(mktemp -d /tmp/streamvault-test.XXXXXX)
+chmod 755 "$WORK"
+cleanup() {
+  local rc=$?
+  stop_redis "$WORK" || true
+  stop_postgres "$WORK" || true
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT INT TERM
+
+start_postgres "$WORK"   # sets PG_PORT
+start_redis "$WORK"      # sets REDIS_PORT
+
+export DATABASE_URL="postgres://streamvault@127.0.0.1:${PG_PORT}/streamvault"
+export REDIS_URL="redis://127.0.0.1:${REDIS_PORT}/0"
+export SECRET_KEY="test-only-secret-key"
+export CELERY_TASK_ALWAYS_EAGER=true   # tests marked celery_worker switch to a real worker
+export STREAMVAULT_TEST_SERVICES=required
+
+set +e
+.venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure" >&2
+fi
+exit $rc
