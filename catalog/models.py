@@ -333,3 +333,25 @@ class IntroVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start}-{self.end}s"
+
+
+class ChapterPack(VaultRef):
+    """A stored (not recompressed) zip of several chapters' CBZ files, for download: the
+    manga side of the dual path, as SeasonPack is for series."""
+
+    manga = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="chapter_packs")
+    first = models.DecimalField(max_digits=7, decimal_places=2)
+    last = models.DecimalField(max_digits=7, decimal_places=2)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    chapters = models.JSONField(default=list, blank=True, help_text="Chapter numbers it holds")
+
+    class Meta:
+        ordering = ["first"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["manga", "first", "last"], name="chapterpack_unique_span"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Chapters {self.first.normalize():f}-{self.last.normalize():f} pack"
