@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.html import format_html
 
 from . import services
@@ -25,6 +25,9 @@ from .models import (
 )
 from .tasks import documents_rebuild
 from .text import size_human
+
+# Links typed without a scheme are https (Django 6's default; silences its deprecation warning).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 # Above this many titles, "rebuild document" goes to a Celery worker instead of the request.
 REBUILD_INLINE_MAX = 50
@@ -176,6 +179,7 @@ class TitleAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
         obj.refresh_from_db()
+        obj._state.adding = False  # the inlines and the final title_update see a saved row
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -210,6 +214,7 @@ class SubtitleTrackInline(admin.TabularInline):
 
 
 class EmbedInline(admin.TabularInline):
+    formfield_overrides = URL_FIELDS
     model = Embed
     extra = 0
     fields = ("host", "url", "priority", "status", "last_checked_at")
@@ -217,6 +222,7 @@ class EmbedInline(admin.TabularInline):
 
 
 class DownloadMirrorInline(admin.TabularInline):
+    formfield_overrides = URL_FIELDS
     model = DownloadMirror
     extra = 0
     fields = ("host", "url", "icon", "status", "last_checked_at")
@@ -235,6 +241,7 @@ def _set_file_status(status: str):
 
 @admin.register(MediaFile)
 class MediaFileAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ("file_hash_short", "title", "episode", "quality", "size", "status", "backend")
     list_select_related = ("title", "episode")
     list_filter = ("status", "quality", "backend", "title__media_type")

@@ -1,0 +1,536 @@
+"""A fast bulk loader of synthetic titles, for benchmarks (``manage.py load_bulk``).
+
+Going through ``catalog.services`` one row at a time costs a few dozen queries per title, so
+100,000 titles would take hours. This module writes the same rows the services would write
+(``clean_title``, ``search_text``, a ``short_id`` registered in ``IssuedShortId``, genres, files
+with subtitles, embeds and mirrors, episodes and season packs, chapters with their page index)
+with ``bulk_create`` in batches, and builds each title's ``document`` and ``card`` with the
+single definition of the read model (``catalog.documents``) from the objects it just created,
+instead of reading them back. The suite's consistency check (rebuild every document from the
+rows and compare) holds after a bulk load, and a test checks it.
+
+Names are combined from word lists ("Crimson Harbor Chronicles", "The Lantern of the Silent
+Valley"), mostly unique, so search benchmarks see realistic, varied titles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max, Model
+
+from .documents import title_card_build, title_document_build
+from .models import (
+    Chapter,
+    ContentRating,
+    DownloadMirror,
+    Embed,
+    Episode,
+    FileStatus,
+    Genre,
+    IssuedShortId,
+    LinkStatus,
+    MediaFile,
+    MediaType,
+    ReadDirection,
+    Screenshot,
+    SeasonPack,
+    SeriesStatus,
+    SubtitleTrack,
+    Title,
+    TitleStatus,
+)
+
+# The services' own helpers, so bulk rows are derived exactly as single writes derive them.
+from .services import _genres, _search_text
+from .text import clean_title, new_short_id
+
+GENRES = [
+    "Action",
+    "Adventure",
+    "Animation",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Family",
+    "Fantasy",
+    "History",
+    "Horror",
+    "Music",
+    "Mystery",
+    "Romance",
+    "Science Fiction",
+    "Thriller",
+    "War",
+    "Western",
+]
+
+ADJECTIVES = """Crimson Silent Broken Hidden Golden Frozen Burning Midnight Scarlet Hollow Iron
+Silver Wicked Savage Endless Forgotten Electric Wild Dark Bright Lost Last Eternal Shattered
+Velvet Neon Emerald Obsidian Restless Fallen Secret Distant Bitter Sacred Stolen Quiet Violent
+Lucky Lonely Northern Southern Ancient Infinite Crystal Phantom Rogue Twisted Painted Sunken
+Wandering Brave Cold Hungry Savage Pale Wounded Gilded Radiant Feral Hallowed""".split()
+
+NOUNS = """Harbor Empire Kingdom River Mountain Shadow Garden Engine Horizon Frontier Dynasty Tide
+Storm Signal Circuit Orchard Citadel Desert Valley Island Forest Canyon Station Paradise Labyrinth
+Voyage Requiem Symphony Outpost Prophecy Covenant Carnival Reckoning Harvest Mirage Lantern Compass
+Anthem Rebellion Sanctuary Vendetta Wilderness Odyssey Paradox Cathedral Meridian Galaxy Serpent
+Falcon Wolf Raven Tiger Dragon Phoenix Knight Witch Hunter Samurai Detective Pilot Sheriff Queen
+King Prince Ghost Stranger Orphan Thief Soldier Doctor Captain Widow Heir Outlaw Monarch Saint
+Daughter Brother Glacier Monsoon Lighthouse""".split()
+
+SUFFIXES = """Chronicles Saga Returns Rising Reborn Protocol Files Diaries Confessions Conspiracy
+Awakening Revelation Uprising Redemption Origins Affair Incident Experiment Directive Code Ballad
+Tales Mysteries Legacy Trilogy Gambit Testament Exodus Endgame Aftermath""".split()
+
+PLACES = """Tokyo Berlin Havana Cairo Marseille Oslo Lagos Lisbon Kyoto Montana Yukon Sahara Vienna
+Istanbul Patagonia Alaska Prague Saigon Dakota Manhattan Brooklyn Siberia Tangier Casablanca
+Reykjavik Nairobi Shanghai Bogotá Montréal Zürich Málaga Kraków São_Paulo Tromsø""".replace(
+    "_", " "
+).split()
+
+NAMES = """Anna Marcus Elena Tomás Yuki Amara Felix Ingrid Omar Chloé Dmitri Lucia Kenji Nadia
+Oscar Priya Rafael Sofia Viktor Zara Hugo Leila Mateo Noor""".split()
+
+SEQUELS = [" 2", " 3", " II", ": Part Two", ": The Return", " Reloaded"]
+
+QUALITIES = [
+    # quality, label, size range in GB, (width, height), codec, hdr
+    ("2160p", "4K HDR [HEVC]", (9.0, 25.0), (3840, 2160), "hevc", True),
+    ("1080p", "1080p [x264]", (1.4, 4.5), (1920, 1080), "h264", False),
+    ("720p", "720p [x264]", (0.6, 1.6), (1280, 720), "h264", False),
+    ("480p", "480p WEB", (0.25, 0.8), (854, 480), "h264", False),
+]
+
+SUBTITLE_LANGS = [
+    ("eng", "English"),
+    ("spa", "Español"),
+    ("fre", "Français"),
+    ("ger", "Deutsch"),
+    ("por", "Português"),
+    ("ita", "Italiano"),
+    ("jpn", "日本語"),
+    ("ara", "العربية"),
+]
+MIRROR_HOSTS = [("PixelDrain", "icon_pixeldrain.png"), ("GoFile", "icon_gofile.png")]
+EMBED_HOSTS = ["VidHide", "StreamWish", "FileMoon"]
+GB = 1_000_000_000
+
+
+@dataclass
+class BulkLoadResult:
+    titles: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def count(self, name: str, n: int) -> None:
+        self.rows[name] = self.rows.get(name, 0) + n
+
+
+class _NameMaker:
+    """Multi-word names from the word lists; retries a few times to avoid repeats in one run."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def _one(self) -> str:
+        r = self.rng
+        adj, noun, suffix = r.choice(ADJECTIVES), r.choice(NOUNS), r.choice(SUFFIXES)
+        pattern = r.random()
+        if pattern < 0.30:
+            name = f"{adj} {noun} {suffix}"
+        elif pattern < 0.45:
+            name = f"The {noun} of the {adj} {r.choice(NOUNS)}"
+        elif pattern < 0.58:
+            name = f"{adj} {noun}: {suffix}"
+        elif pattern < 0.68:
+            name = f"{r.choice(PLACES)} {noun} {suffix}"
+        elif pattern < 0.78:
+            name = f"{r.choice(NAMES)}'s {adj} {noun}"
+        elif pattern < 0.88:
+            name = f"The {adj} {noun} of {r.choice(PLACES)}"
+        else:
+            name = f"{adj} {noun} {r.choice(NOUNS)}"
+        if r.random() < 0.06:
+            name += r.choice(SEQUELS)
+        return name
+
+    def make(self) -> str:
+        name = self._one()
+        for _ in range(6):
+            if name not in self.used:
+                break
+            name = self._one()
+        self.used.add(name)
+        return name
+
+    def short(self) -> str:
+        return f"{self.rng.choice(ADJECTIVES)} {self.rng.choice(NOUNS)}"
+
+
+def _prefetched(obj: Model, **relations: list[Any]) -> None:
+    """Fill the prefetch cache exactly as ``prefetch_related`` would, so the document builder
+    reads the in-memory rows (``title.files.all()`` returns them) instead of querying."""
+    cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.update(relations)
+
+
+def _issue_short_ids(n: int) -> list[str]:
+    """``n`` fresh short ids, registered in ``IssuedShortId`` (never reused, as the services
+    guarantee). Candidates already issued, or repeated in the batch, are drawn again."""
+    ids: set[str] = set()
+    while len(ids) < n:
+        candidates = {new_short_id() for _ in range(n - len(ids))} - ids
+        taken = set(
+            IssuedShortId.objects.filter(short_id__in=candidates).values_list(
+                "short_id", flat=True
+            )
+        )
+        ids |= candidates - taken
+    issued = sorted(ids)
+    IssuedShortId.objects.bulk_create([IssuedShortId(short_id=s) for s in issued])
+    return issued
+
+
+def _rating(rng: random.Random) -> Decimal | None:
+    if rng.random() < 0.05:
+        return None
+    value = min(9.8, max(1.0, rng.gauss(6.6, 1.2)))
+    return Decimal(f"{value:.1f}")
+
+
+def _year(rng: random.Random) -> int:
+    return max(1950, 2025 - int(abs(rng.gauss(0, 20))))
+
+
+def _media_type(rng: random.Random) -> str:
+    r = rng.random()
+    return MediaType.MOVIE if r < 0.72 else MediaType.SERIES if r < 0.90 else MediaType.MANGA
+
+
+def _status(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.95:
+        return TitleStatus.AVAILABLE
+    if r < 0.975:
+        return TitleStatus.PROCESSING
+    return TitleStatus.REPAIRING if r < 0.995 else TitleStatus.BANNED
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256("bulk/".join(map(str, parts)).encode()).hexdigest()
+
+
+class _Batch:
+    """One batch of titles and everything hanging off them, built in memory then inserted."""
+
+    def __init__(self, rng: random.Random, names: _NameMaker, genres: list[Genre]) -> None:
+        self.rng = rng
+        self.names = names
+        self.genres = genres
+        self.titles: list[Title] = []
+        self.title_genres: dict[int, list[Genre]] = {}  # index in self.titles → genres
+        self.files: list[MediaFile] = []
+        self.subtitles: list[SubtitleTrack] = []
+        self.embeds: list[Embed] = []
+        self.mirrors: list[DownloadMirror] = []
+        self.episodes: list[Episode] = []
+        self.packs: list[SeasonPack] = []
+        self.chapters: list[Chapter] = []
+        self.screenshots: list[Screenshot] = []
+        # Children grouped by parent, in the order the prefetches of the builder return them.
+        self.children: dict[int, dict[str, list[Any]]] = {}
+
+    def _kids(self, obj: Model) -> dict[str, list[Any]]:
+        return self.children.setdefault(id(obj), {})
+
+    def add_title(self, *, short_id: str, media_type: str, tmdb_id: int | None) -> Title:
+        rng = self.rng
+        name = self.names.make()
+        title = Title(
+            media_type=media_type,
+            tmdb_id=tmdb_id,
+            short_id=short_id,
+            title=name,
+            clean_title=clean_title(name),
+            year=_year(rng),
+            rating=_rating(rng),
+            overview=f"{self.names.short()} meets {self.names.short().lower()} in {name}.",
+            content_rating=ContentRating.ADULT if rng.random() < 0.08 else ContentRating.SAFE,
+            status=_status(rng),
+            poster=f"bulk/posters/{short_id}.jpg",
+            backdrop=f"bulk/backdrops/{short_id}.jpg" if rng.random() < 0.7 else "",
+            views=int(rng.paretovariate(1.2) * 100),
+        )
+        if media_type == MediaType.SERIES:
+            title.series_status = rng.choice([SeriesStatus.ONGOING, SeriesStatus.ENDED])
+        if media_type == MediaType.MANGA:
+            title.read_direction = ReadDirection.RTL if rng.random() < 0.7 else ReadDirection.LTR
+        genres = rng.sample(self.genres, rng.choice([1, 2, 2, 3]))
+        title.search_text = _search_text(title, (g.name for g in genres))
+        self.title_genres[len(self.titles)] = genres
+        self.titles.append(title)
+        kids = self._kids(title)
+        kids.update(files=[], episodes=[], season_packs=[], chapters=[], screenshots=[])
+        if media_type == MediaType.MOVIE:
+            self._movie(title)
+        elif media_type == MediaType.SERIES:
+            self._series(title)
+        else:
+            self._manga(title)
+        return title
+
+    def _file(self, title: Title, episode: Episode | None, spec: tuple, tag: str) -> MediaFile:
+        rng = self.rng
+        quality, label, (lo, hi), (width, height), codec, hdr = spec
+        digest = _hash(title.short_id, tag, quality)
+        f = MediaFile(
+            title=title,
+            episode=episode,
+            quality=quality,
+            label=label,
+            size_bytes=int(rng.uniform(lo, hi) * (GB if episode is None else GB // 4)),
+            file_hash=digest,
+            backend="local",
+            ref=f"bulk/{title.short_id}/{tag}-{quality}.mkv",
+            container="matroska",
+            video_codec=codec,
+            width=width,
+            height=height,
+            duration=float(rng.randint(5400, 9600) if episode is None else rng.randint(1300, 3600)),
+            bitrate=rng.randint(1_500_000, 40_000_000),
+            hdr=hdr,
+            audio_langs=["eng"],
+            status=FileStatus.ACTIVE if rng.random() < 0.97 else FileStatus.DEAD,
+            backup_url=f"https://backup.example/{digest[:16]}" if rng.random() < 0.2 else "",
+        )
+        self.files.append(f)
+        kids = self._kids(f)
+        langs = rng.sample(SUBTITLE_LANGS, rng.choice([0, 1, 1, 2, 2, 3]))
+        kids["subtitles"] = [
+            SubtitleTrack(
+                media_file=f,
+                stream_index=2 + i,
+                lang=lang,
+                label=label_,
+                codec="subrip",
+                kind=SubtitleTrack.Kind.TEXT,
+                vtt_ref=f"subs/{digest}/{lang}.vtt",
+            )
+            for i, (lang, label_) in enumerate(langs)
+        ]
+        if rng.random() < 0.1:
+            kids["subtitles"].append(
+                SubtitleTrack(
+                    media_file=f,
+                    stream_index=2 + len(langs),
+                    lang="eng",
+                    label="English (PGS)",
+                    codec="hdmv_pgs_subtitle",
+                    kind=SubtitleTrack.Kind.IMAGE,
+                )
+            )
+        kids["embeds"] = [
+            Embed(
+                media_file=f,
+                host=host,
+                url=f"https://{host.lower()}.example/e/{digest[:10]}",
+                priority=i + 1,
+                status=LinkStatus.ACTIVE if rng.random() < 0.9 else LinkStatus.DEAD,
+            )
+            for i, host in enumerate(rng.sample(EMBED_HOSTS, rng.choice([0, 1, 1, 2])))
+        ]
+        kids["mirrors"] = [
+            DownloadMirror(
+                media_file=f,
+                host=host,
+                url=f"https://{host.lower()}.example/u/{digest[:10]}",
+                icon=icon,
+                status=LinkStatus.ACTIVE if rng.random() < 0.9 else LinkStatus.DEAD,
+            )
+            for host, icon in rng.sample(MIRROR_HOSTS, rng.choice([0, 1, 1, 2]))
+        ]
+        self.subtitles += kids["subtitles"]
+        self.embeds += kids["embeds"]
+        self.mirrors += kids["mirrors"]
+        return f
+
+    def _movie(self, title: Title) -> None:
+        rng = self.rng
+        first = rng.choice([0, 1, 1, 1, 2])  # mostly starting at 1080p, some at 4K
+        count = rng.choice([1, 2, 2, 3])
+        specs = QUALITIES[first : first + count]
+        self._kids(title)["files"] = [self._file(title, None, spec, "movie") for spec in specs]
+        if rng.random() < 0.6:
+            shots = [
+                Screenshot(title=title, ref=f"bulk/shots/{title.short_id}-{p}.jpg", position=p)
+                for p in (10, 30, 50, 70, 90)
+            ]
+            self._kids(title)["screenshots"] = shots
+            self.screenshots += shots
+
+    def _series(self, title: Title) -> None:
+        rng = self.rng
+        if rng.random() < 0.2:  # announced, no episodes yet
+            return
+        episodes = []
+        for season in range(1, rng.choice([1, 1, 2, 2, 3]) + 1):
+            numbers = list(range(1, rng.randint(2, 8) + 1))
+            for number in numbers:
+                ep = Episode(
+                    series=title,
+                    season=season,
+                    number=number,
+                    name=self.names.short(),
+                    air_date=None,
+                )
+                first = rng.choice([1, 1, 2])
+                specs = QUALITIES[first : first + rng.choice([1, 2])]
+                tag = f"s{season}e{number}"
+                self._kids(ep)["files"] = [self._file(title, ep, spec, tag) for spec in specs]
+                episodes.append(ep)
+            if season == 1 and rng.random() < 0.4:
+                pack = SeasonPack(
+                    series=title,
+                    season=season,
+                    backend="local",
+                    ref=f"bulk/{title.short_id}/season{season}.zip",
+                    size_bytes=len(numbers) * rng.randint(300, 900) * 1_000_000,
+                    episodes=numbers,
+                )
+                self._kids(title)["season_packs"] = [pack]
+                self.packs.append(pack)
+        self._kids(title)["episodes"] = episodes
+        self.episodes += episodes
+
+    def _manga(self, title: Title) -> None:
+        rng = self.rng
+        if rng.random() < 0.2:
+            return
+        numbers = [Decimal(n) for n in range(1, rng.randint(1, 12) + 1)]
+        if rng.random() < 0.2:
+            numbers.append(Decimal("2.5"))
+        chapters = []
+        for number in sorted(numbers):
+            pages = [
+                {
+                    "name": f"{p:03d}.jpg",
+                    "size": rng.randint(120_000, 420_000),
+                    "width": 800,
+                    "height": 1200,
+                }
+                for p in range(1, rng.randint(15, 35) + 1)
+            ]
+            chapters.append(
+                Chapter(
+                    manga=title,
+                    number=number.quantize(Decimal("0.01")),
+                    name=self.names.short() if rng.random() < 0.7 else "",
+                    backend="local",
+                    ref=f"bulk/{title.short_id}/{number}.cbz",
+                    page_count=len(pages),
+                    pages=pages,
+                )
+            )
+        self._kids(title)["chapters"] = chapters
+        self.chapters += chapters
+
+    def save(self, result: BulkLoadResult) -> None:
+        """Insert everything parents first (bulk_create sets the primary keys on PostgreSQL
+        and SQLite), then build and store the documents."""
+        Title.objects.bulk_create(self.titles)
+        through = Title.genres.through
+        links = [
+            through(title_id=self.titles[i].id, genre_id=g.id)
+            for i, genres in self.title_genres.items()
+            for g in genres
+        ]
+        through.objects.bulk_create(links)
+        Episode.objects.bulk_create(self.episodes)
+        for f in self.files:  # the FK ids were read before the parents had primary keys
+            f.title_id = f.title.id
+            f.episode_id = f.episode.id if f.episode is not None else None
+        MediaFile.objects.bulk_create(self.files)
+        for model, rows, fk in (
+            (SubtitleTrack, self.subtitles, "media_file"),
+            (Embed, self.embeds, "media_file"),
+            (DownloadMirror, self.mirrors, "media_file"),
+            (Screenshot, self.screenshots, "title"),
+            (SeasonPack, self.packs, "series"),
+            (Chapter, self.chapters, "manga"),
+        ):
+            for row in rows:
+                setattr(row, f"{fk}_id", getattr(row, fk).id)
+            model.objects.bulk_create(rows)
+            result.count(model._meta.model_name, len(rows))
+        result.count("genre_link", len(links))
+        result.count("episode", len(self.episodes))
+        result.count("mediafile", len(self.files))
+        self._build_documents()
+
+    def _build_documents(self) -> None:
+        for f in self.files:
+            _prefetched(f, **self.children[id(f)])
+        for ep in self.episodes:
+            _prefetched(ep, **self.children[id(ep)])
+        for i, title in enumerate(self.titles):
+            genres = self.title_genres[i]
+            _prefetched(title, genres=genres, intro_votes=[], **self.children[id(title)])
+            title.document = title_document_build(title)
+            title.card = title_card_build(title.document)
+        Title.objects.bulk_update(self.titles, ["document", "card"])
+
+
+def titles_bulk_load(
+    *,
+    count: int,
+    batch_size: int = 2000,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BulkLoadResult:
+    """Create ``count`` synthetic titles (about 72% movies, 18% series, 10% manga) with their
+    files, subtitles, links, episodes, packs and chapters, and their documents built. Each
+    batch is one transaction. Returns what was created and how long it took."""
+    if count < 0 or batch_size < 1:
+        raise ValueError("count must be >= 0 and batch_size >= 1")
+    if not connection.features.can_return_rows_from_bulk_insert:
+        raise RuntimeError("the bulk loader needs a database that returns ids from bulk inserts")
+    started = time.monotonic()
+    rng = random.Random(seed)
+    names = _NameMaker(rng)
+    genres = _genres(GENRES)
+    next_tmdb = {
+        mt: (Title.objects.filter(media_type=mt).aggregate(m=Max("tmdb_id"))["m"] or 0) + 1
+        for mt in (MediaType.MOVIE, MediaType.SERIES)
+    }
+    result = BulkLoadResult()
+    done = 0
+    while done < count:
+        n = min(batch_size, count - done)
+        with transaction.atomic():
+            batch = _Batch(rng, names, genres)
+            for short_id in _issue_short_ids(n):
+                media_type = _media_type(rng)
+                tmdb_id = None
+                if media_type in next_tmdb:
+                    tmdb_id = next_tmdb[media_type]
+                    next_tmdb[media_type] += 1
+                batch.add_title(short_id=short_id, media_type=media_type, tmdb_id=tmdb_id)
+                result.by_type[media_type] = result.by_type.get(media_type, 0) + 1
+            batch.save(result)
+        done += n
+        result.titles = done
+        if progress is not None:
+            progress(done, count)
+    result.seconds = time.monotonic() - started
+    return result

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# README command (a): set up and run StreamVault on its embedded default — SQLite, the local
+# vault under var/, Celery in eager mode, the demo library — at http://127.0.0.1:8000.
+# Safe to run again: it only installs what is missing and never duplicates demo data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_venv requirements.txt
+export DEBUG="${DEBUG:-true}"
+.venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py seed_demo --admin
+echo
+echo "  Admin:    http://127.0.0.1:8000/admin/   (login above)"
+echo "  API:      http://127.0.0.1:8000/api/titles/"
+echo "  API docs: http://127.0.0.1:8000/api/docs/"
+echo
+exec .venv/bin/python manage.py runserver "${BIND:-127.0.0.1:8000}"
