@@ -180,3 +180,36 @@ LOGGING = {
 STREAM_SIGNING_SECRET = env.str("STREAM_SIGNING_SECRET", default=SECRET_KEY)
 STREAM_BASE_URL = env.str("STREAM_BASE_URL", default="http://127.0.0.1:8000")
 STREAM_URL_TTL = env.int("STREAM_URL_TTL", default=6 * 3600)
+
+# Swarm (docs/swarm.md): Telegram accounts, durable jobs, ingestion, TMDB, mirrors.
+# Worker session strings are Fernet-encrypted with the first key (the others still decrypt,
+# for rotation); without one, a key is derived from SECRET_KEY.
+SWARM_SESSION_KEYS = env.list("SWARM_SESSION_KEYS", default=[])
+TELEGRAM_GATEWAY = env.str("TELEGRAM_GATEWAY", default="fake")  # fake | pyrogram
+TELEGRAM_API_ID = env.int("TELEGRAM_API_ID", default=0)
+TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+SWARM_LEASE_TTL = env.float("SWARM_LEASE_TTL", default=60.0)
+SWARM_DEAD_AFTER_ERRORS = env.int("SWARM_DEAD_AFTER_ERRORS", default=10)
+SWARM_FLOOD_REQUEUE_COUNTDOWN = env.int("SWARM_FLOOD_REQUEUE_COUNTDOWN", default=1)
+SWARM_WORK_DIR = env.path("SWARM_WORK_DIR", default=BASE_DIR / "var" / "swarm")
+SWARM_JOB_MAX_ATTEMPTS = env.int("SWARM_JOB_MAX_ATTEMPTS", default=5)
+SWARM_JOB_HEARTBEAT_SECONDS = env.float("SWARM_JOB_HEARTBEAT_SECONDS", default=10.0)
+SWARM_JOB_STALE_SECONDS = env.float("SWARM_JOB_STALE_SECONDS", default=90.0)
+SWARM_JOB_BACKOFF_BASE = env.float("SWARM_JOB_BACKOFF_BASE", default=10.0)
+SWARM_JOB_BACKOFF_MAX = env.float("SWARM_JOB_BACKOFF_MAX", default=1800.0)
+LEECH_MAX_BYTES = env.int("LEECH_MAX_BYTES", default=8 * 1024**3)
+LEECH_TIMEOUT = env.float("LEECH_TIMEOUT", default=30.0)
+LEECH_PROXY = env.str("LEECH_PROXY", default="")  # socks5://user:pass@host:port
+FORWARD_MAX_BYTES = env.int("FORWARD_MAX_BYTES", default=4 * 1024**3)
+TMDB_API_KEY = env.str("TMDB_API_KEY", default="")
+TMDB_BASE_URL = env.str("TMDB_BASE_URL", default="https://api.themoviedb.org/3")
+TMDB_CACHE_SECONDS = env.int("TMDB_CACHE_SECONDS", default=7 * 24 * 3600)
+TMDB_POSTER_SIZE = env.str("TMDB_POSTER_SIZE", default="w500")
+TMDB_BACKDROP_SIZE = env.str("TMDB_BACKDROP_SIZE", default="w1280")
+# [{"name", "upload_url", "api_key", "file_field", "url_field", "icon"}]
+MIRROR_HOSTS = env.json("MIRROR_HOSTS", default=[])
+MIRROR_MIN_BYTES = env.int("MIRROR_MIN_BYTES", default=200 * 1024**2)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SUBMISSION_RATE = env.str("SUBMISSION_RATE", default="10/hour")
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
