@@ -148,3 +148,13 @@ def test_openapi_schema_and_docs(client):
     params = {p["name"] for p in body["paths"]["/api/titles/"]["get"]["parameters"]}
     assert {"media_type", "genre", "year", "content_rating", "search", "ordering", "page"} <= params
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_detail_costs_one_query_for_signed_in_visitors_too(client, django_assert_num_queries):
+    from tests.factories import UserFactory
+
+    movie = TitleFactory()
+    client.force_login(UserFactory())
+    cache.clear()
+    with django_assert_num_queries(1):
+        assert client.get(f"/api/titles/{movie.short_id}/").status_code == 200
