@@ -1,0 +1,53 @@
+"""Celery signal hooks: the ``telegram`` queue's worker starts the Telegram runtime (the
+ingest accounts' clients) in each pool process when it boots, and stops it on shutdown."""
+
+from __future__ import annotations
+
+import logging
+
+from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
+
+log = logging.getLogger(__name__)
+
+
+def _consumes_telegram(app) -> bool:
+    try:
+        consume_from = app.amqp.queues.consume_from or {}
+    except Exception:
+        return False
+    return "telegram" in consume_from
+
+
+def _start(app) -> None:
+    if not _consumes_telegram(app):
+        return
+    from swarm.models import WorkerRole
+    from swarm.telegram.runtime import runtime_for
+
+    try:
+        rt = runtime_for(WorkerRole.INGEST)
+        log.info("telegram runtime started with accounts %s", sorted(rt.owned_ids()))
+    except Exception:  # the worker still serves; calls retry the start lazily
+        log.exception("telegram runtime failed to start")
+
+
+@worker_process_init.connect
+def _on_process_init(**kwargs) -> None:
+    from streamvault.celery import app
+
+    _start(app)
+
+
+@worker_ready.connect
+def _on_ready(sender=None, **kwargs) -> None:
+    # Solo and thread pools run tasks in the main process, which gets no process_init.
+    pool = getattr(getattr(sender, "pool_cls", None), "__name__", "") or ""
+    if sender is not None and ("solo" in pool.lower() or "thread" in pool.lower()):
+        _start(sender.app)
+
+
+@worker_process_shutdown.connect
+def _on_shutdown(**kwargs) -> None:
+    from swarm.telegram.runtime import runtimes_stop
+
+    runtimes_stop()

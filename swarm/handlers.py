@@ -1,0 +1,99 @@
+"""Job kind → handler, and the receiver that turns admin alerts into channel posts."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .jobs import JobContext, PermanentError, job_create, job_handler
+from .models import AdminAlert, Channel, JobKind, WorkerRole
+from .signals import admin_alert
+
+
+@job_handler(JobKind.INGEST_URL)
+def _ingest_url(ctx: JobContext):
+    from .pipeline import ingest_run
+
+    return ingest_run(ctx)
+
+
+@job_handler(JobKind.INGEST_FORWARD)
+def _ingest_forward(ctx: JobContext):
+    from .pipeline import ingest_run
+
+    return ingest_run(ctx)
+
+
+@job_handler(JobKind.BROADCAST)
+def _broadcast(ctx: JobContext):
+    from .broadcast import broadcast_run
+
+    return broadcast_run(ctx)
+
+
+@job_handler(JobKind.WISHLIST_NOTIFY)
+def _wishlist(ctx: JobContext):
+    from .wishlist import wishlist_notify_run
+
+    return wishlist_notify_run(ctx)
+
+
+@job_handler(JobKind.NOTIFY_USER)
+def _notify_user(ctx: JobContext):
+    from .submissions import notify_user_run
+
+    return notify_user_run(ctx)
+
+
+@job_handler(JobKind.CHANNEL_POST)
+def _channel_post(ctx: JobContext):
+    """Post text to the first active channel of ``channel_kind`` through a leased account."""
+    from .telegram.runtime import telegram_call
+
+    kind = ctx.payload["channel_kind"]
+    channel = Channel.objects.filter(kind=kind, is_active=True).first()
+    if channel is None:
+        raise PermanentError(f"no active {kind} channel is configured")
+    if "message_id" not in ctx.state:
+        ctx.state["message_id"] = telegram_call(
+            role=WorkerRole.INGEST,
+            task=f"post to {kind}",
+            op=lambda gw, wid: gw.send_message(wid, channel.chat_id, ctx.payload["text"]),
+            on_worker=ctx.set_worker,
+        )
+        ctx.save_state()
+    if ctx.payload.get("alert_id"):
+        AdminAlert.objects.filter(pk=ctx.payload["alert_id"], sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        )
+    return {"message_id": ctx.state["message_id"], "chat_id": channel.chat_id}
+
+
+def alert_post(alert: AdminAlert) -> None:
+    if not Channel.objects.filter(kind=Channel.Kind.ADMIN_ALERTS, is_active=True).exists():
+        return  # nowhere to post; the alert stays unsent and listed in the admin
+    job_create(
+        kind=JobKind.CHANNEL_POST,
+        payload={
+            "channel_kind": Channel.Kind.ADMIN_ALERTS,
+            "text": f"⚠️ {alert.message}",
+            "alert_id": alert.id,
+        },
+        dedupe_key=f"alert:{alert.id}",
+        priority=8,
+    )
+
+
+@receiver(admin_alert, dispatch_uid="swarm-alert-to-channel")
+def _on_admin_alert(sender, alert: AdminAlert, **kwargs) -> None:
+    alert_post(alert)
+
+
+def alerts_forward(limit: int = 100) -> int:
+    """Queue posts for unsent alerts (those raised while no channel existed, or whose
+    signal was lost). Dedupe keys make this safe to run any number of times."""
+    count = 0
+    for alert in AdminAlert.objects.filter(sent_at__isnull=True).order_by("created_at")[:limit]:
+        alert_post(alert)
+        count += 1
+    return count

@@ -1,0 +1,43 @@
+"""Celery tasks of the swarm: thin wrappers that take an id and call one service.
+
+Job tasks are ``acks_late`` + ``reject_on_worker_lost``: the message is acknowledged only after
+the job ran, so a worker that dies mid-job does not lose it. The durable state (claim, steps,
+attempts) is in the Job row; see ``swarm.jobs``.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import jobs
+
+JOB_TASK = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(name="swarm.tasks.heavy_run_job", **JOB_TASK)
+def heavy_run_job(job_id: int) -> str:
+    """Downloads, ffmpeg, mirror uploads (the ``heavy`` queue, concurrency 5)."""
+    return jobs.job_run(job_id=job_id)
+
+
+@shared_task(name="swarm.tasks.telegram_run_job", **JOB_TASK)
+def telegram_run_job(job_id: int) -> str:
+    """Operations on worker accounts (the ``telegram`` queue, which owns the clients)."""
+    return jobs.job_run(job_id=job_id)
+
+
+@shared_task(name="swarm.tasks.run_job", **JOB_TASK)
+def run_job(job_id: int) -> str:
+    return jobs.job_run(job_id=job_id)
+
+
+@shared_task(name="swarm.tasks.requeue_stale_jobs", ignore_result=True)
+def requeue_stale_jobs() -> int:
+    """Beat: re-queue jobs whose worker died; wake accounts whose flood wait ended; forward
+    unsent admin alerts."""
+    from .handlers import alerts_forward
+    from .workers import workers_refresh_status
+
+    workers_refresh_status()
+    alerts_forward()
+    return jobs.job_requeue_stale()

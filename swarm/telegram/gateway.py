@@ -1,0 +1,95 @@
+"""The gateway: every Telegram operation the swarm performs, behind one async interface.
+
+Two implementations: ``FakeGateway`` (tests, the embedded default, benchmarks: deterministic,
+stores what it "sent" in Redis so a test can read it from another process) and
+``PyrogramGateway`` (kurigram clients, one per account). ``TELEGRAM_GATEWAY=fake|pyrogram``.
+
+Errors: ``swarm.vault.FloodWaitError`` (the account must wait), ``SessionRevoked`` (the
+account is logged out or banned: it is dead), ``TelegramError`` (anything else; counted as an
+error of the account and retried).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from swarm.vault import FloodWaitError
+
+__all__ = [
+    "FloodWaitError",
+    "Gateway",
+    "LoginState",
+    "PasswordNeeded",
+    "SessionRevoked",
+    "TelegramError",
+    "get_gateway_class",
+]
+
+
+class TelegramError(Exception):
+    """A Telegram call failed for a reason other than a flood wait."""
+
+
+class SessionRevoked(TelegramError):
+    """The session no longer works (logged out, deactivated, banned)."""
+
+
+class PasswordNeeded(Exception):
+    """Login: the account has two-step verification; call ``login_password``."""
+
+
+@dataclass
+class LoginState:
+    phone: str
+    phone_code_hash: str = ""
+    handle: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Gateway(Protocol):
+    async def start_account(self, worker_id: int, *, session: str, proxy: str) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send_message(self, worker_id: int, chat_id: int, text: str) -> int: ...
+
+    async def send_photo(
+        self, worker_id: int, chat_id: int, photo: Path | None, caption: str
+    ) -> int: ...
+
+    async def copy_message(
+        self, worker_id: int, from_chat_id: int, message_id: int, to_chat_id: int
+    ) -> int: ...
+
+    async def download(
+        self, worker_id: int, chat_id: int, message_id: int, dest: Path
+    ) -> dict[str, Any]:
+        """Download the file a message carries to ``dest``; returns file_name, mime_type,
+        size and tg_raw (the location as this account sees it)."""
+        ...
+
+    async def bot_send_message(self, chat_id: int, text: str) -> int: ...
+
+    async def login_send_code(
+        self, *, phone: str, api_id: int, api_hash: str, proxy: str
+    ) -> LoginState: ...
+
+    async def login_code(self, state: LoginState, code: str) -> str:
+        """The session string, or PasswordNeeded."""
+        ...
+
+    async def login_password(self, state: LoginState, password: str) -> str: ...
+
+
+def get_gateway_class(name: str) -> type:
+    if name == "pyrogram":
+        from .pyrogram_gateway import PyrogramGateway
+
+        return PyrogramGateway
+    if name == "fake":
+        from .fake import FakeGateway
+
+        return FakeGateway
+    raise ValueError(f"unknown TELEGRAM_GATEWAY {name!r} (fake | pyrogram)")

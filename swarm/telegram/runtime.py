@@ -1,0 +1,250 @@
+"""One long-lived asyncio loop per process, in a daemon thread, holding the clients of the
+accounts this process owns (DESIGN §7).
+
+- The ``telegram`` Celery worker starts it in each pool process (``worker_process_init``, see
+  ``swarm.signals``); any other process starts it lazily on first use.
+- An account is owned by at most one process: before starting a client the runtime takes the
+  Redis key ``swarm:session-lock:{id}`` (SET NX with a TTL that the loop keeps renewing).
+  Accounts locked elsewhere are skipped; the rotation is told which accounts this process
+  holds (``owned_ids``) so it never leases one whose client lives in another process.
+- Sync code (Celery tasks) submits coroutines with ``runtime.run(coro)`` —
+  ``asyncio.run_coroutine_threadsafe`` plus a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from .gateway import SessionRevoked, get_gateway_class
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LOCK_TTL = 60  # seconds; renewed every LOCK_TTL / 3
+REFRESH_EVERY = 30.0  # seconds between looks for new accounts
+
+
+def _redis():
+    if not settings.REDIS_URL:
+        return None
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+class TelegramRuntime:
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.gateway = get_gateway_class(settings.TELEGRAM_GATEWAY)()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self._serve, daemon=True, name=f"telegram-runtime-{role}"
+        )
+        self._owned: set[int] = set()
+        self._lock = threading.Lock()
+        self._last_refresh = 0.0
+        self._started = False
+        self._renewer = None
+
+    # -- lifecycle --
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def start(self) -> TelegramRuntime:
+        with self._lock:
+            if self._started:
+                return self
+            self.thread.start()
+            self._started = True
+        self.refresh(force=True)
+        self._renewer = asyncio.run_coroutine_threadsafe(self._renew_locks(), self.loop)
+        return self
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        try:
+            if self._renewer is not None:
+                self._renewer.cancel()
+            self.run(self.gateway.stop(), timeout=30)
+        finally:
+            r = _redis()
+            if r is not None:
+                for worker_id in list(self._owned):
+                    self._unlock(r, worker_id)
+            self._owned.clear()
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._started = False
+
+    # -- accounts --
+
+    def _lock_key(self, worker_id: int) -> str:
+        return f"swarm:session-lock:{worker_id}"
+
+    def _unlock(self, r, worker_id: int) -> None:
+        key = self._lock_key(worker_id)
+        if r.get(key) == self.owner.encode():
+            r.delete(key)
+
+    def refresh(self, *, force: bool = False) -> set[int]:
+        """Start clients for accounts of our role that nobody else holds."""
+        if not force and time.monotonic() - self._last_refresh < REFRESH_EVERY:
+            return set(self._owned)
+        self._last_refresh = time.monotonic()
+        from swarm.models import Worker, WorkerStatus
+        from swarm.workers import worker_mark_dead, worker_proxy, worker_session
+
+        close_old_connections()
+        r = _redis()
+        workers = Worker.objects.filter(role=self.role).exclude(status=WorkerStatus.DEAD)
+        for worker in workers.exclude(id__in=self._owned).exclude(session_encrypted=""):
+            if r is not None and not r.set(
+                self._lock_key(worker.id), self.owner, nx=True, ex=LOCK_TTL
+            ):
+                continue  # another process holds this account
+            try:
+                self.run(
+                    self.gateway.start_account(
+                        worker.id,
+                        session=worker_session(worker=worker),
+                        proxy=worker_proxy(worker=worker),
+                    ),
+                    timeout=60,
+                )
+            except SessionRevoked:
+                log.warning("worker %s: session revoked, marking dead", worker.name)
+                worker_mark_dead(worker=worker)
+                if r is not None:
+                    self._unlock(r, worker.id)
+                continue
+            except Exception:
+                log.exception("worker %s: client failed to start", worker.name)
+                if r is not None:
+                    self._unlock(r, worker.id)
+                continue
+            self._owned.add(worker.id)
+        return set(self._owned)
+
+    def owned_ids(self) -> set[int]:
+        return self.refresh()
+
+    async def _renew_locks(self) -> None:
+        r = _redis()
+        if r is None:
+            return
+        while True:
+            await asyncio.sleep(LOCK_TTL / 3)
+            for worker_id in list(self._owned):
+                key = self._lock_key(worker_id)
+                try:
+                    if r.get(key) == self.owner.encode():
+                        r.expire(key, LOCK_TTL)
+                    else:  # lost it (Redis flushed, long pause): stop using the account
+                        self._owned.discard(worker_id)
+                except Exception:
+                    log.exception("could not renew session lock of worker %s", worker_id)
+
+    # -- calls --
+
+    def run(self, coro: Awaitable[T], *, timeout: float = 300) -> T:
+        if not self._started:
+            self.start()
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+        return future.result(timeout)
+
+
+_runtimes: dict[str, TelegramRuntime] = {}
+_runtimes_lock = threading.Lock()
+
+
+def runtime_for(role: str) -> TelegramRuntime:
+    """This process's runtime for ``role``, started on first use."""
+    with _runtimes_lock:
+        rt = _runtimes.get(role)
+        if rt is None or rt.loop.is_closed():
+            rt = _runtimes[role] = TelegramRuntime(role)
+    return rt.start()
+
+
+def runtimes_stop() -> None:
+    with _runtimes_lock:
+        for rt in _runtimes.values():
+            rt.stop()
+        _runtimes.clear()
+
+
+def telegram_call(
+    *,
+    role: str,
+    task: str,
+    op: Callable[[Any, int], Awaitable[T]],
+    on_worker: Callable[[int], None] | None = None,
+    uploads: int = 0,
+) -> T:
+    """Run ``op(gateway, worker_id)`` on a leased account of ``role`` owned by this process.
+
+    FloodWait parks the account and raises ``Requeue`` (the job runs again on another
+    account); a revoked session kills the account and re-queues; other Telegram errors count
+    against the account and are transient for the job."""
+    from swarm.jobs import Requeue, TransientError
+    from swarm.workers import NoWorkerAvailable, worker_lease, worker_mark_dead
+
+    from .gateway import FloodWaitError, TelegramError
+
+    rt = runtime_for(role)
+    try:
+        with worker_lease(role=role, task=task, among=rt.owned_ids()) as lease:
+            if on_worker is not None:
+                on_worker(lease.worker_id)
+            try:
+                result = rt.run(op(rt.gateway, lease.worker_id))
+            except FloodWaitError as exc:
+                lease.flood_wait(exc.seconds)
+                raise Requeue(
+                    f"FloodWait {exc.seconds}s on worker {lease.worker_id}; re-routed",
+                    countdown=settings.SWARM_FLOOD_REQUEUE_COUNTDOWN,
+                ) from exc
+            except SessionRevoked as exc:
+                from swarm.models import Worker
+
+                worker_mark_dead(worker=Worker(pk=lease.worker_id))
+                raise Requeue(f"worker {lease.worker_id} session revoked", countdown=1) from exc
+            except TelegramError as exc:
+                lease.error(str(exc))
+                raise TransientError(f"telegram: {exc}") from exc
+            lease.success(uploads=uploads)
+            return result
+    except NoWorkerAvailable as exc:
+        if exc.retry_after is not None:  # only flood waits stand in the way: wait them out
+            raise Requeue(str(exc), countdown=exc.retry_after) from exc
+        raise TransientError(str(exc)) from exc
+
+
+def bot_send(*, chat_id: int, text: str) -> int:
+    """A DM from the Manager bot (users talk to the bot, not to worker accounts). A flood
+    wait re-queues the job after the wait; other errors are transient."""
+    from swarm.jobs import Requeue, TransientError
+    from swarm.models import WorkerRole
+
+    from .gateway import FloodWaitError, TelegramError
+
+    rt = runtime_for(WorkerRole.INGEST)
+    try:
+        return rt.run(rt.gateway.bot_send_message(chat_id, text))
+    except FloodWaitError as exc:
+        raise Requeue(f"bot FloodWait {exc.seconds}s", countdown=exc.seconds) from exc
+    except TelegramError as exc:
+        raise TransientError(f"bot: {exc}") from exc
