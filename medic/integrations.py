@@ -1,0 +1,128 @@
+"""The medic's calls into other apps (the swarm's jobs and Telegram gateway, the vault), in one
+place. Each function calls the owning app's public service. Where that service does not exist
+in this build, the function raises ``Unavailable`` — the caller records the step as "not
+available" — and never pretends the work was done.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+
+log = logging.getLogger(__name__)
+
+
+class Unavailable(Exception):
+    """The app that does this is not installed or cannot do it in this process."""
+
+
+# --- vault ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VaultProbe:
+    ok: bool | None  # None: the backend is not reachable from this process (cannot tell)
+    size: int | None = None
+    head: bytes = b""
+    error: str = ""
+
+
+def vault_probe(*, backend: str, ref: str, read_bytes: int = 64 * 1024) -> VaultProbe:
+    """``stat`` and a read of the first ``read_bytes`` of a stored object."""
+    from swarm import vault
+
+    try:
+        store = vault.get_backend(backend)
+    except vault.BackendUnavailable as exc:
+        return VaultProbe(ok=None, error=str(exc)[:300])
+
+    async def _probe() -> VaultProbe:
+        try:
+            stat = await store.stat(ref)
+            end = min(stat.size, read_bytes)
+            parts = [chunk async for chunk in store.open_range(ref, 0, end)] if end else []
+        except vault.NotFound as exc:
+            return VaultProbe(ok=False, error=f"not found: {exc}"[:300])
+        except vault.FloodWaitError as exc:
+            return VaultProbe(ok=None, error=str(exc)[:300])
+        except vault.VaultError as exc:
+            return VaultProbe(ok=False, error=str(exc)[:300])
+        head = b"".join(parts)
+        if len(head) != end:
+            return VaultProbe(ok=False, size=stat.size, error="short read")
+        return VaultProbe(ok=True, size=stat.size, head=head)
+
+    return async_to_sync(_probe)()
+
+
+# --- swarm: messages, alerts, jobs -------------------------------------------------------------
+
+
+def notify_user(*, user_id: int, text: str, dedupe_key: str) -> int:
+    """Queue a Telegram DM to the user (the swarm's durable NOTIFY_USER job); returns its id.
+    The dedupe key makes a second call for the same event return the same job."""
+    from swarm.jobs import job_create
+    from swarm.models import JobKind
+
+    job = job_create(
+        kind=JobKind.NOTIFY_USER,
+        payload={"user_id": user_id, "text": text},
+        priority=6,
+        dedupe_key=dedupe_key[:100],
+    )
+    return job.pk
+
+
+def admin_alert(*, message: str, payload: dict[str, Any] | None = None) -> int:
+    """An admin alert (listed in the admin and posted to the admin_alerts channel)."""
+    from swarm.models import AdminAlert
+    from swarm.workers import alert_raise
+
+    kind = getattr(AdminAlert.Kind, "REPAIR_FAILED", AdminAlert.Kind.OTHER)
+    return alert_raise(kind=kind, message=message, payload=payload or {}).pk
+
+
+def queue_releech(*, media_file_id: int, url: str) -> int:
+    """Start the swarm's ingestion pipeline on ``url`` to replace the bytes of this media
+    file; returns the swarm job id."""
+    try:
+        from swarm.ingest import releech_queue  # the swarm's replace-bytes entry point
+    except ImportError as exc:
+        raise Unavailable("the swarm pipeline has no re-leech entry point in this build") from exc
+    return releech_queue(media_file_id=media_file_id, url=url).pk
+
+
+def job_state(*, job_id: int) -> tuple[str, str]:
+    """(status, last_error) of a swarm job; ("missing", "") when it is gone."""
+    from swarm.models import Job
+
+    row = Job.objects.filter(pk=job_id).values_list("status", "last_error").first()
+    return row if row is not None else ("missing", "")
+
+
+def recopy_from_channel(*, media_file_id: int) -> int:
+    """Copy the file again from its storage/quarantine channel message; returns the job id."""
+    try:
+        from swarm.ingest import recopy_queue
+    except ImportError as exc:
+        raise Unavailable(
+            "the swarm has no re-copy from the storage channel in this build"
+        ) from exc
+    return recopy_queue(media_file_id=media_file_id).pk
+
+
+def delete_source_bytes(*, backend: str, ref: str) -> bool:
+    """Delete a stored object through its vault backend: for ``telegram`` that deletes the
+    storage-channel message through the account's client (the gateway); for ``local`` the
+    file. False when it was already gone; ``Unavailable`` when this process has no such
+    backend (no Telegram account runs here)."""
+    from swarm import vault
+
+    try:
+        store = vault.get_backend(backend)
+    except vault.BackendUnavailable as exc:
+        raise Unavailable(str(exc)) from exc
+    return async_to_sync(store.delete)(ref)

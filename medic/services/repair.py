@@ -1,0 +1,434 @@
+"""The repair loop (DESIGN §8). One ``Repair`` row per broken media file (or chapter); each
+pass of ``repair_step`` tries, in order:
+
+1. another quality — the document already leaves dead files out, so another active quality
+   of the same title/episode keeps it watchable (verified, recorded as a mitigation);
+2. another mirror — the bytes in the vault still read, or another mirror/embed answers: the
+   dead link was all that was wrong;
+3. a re-leech — from ``backup_url`` or a live mirror, through the swarm's ingestion pipeline
+   (an asynchronous swarm job: the repair waits and polls it);
+4. a re-copy from the storage/quarantine channel (the swarm).
+
+Success: file active, title available (when nothing else on it is being repaired), every open
+report on the target fixed, each reporter DM'd once. A pass where nothing worked counts a
+round; after ``MEDIC_REPAIR_MAX_ROUNDS`` the repair gives up: the title stays repairing, the
+reports keep the reason, and the admins get an alert.
+
+All network and storage I/O happens outside transactions; the writes after it are short.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog import services as catalog
+from catalog.models import (
+    Chapter,
+    FileStatus,
+    LinkStatus,
+    MediaFile,
+    Title,
+    TitleStatus,
+)
+
+from .. import checks, integrations
+from ..models import (
+    OPEN_STATUSES,
+    LinkCheck,
+    LinkKind,
+    Repair,
+    RepairAttempt,
+    RepairStatus,
+    Report,
+)
+from .audit import audit_record
+from .reports import reports_fix_for_target
+
+log = logging.getLogger(__name__)
+
+Strategy = RepairAttempt.Strategy
+Outcome = RepairAttempt.Outcome
+
+# What repair_step returns (the task decides when to run again).
+SUCCEEDED, WAITING, RETRY, GAVE_UP, GONE = "succeeded", "waiting", "retry", "gave_up", "gone"
+
+
+def repair_open(
+    *,
+    title: Title,
+    reason: str,
+    media_file: MediaFile | None = None,
+    chapter: Chapter | None = None,
+    needs_new_bytes: bool = False,
+    actor: Any = None,
+) -> Repair:
+    """Open (or return the open) repair of this file/chapter, set the title repairing and
+    queue the loop after commit. Idempotent."""
+    if (media_file is None) == (chapter is None):
+        raise ValueError("repair_open takes a media_file or a chapter")
+    target = {"media_file": media_file} if media_file is not None else {"chapter": chapter}
+    with transaction.atomic():
+        repair = Repair.objects.filter(status=RepairStatus.OPEN, **target).first()
+        created = False
+        if repair is None:
+            try:
+                with transaction.atomic():
+                    repair = Repair.objects.create(
+                        title=title, reason=reason[:300], needs_new_bytes=needs_new_bytes, **target
+                    )
+                    created = True
+            except IntegrityError:
+                repair = Repair.objects.get(status=RepairStatus.OPEN, **target)
+        if needs_new_bytes and not repair.needs_new_bytes:
+            Repair.objects.filter(pk=repair.pk).update(needs_new_bytes=True)
+            repair.needs_new_bytes = True
+        if title.status == TitleStatus.AVAILABLE:
+            catalog.title_set_status(title=title, status=TitleStatus.REPAIRING)
+        if created:
+            audit_record(
+                actor=actor,
+                action="repair_open",
+                target=repair,
+                after={"reason": repair.reason, "needs_new_bytes": needs_new_bytes},
+            )
+            repair_id = repair.pk
+            transaction.on_commit(lambda: _enqueue(repair_id))
+    return repair
+
+
+def _enqueue(repair_id: int, countdown: float | None = None) -> None:
+    from ..tasks import repair_run
+
+    repair_run.apply_async(args=[repair_id], countdown=countdown)
+
+
+def _attempt(repair: Repair, strategy: str, outcome: str, detail: str) -> None:
+    RepairAttempt.objects.create(
+        repair=repair, strategy=strategy, outcome=outcome, detail=detail[:500]
+    )
+
+
+def _record_links(media_file: MediaFile, results: dict[str, checks.UrlCheck]) -> None:
+    """LinkCheck history and the links' status from a set of URL checks."""
+    rows = []
+    for kind, links in (
+        (LinkKind.MIRROR, media_file.mirrors.all()),
+        (LinkKind.EMBED, media_file.embeds.all()),
+    ):
+        for link in links:
+            result = results.get(link.url)
+            if result is None:
+                continue
+            rows.append(_linkcheck(kind, link.pk, media_file, result))
+            catalog.link_set_status(
+                link=link, status=LinkStatus.ACTIVE if result.ok else LinkStatus.DEAD
+            )
+    backup = results.get(media_file.backup_url) if media_file.backup_url else None
+    if backup is not None:
+        rows.append(_linkcheck(LinkKind.BACKUP, media_file.pk, media_file, backup))
+    LinkCheck.objects.bulk_create(rows)
+
+
+def _linkcheck(
+    kind: str, link_id: int, media_file: MediaFile | None, r: checks.UrlCheck, report=None
+) -> LinkCheck:
+    return LinkCheck(
+        kind=kind,
+        link_id=link_id,
+        media_file=media_file,
+        url=r.url[:500],
+        status_code=r.status_code,
+        ok=r.ok,
+        error=r.error[:300],
+        elapsed_ms=r.elapsed_ms,
+        report=report,
+    )
+
+
+def _vault_probe(media_file: MediaFile) -> integrations.VaultProbe:
+    if not media_file.ref:
+        return integrations.VaultProbe(ok=False, error="no stored bytes (empty ref)")
+    return integrations.vault_probe(backend=media_file.backend, ref=media_file.ref)
+
+
+def repair_step(*, repair_id: int) -> str:
+    """One pass of the loop over an open repair."""
+    repair = (
+        Repair.objects.filter(pk=repair_id, status=RepairStatus.OPEN)
+        .select_related("title", "media_file", "chapter")
+        .first()
+    )
+    if repair is None:
+        return GONE
+    if repair.chapter_id is not None:
+        return _chapter_step(repair)
+    media_file = MediaFile.objects.prefetch_related("mirrors", "embeds").get(
+        pk=repair.media_file_id
+    )
+
+    # --- a job we started earlier (re-leech / re-copy) --------------------------------------
+    if repair.job_id:
+        status, error = integrations.job_state(job_id=repair.job_id)
+        if status in ("queued", "running"):
+            return WAITING
+        strategy = repair.job_strategy or Strategy.RELEECH
+        Repair.objects.filter(pk=repair.pk).update(job_id=None, job_strategy="")
+        repair.job_id = None
+        if status == "done":
+            media_file.refresh_from_db()
+            probe = _vault_probe(media_file)
+            if probe.ok:
+                return _succeed(repair, media_file, strategy, "new bytes stored and readable")
+            _attempt(
+                repair, strategy, Outcome.FAILED, f"job done but file unreadable: {probe.error}"
+            )
+        else:
+            _attempt(repair, strategy, Outcome.FAILED, f"swarm job {status}: {error[:200]}")
+
+    # --- the current state: vault bytes and every alternative link (no transaction) ----------
+    probe = _vault_probe(media_file)
+    urls = [m.url for m in media_file.mirrors.all()] + [e.url for e in media_file.embeds.all()]
+    if media_file.backup_url:
+        urls.append(media_file.backup_url)
+    results = checks.check_urls(urls)
+    with transaction.atomic():
+        _record_links(media_file, results)
+        LinkCheck.objects.create(**_vault_fields(media_file, probe))
+    alive_mirrors = [m for m in media_file.mirrors.all() if results.get(m.url, _DEAD).ok]
+    alive_embeds = [e for e in media_file.embeds.all() if results.get(e.url, _DEAD).ok]
+
+    if probe.ok is False and media_file.status != FileStatus.DEAD:
+        catalog.media_file_set_status(media_file=media_file, status=FileStatus.DEAD)
+
+    # 1. another quality keeps serving (a mitigation: the file itself still needs repair)
+    if media_file.status == FileStatus.DEAD:
+        _other_quality(repair, media_file)
+
+    # 2. the vault or another mirror serves
+    if not repair.needs_new_bytes:
+        if probe.ok:
+            if media_file.status == FileStatus.DEAD:
+                catalog.media_file_set_status(media_file=media_file, status=FileStatus.ACTIVE)
+            return _succeed(
+                repair, media_file, Strategy.OTHER_MIRROR, "the stored file reads; it streams"
+            )
+        if (
+            probe.ok is None
+            and media_file.status == FileStatus.ACTIVE
+            and (alive_mirrors or alive_embeds)
+        ):
+            hosts = ", ".join(sorted({link.host for link in [*alive_mirrors, *alive_embeds]}))
+            return _succeed(repair, media_file, Strategy.OTHER_MIRROR, f"live on {hosts}")
+        _attempt(
+            repair,
+            Strategy.OTHER_MIRROR,
+            Outcome.FAILED,
+            f"stored file: {probe.error or 'unknown'}; live links: "
+            f"{len(alive_mirrors)} mirrors, {len(alive_embeds)} embeds",
+        )
+
+    # 3. re-leech from the backup URL or a live mirror (downloads, not embed pages)
+    sources = []
+    if media_file.backup_url and results.get(media_file.backup_url, _DEAD).ok:
+        sources.append(media_file.backup_url)
+    sources += [m.url for m in alive_mirrors]
+    sources = [s for s in dict.fromkeys(sources) if s not in repair.sources_tried]
+    if sources:
+        url = sources[0]
+        try:
+            job_id = integrations.queue_releech(media_file_id=media_file.pk, url=url)
+        except integrations.Unavailable as exc:
+            _attempt(repair, Strategy.RELEECH, Outcome.UNAVAILABLE, str(exc))
+        else:
+            _wait_on(repair, Strategy.RELEECH, job_id, tried=url)
+            _attempt(repair, Strategy.RELEECH, Outcome.WAITING, f"swarm job {job_id} from {url}")
+            return WAITING
+    elif not repair.sources_tried:
+        _attempt(repair, Strategy.RELEECH, Outcome.UNAVAILABLE, "no live source URL")
+
+    # 4. re-copy from the storage channel (same bytes: no use for a content problem)
+    if not repair.needs_new_bytes and "recopy" not in repair.sources_tried:
+        try:
+            job_id = integrations.recopy_from_channel(media_file_id=media_file.pk)
+        except integrations.Unavailable as exc:
+            _attempt(repair, Strategy.RECOPY, Outcome.UNAVAILABLE, str(exc))
+        else:
+            _wait_on(repair, Strategy.RECOPY, job_id, tried="recopy")
+            _attempt(repair, Strategy.RECOPY, Outcome.WAITING, f"swarm job {job_id}")
+            return WAITING
+
+    return _round_failed(repair, "no strategy repaired the file")
+
+
+class _Dead:
+    ok = False
+
+
+_DEAD = _Dead()
+
+
+def _vault_fields(media_file: MediaFile, probe: integrations.VaultProbe) -> dict[str, Any]:
+    return {
+        "kind": LinkKind.VAULT,
+        "link_id": media_file.pk,
+        "media_file": media_file,
+        "ok": bool(probe.ok),
+        "error": (probe.error or ("" if probe.ok else "not reachable from this process"))[:300],
+    }
+
+
+def _wait_on(repair: Repair, strategy: str, job_id: int, *, tried: str) -> None:
+    repair.sources_tried = [*repair.sources_tried, tried]
+    repair.job_id, repair.job_strategy = job_id, strategy
+    Repair.objects.filter(pk=repair.pk).update(
+        job_id=job_id,
+        job_strategy=strategy,
+        sources_tried=repair.sources_tried,
+        updated_at=timezone.now(),
+    )
+
+
+def _other_quality(repair: Repair, media_file: MediaFile) -> None:
+    title = Title.objects.only("document").get(pk=repair.title_id)
+    hidden = media_file.file_hash not in json.dumps(title.document)
+    others = list(
+        MediaFile.objects.filter(
+            title_id=media_file.title_id, episode_id=media_file.episode_id, status=FileStatus.ACTIVE
+        )
+        .exclude(pk=media_file.pk)
+        .values_list("quality", flat=True)
+    )
+    if hidden and others:
+        _attempt(
+            repair,
+            Strategy.OTHER_QUALITY,
+            Outcome.MITIGATED,
+            f"the document hides the dead file; {', '.join(others)} still serve",
+        )
+    elif not hidden:
+        _attempt(repair, Strategy.OTHER_QUALITY, Outcome.FAILED, "the document still lists it")
+    else:
+        _attempt(repair, Strategy.OTHER_QUALITY, Outcome.UNAVAILABLE, "no other quality")
+
+
+def _chapter_step(repair: Repair) -> str:
+    chapter = repair.chapter
+    probe = (
+        integrations.vault_probe(backend=chapter.backend, ref=chapter.ref)
+        if chapter.ref
+        else integrations.VaultProbe(ok=False, error="no stored bytes")
+    )
+    LinkCheck.objects.create(
+        kind=LinkKind.CHAPTER,
+        link_id=chapter.pk,
+        ok=bool(probe.ok),
+        error=(probe.error or "")[:300],
+    )
+    if probe.ok and chapter.page_count == len(chapter.pages) and chapter.page_count > 0:
+        return _succeed(repair, None, Strategy.OTHER_MIRROR, "the chapter file reads")
+    _attempt(
+        repair,
+        Strategy.RELEECH,
+        Outcome.UNAVAILABLE,
+        f"chapter file: {probe.error or 'page index incomplete'}; chapters are re-uploaded by hand",
+    )
+    return _round_failed(repair, "the chapter needs a new upload")
+
+
+def _succeed(repair: Repair, media_file: MediaFile | None, strategy: str, detail: str) -> str:
+    with transaction.atomic():
+        claimed = Repair.objects.filter(pk=repair.pk, status=RepairStatus.OPEN).update(
+            status=RepairStatus.SUCCEEDED, closed_at=timezone.now(), updated_at=timezone.now()
+        )
+        if not claimed:
+            return GONE
+        _attempt(repair, strategy, Outcome.SUCCEEDED, detail)
+        if media_file is not None and media_file.status != FileStatus.ACTIVE:
+            catalog.media_file_set_status(media_file=media_file, status=FileStatus.ACTIVE)
+        title = Title.objects.get(pk=repair.title_id)
+        others_open = Repair.objects.filter(title=title, status=RepairStatus.OPEN).exists()
+        if not others_open and title.status == TitleStatus.REPAIRING:
+            catalog.title_set_status(title=title, status=TitleStatus.AVAILABLE)
+        audit_record(
+            actor=None,
+            action="repair_succeeded",
+            target=repair,
+            before={"status": RepairStatus.OPEN},
+            after={"status": RepairStatus.SUCCEEDED, "strategy": strategy},
+            reason=detail,
+        )
+        reports_fix_for_target(
+            title=title,
+            media_file=media_file,
+            chapter=repair.chapter,
+            include_title_level=not others_open,
+            note=f"Repaired automatically: {detail}",
+        )
+    return SUCCEEDED
+
+
+def _round_failed(repair: Repair, reason: str) -> str:
+    rounds = repair.rounds + 1
+    if rounds < settings.MEDIC_REPAIR_MAX_ROUNDS:
+        Repair.objects.filter(pk=repair.pk).update(
+            rounds=rounds, sources_tried=[], reason=reason[:300], updated_at=timezone.now()
+        )
+        return RETRY
+    return repair_give_up(repair=repair, reason=f"{reason} after {rounds} rounds")
+
+
+def repair_give_up(*, repair: Repair, reason: str, actor: Any = None) -> str:
+    """Stop retrying: the title stays repairing, the open reports keep the reason, and the
+    admins are alerted."""
+    with transaction.atomic():
+        claimed = Repair.objects.filter(pk=repair.pk, status=RepairStatus.OPEN).update(
+            status=RepairStatus.FAILED,
+            reason=reason[:300],
+            rounds=repair.rounds + 1,
+            closed_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if not claimed:
+            return GONE
+        if repair.chapter_id is not None:
+            reports = Report.objects.filter(chapter_id=repair.chapter_id, status__in=OPEN_STATUSES)
+        else:
+            reports = Report.objects.filter(
+                media_file_id=repair.media_file_id, status__in=OPEN_STATUSES
+            )
+        for report in reports:
+            note = f"Automatic repair gave up: {reason}"
+            report.resolution_notes = f"{report.resolution_notes}\n{note}".strip()
+            report.save(update_fields=["resolution_notes", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="repair_gave_up",
+            target=repair,
+            before={"status": RepairStatus.OPEN},
+            after={"status": RepairStatus.FAILED},
+            reason=reason,
+        )
+        title = repair.title
+        integrations.admin_alert(
+            message=f"Repair of “{title.title}” ({title.short_id}) failed: {reason}",
+            payload={"repair_id": repair.pk, "title": title.short_id},
+        )
+    return GAVE_UP
+
+
+def repairs_due(*, older_than_seconds: float) -> list[int]:
+    """Open repairs nobody has touched for a while (a lost message, eager mode): the beat
+    task runs them again."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    return list(
+        Repair.objects.filter(status=RepairStatus.OPEN, updated_at__lt=cutoff)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:100]
+    )

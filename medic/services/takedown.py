@@ -1,0 +1,196 @@
+"""The takedown kill switch: a title goes dark everywhere at once, and only a superuser can
+bring it back."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import services as catalog
+from catalog.models import FileStatus, MediaFile, Title, TitleStatus
+
+from .. import integrations, purge
+from ..models import OPEN_STATUSES, Repair, RepairStatus, Report, ReportStatus, Takedown
+from .audit import audit_record
+from .reports import _transition
+
+log = logging.getLogger(__name__)
+
+CLI = "cli"  # the management command's actor: whoever has a shell on the server
+
+
+def _may_take_down(actor: Any) -> bool:
+    if actor == CLI:
+        return True
+    return bool(
+        getattr(actor, "is_superuser", False)
+        or (getattr(actor, "is_active", False) and actor.has_perm("medic.takedown_title"))
+    )
+
+
+def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
+    """Ban the title: status banned (document rebuilt, caches purged), open reports and
+    repairs closed, and after commit the nginx cache entry of every file purged and its
+    stored bytes (the storage-channel messages) deleted. Mirrors on outside hosts are listed
+    for a human to file removals. Idempotent: a second call returns the same takedown."""
+    if not _may_take_down(actor):
+        raise PermissionDenied("Only a superuser or a user allowed to take titles down can.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A takedown needs a reason."})
+    with transaction.atomic():
+        title = Title.objects.select_for_update().get(pk=title.pk)
+        existing = Takedown.objects.filter(title=title).first()
+        if existing is not None and existing.active and title.status == TitleStatus.BANNED:
+            return existing
+        files = list(
+            MediaFile.objects.filter(title=title).prefetch_related("mirrors").order_by("id")
+        )
+        mirrors = [
+            {"file_hash": f.file_hash, "host": m.host, "url": m.url}
+            for f in files
+            for m in f.mirrors.all()
+        ]
+        previous = title.status
+        values = {
+            "reason": reason[:500],
+            "previous_status": previous,
+            "requested_by": actor if hasattr(actor, "pk") else None,
+            "file_hashes": [f.file_hash for f in files],
+            "mirrors_to_remove": mirrors,
+            "purge_results": {},
+            "messages_results": {},
+            "executed_at": None,
+            "restored_at": None,
+            "restored_by": None,
+        }
+        takedown, _ = Takedown.objects.update_or_create(title=title, defaults=values)
+        catalog.title_set_status(title=title, status=TitleStatus.BANNED)
+        cache.delete(catalog.title_cache_key(title.short_id))
+        for report in Report.objects.filter(title=title, status__in=OPEN_STATUSES):
+            _transition(
+                report=report,
+                actor=actor,
+                action="report_ignore",
+                to=ReportStatus.IGNORED,
+                allowed_from=OPEN_STATUSES,
+                note=f"Title taken down: {reason}",
+            )
+        Repair.objects.filter(title=title, status=RepairStatus.OPEN).update(
+            status=RepairStatus.FAILED, reason="title taken down", closed_at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action="title_takedown",
+            target=title,
+            before={"status": previous},
+            after={"status": TitleStatus.BANNED, "files": len(files), "mirrors": len(mirrors)},
+            reason=reason,
+        )
+        takedown_id = takedown.pk
+        transaction.on_commit(lambda: _enqueue_execute(takedown_id))
+    return takedown
+
+
+def _enqueue_execute(takedown_id: int) -> None:
+    from ..tasks import takedown_execute
+
+    takedown_execute.delay(takedown_id)
+
+
+DONE = {"deleted", "absent", "purged", "not cached", "disabled", "kept"}
+
+
+def takedown_execute(*, takedown_id: int) -> Takedown | None:
+    """The outside effects of a takedown (no transaction open: HTTP and Telegram calls).
+    Re-running redoes only what failed before."""
+    takedown = Takedown.objects.filter(pk=takedown_id, restored_at__isnull=True).first()
+    if takedown is None:
+        return None
+    purged = dict(takedown.purge_results)
+    messages = dict(takedown.messages_results)
+    files = {
+        f.file_hash: f
+        for f in MediaFile.objects.filter(file_hash__in=takedown.file_hashes).only(
+            "file_hash", "backend", "ref"
+        )
+    }
+    for file_hash in takedown.file_hashes:
+        if purged.get(file_hash) not in DONE:
+            try:
+                purged[file_hash] = purge.nginx_purge(file_hash=file_hash)
+            except purge.PurgeError as exc:
+                purged[file_hash] = f"error: {exc}"
+        if messages.get(file_hash) not in DONE:
+            f = files.get(file_hash)
+            if not settings.MEDIC_TAKEDOWN_DELETE_SOURCES:
+                messages[file_hash] = "kept"
+            elif f is None or not f.ref:
+                messages[file_hash] = "absent"
+            else:
+                try:
+                    gone = integrations.delete_source_bytes(backend=f.backend, ref=f.ref)
+                    messages[file_hash] = "deleted" if gone else "absent"
+                except integrations.Unavailable as exc:
+                    messages[file_hash] = f"unavailable: {exc}"[:200]
+                except Exception as exc:  # a Telegram/storage error: retried on the next run
+                    log.warning("takedown %s: deleting %s failed: %s", takedown_id, file_hash, exc)
+                    messages[file_hash] = f"error: {type(exc).__name__}"
+    title = Title.objects.only("short_id").get(pk=takedown.title_id)
+    cache.delete(catalog.title_cache_key(title.short_id))
+    Takedown.objects.filter(pk=takedown.pk).update(
+        purge_results=purged, messages_results=messages, executed_at=timezone.now()
+    )
+    takedown.purge_results, takedown.messages_results = purged, messages
+    return takedown
+
+
+def takedown_incomplete(takedown: Takedown) -> bool:
+    results = list(takedown.purge_results.values()) + list(takedown.messages_results.values())
+    return takedown.executed_at is None or any(r not in DONE for r in results)
+
+
+def title_restore(*, title: Title, actor: Any, reason: str = "") -> bool:
+    """Undo a takedown (superusers only). Files whose bytes the takedown deleted come back
+    dead, and a repair re-leeches them from their backup URL. False when not taken down."""
+    if not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("Only a superuser can restore a taken-down title.")
+    from .repair import repair_open
+
+    with transaction.atomic():
+        title = Title.objects.select_for_update().get(pk=title.pk)
+        takedown = Takedown.objects.filter(title=title, restored_at__isnull=True).first()
+        if takedown is None:
+            return False
+        status = takedown.previous_status
+        if status in ("", TitleStatus.BANNED):
+            status = TitleStatus.AVAILABLE
+        catalog.title_set_status(title=title, status=status)
+        Takedown.objects.filter(pk=takedown.pk).update(
+            restored_at=timezone.now(), restored_by=actor
+        )
+        gone = [h for h, r in takedown.messages_results.items() if r == "deleted"]
+        for media_file in MediaFile.objects.filter(file_hash__in=gone):
+            catalog.media_file_set_status(media_file=media_file, status=FileStatus.DEAD)
+            repair_open(
+                title=title,
+                media_file=media_file,
+                reason="restored after a takedown deleted its bytes",
+                needs_new_bytes=True,
+                actor=actor,
+            )
+        audit_record(
+            actor=actor,
+            action="title_restore",
+            target=title,
+            before={"status": TitleStatus.BANNED},
+            after={"status": title.status},
+            reason=reason,
+        )
+    return True
