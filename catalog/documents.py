@@ -48,6 +48,7 @@ def titles_for_build(ids: list[int]):
         "screenshots",
         "season_packs",
         "chapters",
+        "chapter_packs",
         Prefetch("files", queryset=_file_queryset().filter(episode__isnull=True)),
         Prefetch(
             "episodes",
@@ -167,6 +168,14 @@ def title_document_build(title: Title) -> dict[str, Any]:
         doc["chapters"] = [
             {"id": ch.id, "chap": _chapter_number(ch), "title": ch.name, "pages": ch.page_count}
             for ch in chapters
+        ]
+        doc["chapter_packs"] = [
+            {
+                "chapters": p.chapters,
+                "size": size_human(p.size_bytes),
+                "size_bytes": p.size_bytes,
+            }
+            for p in title.chapter_packs.all()
         ]
     return doc
 

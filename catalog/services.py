@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from .documents import title_card_build, title_document_build, titles_for_build
 from .models import (
     Chapter,
+    ChapterPack,
     DownloadMirror,
     Embed,
     Episode,
@@ -501,6 +502,43 @@ def chapter_remove(*, chapter: Chapter) -> None:
     manga_id = chapter.manga_id
     chapter.delete()
     _refresh(manga_id)
+
+
+@transaction.atomic
+def chapter_pack_set(
+    *,
+    manga: Title,
+    chapters: list[Decimal | float | int | str],
+    backend: str,
+    ref: str,
+    size_bytes: int,
+) -> ChapterPack:
+    """Link a stored zip of these chapters (the manga side of the dual path); a pack of the
+    same span is replaced."""
+    _require(manga, MediaType.MANGA)
+    numbers = sorted(Decimal(str(n)) for n in chapters)
+    if not numbers:
+        raise ValidationError({"chapters": "A pack holds at least one chapter."})
+    pack, _ = ChapterPack.objects.update_or_create(
+        manga=manga,
+        first=numbers[0],
+        last=numbers[-1],
+        defaults={
+            "backend": backend,
+            "ref": ref,
+            "size_bytes": size_bytes,
+            "chapters": [int(n) if n == n.to_integral_value() else float(n) for n in numbers],
+        },
+    )
+    _refresh(manga)
+    return pack
+
+
+def media_file_location_set(*, media_file: MediaFile, tg_raw: dict[str, Any]) -> None:
+    """Store a refreshed Telegram location (a new file reference). Not part of the read model,
+    so no document rebuild."""
+    MediaFile.objects.filter(pk=media_file.pk).update(tg_raw=tg_raw)
+    media_file.tg_raw = tg_raw
 
 
 def screenshot_add(

@@ -246,3 +246,17 @@ CELERY_BEAT_SCHEDULE = {
     "medic-links-health": {"task": "medic.tasks.links_health_batch", "schedule": 15 * 60},
     "medic-repairs-resume": {"task": "medic.tasks.repairs_resume", "schedule": 10 * 60},
 }
+
+# Vault (docs/vault.md): storage backends, the /s/ streaming endpoint, media processing.
+# Screenshot positions, percent of the duration.
+VAULT_SCREENSHOT_POSITIONS = env.list(
+    "VAULT_SCREENSHOT_POSITIONS", cast=int, default=[10, 30, 50, 70, 90]
+)
+# When set (e.g. "/_vault/"), /s/ answers local-vault files with X-Accel-Redirect to
+# <prefix><ab/cd/sha256> and nginx sends the bytes (an `internal` location aliased to
+# VAULT_DIR/objects/).
+VAULT_ACCEL_REDIRECT = env.str("VAULT_ACCEL_REDIRECT", default="")
+VAULT_PAGE_CACHE_MAX_BYTES = env.int("VAULT_PAGE_CACHE_MAX_BYTES", default=256 * 1024**2)
+VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", default=8 * 1024**2)
+VAULT_SUBS_CACHE_SECONDS = env.int("VAULT_SUBS_CACHE_SECONDS", default=7 * 24 * 3600)
+VAULT_PAGE_CACHE_SECONDS = env.int("VAULT_PAGE_CACHE_SECONDS", default=7 * 24 * 3600)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from swarm import views as swarm_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("streamvault.api")),
+    re_path(r"^s/(?P<file_hash>[0-9a-f]{64})$", swarm_views.stream, name="stream"),
 ]
 
 handler404 = "streamvault.errors.page_not_found"

@@ -1,0 +1,17 @@
+"""Vault endpoints under /api/ (the /s/ stream route lives in streamvault/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from . import api, views
+
+urlpatterns = [
+    re_path(
+        r"^subs/(?P<file_hash>[0-9a-f]{64})/(?P<key>[A-Za-z0-9-]{1,16})\.vtt$",
+        views.subtitle_vtt,
+        name="subtitle-vtt",
+    ),
+    path("read/<int:chapter_id>/<int:page>", views.read_page, name="read-page"),
+    path("submissions/", api.SubmissionListCreate.as_view(), name="submissions"),
+]

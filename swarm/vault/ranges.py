@@ -1,0 +1,53 @@
+"""HTTP ``Range: bytes=…`` for one range (RFC 9110 §14). Several ranges → the whole file (a
+server may ignore Range; players only ever ask for one)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+class Unsatisfiable(Exception):
+    """Answer 416 with ``Content-Range: bytes */size``."""
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive, as in Content-Range
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+    def content_range(self, size: int) -> str:
+        return f"bytes {self.start}-{self.end}/{size}"
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """None → serve the whole file (no header, a malformed one, or several ranges)."""
+    if not header:
+        return None
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or not spec or "," in spec:
+        return None
+    match = _SPEC.match(spec)
+    if not match:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # suffix: the last N bytes
+        n = int(last)
+        if n == 0 or size == 0:
+            raise Unsatisfiable
+        return ByteRange(max(size - n, 0), size - 1)
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None  # syntactically invalid: ignored, per RFC
+    if start >= size:
+        raise Unsatisfiable
+    return ByteRange(start, min(end, size - 1))
