@@ -15,6 +15,7 @@ Valley"), mostly unique, so search benchmarks see realistic, varied titles.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import random
 import time
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max, Model
 
 from .documents import title_card_build, title_document_build
@@ -192,13 +193,13 @@ def _issue_short_ids(n: int) -> list[str]:
     while len(ids) < n:
         candidates = {new_short_id() for _ in range(n - len(ids))} - ids
         taken = set(
-            IssuedShortId.objects.filter(short_id__in=candidates).values_list(
-                "short_id", flat=True
-            )
+            IssuedShortId.objects.filter(short_id__in=candidates).values_list("short_id", flat=True)
         )
         ids |= candidates - taken
     issued = sorted(ids)
-    IssuedShortId.objects.bulk_create([IssuedShortId(short_id=s) for s in issued])
+    rows = [IssuedShortId(short_id=s) for s in issued]
+    _stamp(IssuedShortId, rows)
+    _insert_rows(IssuedShortId, rows)
     return issued
 
 
@@ -228,7 +229,7 @@ def _status(rng: random.Random) -> str:
 
 
 def _hash(*parts: object) -> str:
-    return hashlib.sha256("bulk/".join(map(str, parts)).encode()).hexdigest()
+    return hashlib.sha256("/".join(("bulk", *map(str, parts))).encode()).hexdigest()
 
 
 class _Batch:
@@ -281,7 +282,9 @@ class _Batch:
         self.title_genres[len(self.titles)] = genres
         self.titles.append(title)
         kids = self._kids(title)
-        kids.update(files=[], episodes=[], season_packs=[], chapters=[], screenshots=[])
+        kids.update(
+            files=[], episodes=[], season_packs=[], chapters=[], chapter_packs=[], screenshots=[]
+        )
         if media_type == MediaType.MOVIE:
             self._movie(title)
         elif media_type == MediaType.SERIES:
@@ -392,7 +395,9 @@ class _Batch:
                     season=season,
                     number=number,
                     name=self.names.short(),
-                    air_date=None,
+                    air_date=datetime.date(title.year + season - 1, rng.randint(1, 12), number)
+                    if rng.random() < 0.8
+                    else None,
                 )
                 first = rng.choice([1, 1, 2])
                 specs = QUALITIES[first : first + rng.choice([1, 2])]
@@ -446,37 +451,40 @@ class _Batch:
         self.chapters += chapters
 
     def save(self, result: BulkLoadResult) -> None:
-        """Insert everything parents first (bulk_create sets the primary keys on PostgreSQL
-        and SQLite), then build and store the documents."""
-        Title.objects.bulk_create(self.titles)
+        """Give every row its primary key and timestamps, build the documents from the rows
+        in memory, then write each table once, parents first."""
+        for model, objs in (
+            (Title, self.titles),
+            (Episode, self.episodes),
+            (MediaFile, self.files),
+            (Chapter, self.chapters),
+        ):
+            for obj, pk in zip(objs, _allocate_ids(model, len(objs)), strict=True):
+                obj.pk = pk
         through = Title.genres.through
         links = [
-            through(title_id=self.titles[i].id, genre_id=g.id)
+            through(title=self.titles[i], genre=g)
             for i, genres in self.title_genres.items()
             for g in genres
         ]
-        through.objects.bulk_create(links)
-        Episode.objects.bulk_create(self.episodes)
-        for f in self.files:  # the FK ids were read before the parents had primary keys
-            f.title_id = f.title.id
-            f.episode_id = f.episode.id if f.episode is not None else None
-        MediaFile.objects.bulk_create(self.files)
-        for model, rows, fk in (
-            (SubtitleTrack, self.subtitles, "media_file"),
-            (Embed, self.embeds, "media_file"),
-            (DownloadMirror, self.mirrors, "media_file"),
-            (Screenshot, self.screenshots, "title"),
-            (SeasonPack, self.packs, "series"),
-            (Chapter, self.chapters, "manga"),
-        ):
-            for row in rows:
-                setattr(row, f"{fk}_id", getattr(row, fk).id)
-            model.objects.bulk_create(rows)
-            result.count(model._meta.model_name, len(rows))
-        result.count("genre_link", len(links))
-        result.count("episode", len(self.episodes))
-        result.count("mediafile", len(self.files))
+        tables: list[tuple[type[Model], list[Any]]] = [
+            (Title, self.titles),
+            (through, links),
+            (Episode, self.episodes),
+            (MediaFile, self.files),
+            (SubtitleTrack, self.subtitles),
+            (Embed, self.embeds),
+            (DownloadMirror, self.mirrors),
+            (Screenshot, self.screenshots),
+            (SeasonPack, self.packs),
+            (Chapter, self.chapters),
+        ]
+        for model, objs in tables:
+            _stamp(model, objs)
         self._build_documents()
+        for model, objs in tables:
+            _insert_rows(model, objs)
+            result.count(model._meta.model_name, len(objs))
 
     def _build_documents(self) -> None:
         for f in self.files:
@@ -488,7 +496,71 @@ class _Batch:
             _prefetched(title, genres=genres, intro_votes=[], **self.children[id(title)])
             title.document = title_document_build(title)
             title.card = title_card_build(title.document)
-        Title.objects.bulk_update(self.titles, ["document", "card"])
+
+
+def _allocate_ids(model: type[Model], n: int) -> list[int]:
+    """Reserve ``n`` primary keys, so documents (which show chapter ids) are built before the
+    rows are written and every table is written once."""
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite has one writer at a time; the transaction of the batch holds it from here.
+        # AUTOINCREMENT keeps ids of deleted rows in sqlite_sequence: never hand those out.
+        qn = connection.ops.quote_name(table)
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {qn}), 0), "
+            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + n))
+
+
+def _stamp(model: type[Model], objs: list[Model]) -> None:
+    """Set auto_now/auto_now_add values as a save would (documents show ``created_at``)."""
+    fields = [f for f in model._meta.concrete_fields if getattr(f, "auto_now_add", False)]
+    fields += [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+    for obj in objs:
+        for f in fields:
+            f.pre_save(obj, True)
+
+
+def _insert_rows(model: type[Model], objs: list[Model]) -> None:
+    """Write the rows, each value prepared by its field as the ORM does. PostgreSQL gets them
+    through COPY, several times faster than INSERT for this volume."""
+    if not objs:
+        return
+    conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup per value
+    with_pk = objs[0].pk is not None
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+
+    def value(obj: Model, f: Any) -> Any:
+        if f.is_relation:
+            pk = getattr(obj, f.attname)
+            if pk is None and f.is_cached(obj):  # the parent got its id after the assignment
+                parent = f.get_cached_value(obj)
+                pk = None if parent is None else parent.pk
+            return pk
+        return f.get_db_prep_save(getattr(obj, f.attname), conn)
+
+    rows = [tuple(value(obj, f) for f in fields) for obj in objs]
+    qn = conn.ops.quote_name
+    table, columns = qn(model._meta.db_table), ", ".join(qn(f.column) for f in fields)
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 def titles_bulk_load(
@@ -503,8 +575,10 @@ def titles_bulk_load(
     batch is one transaction. Returns what was created and how long it took."""
     if count < 0 or batch_size < 1:
         raise ValueError("count must be >= 0 and batch_size >= 1")
-    if not connection.features.can_return_rows_from_bulk_insert:
-        raise RuntimeError("the bulk loader needs a database that returns ids from bulk inserts")
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise RuntimeError(
+            f"the bulk loader supports PostgreSQL and SQLite, not {connection.vendor}"
+        )
     started = time.monotonic()
     rng = random.Random(seed)
     names = _NameMaker(rng)
