@@ -112,6 +112,20 @@ def _sha256_of(source: Source) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+async def store_refreshed_location(ref: str, tg_raw: dict[str, Any]) -> None:
+    """An ``on_refresh`` hook: keep the fresh location on the MediaFile rows of ``ref``."""
+    from asgiref.sync import sync_to_async
+
+    from catalog import services
+    from catalog.models import MediaFile
+
+    def store() -> None:
+        for media_file in MediaFile.objects.filter(backend="telegram", ref=ref):
+            services.media_file_location_set(media_file=media_file, tg_raw=tg_raw)
+
+    await sync_to_async(store)()
+
+
 class TelegramBackend:
     name = "telegram"
 
@@ -133,9 +147,10 @@ class TelegramBackend:
         self._lock = asyncio.Lock()
 
     def remember(self, ref: str, tg_raw: dict[str, Any]) -> None:
-        """Seed the location cache from a stored ``tg_raw`` (saves one get_messages)."""
+        """Seed the location cache from a stored ``tg_raw`` (saves one get_messages). A
+        location this account already resolved wins over the stored one."""
         parse_ref(ref)
-        self._locations[ref] = dict(tg_raw)
+        self._locations.setdefault(ref, dict(tg_raw))
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -203,7 +218,8 @@ class TelegramBackend:
             )
             try:
                 result = await session.invoke(query, sleep_threshold=self.sleep_threshold)
-            except errors.FileReferenceExpired as exc:
+            except (errors.FileReferenceExpired, errors.FileReferenceInvalid) as exc:
+                # Invalid too: a location stored by another account is not valid for this one.
                 if refreshed:
                     raise VaultError(
                         f"file reference of {ref} expired again after refresh"

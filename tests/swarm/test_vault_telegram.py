@@ -263,3 +263,41 @@ def test_file_id_round_trip_matches_pyrogram(stored, cloud):
         sf.tg_raw["access_hash"],
         sf.tg_raw["dc_id"],
     )
+
+
+@pytest.mark.django_db
+def test_refreshed_location_is_stored_on_the_media_file(cloud):
+    from catalog.models import MediaFile
+    from swarm.vault.telegram import store_refreshed_location
+    from tests.factories import TitleFactory, add_file
+
+    backend = TelegramBackend(cloud, chat_id=CHAT, on_refresh=store_refreshed_location)
+    sf = async_to_sync(backend.put)(io.BytesIO(b"z" * 50))
+    mf = add_file(TitleFactory(), backend="telegram", ref=sf.ref, tg_raw=sf.tg_raw)
+    _, message_id = parse_ref(sf.ref)
+    cloud.expire_reference(message_id)
+
+    assert b"".join(read(backend, sf.ref, 0, 50)) == b"z" * 50
+
+    fresh = cloud.documents[cloud.messages[message_id]]["reference"].hex()
+    assert MediaFile.objects.get(pk=mf.pk).tg_raw["file_reference"] == fresh
+
+
+def test_a_location_stored_by_another_account_is_refreshed(cloud):
+    """FILE_REFERENCE_INVALID (another account's reference) also triggers the re-fetch."""
+    writer = TelegramBackend(cloud, chat_id=CHAT)
+    sf = async_to_sync(writer.put)(io.BytesIO(b"hello"))
+    reader = TelegramBackend(cloud, chat_id=CHAT)
+    reader.remember(sf.ref, {**sf.tg_raw, "file_reference": "00"})
+    real_invoke = FakeMediaSession.invoke
+
+    async def invalid_for_foreign_reference(self, query, *, sleep_threshold=10):
+        if query.location.file_reference == b"\x00":
+            raise errors.FileReferenceInvalid()
+        return await real_invoke(self, query, sleep_threshold=sleep_threshold)
+
+    FakeMediaSession.invoke = invalid_for_foreign_reference
+    try:
+        assert b"".join(read(reader, sf.ref, 0, 5)) == b"hello"
+    finally:
+        FakeMediaSession.invoke = real_invoke
