@@ -88,11 +88,12 @@ def admin_alert(*, message: str, payload: dict[str, Any] | None = None) -> int:
 def queue_releech(*, media_file_id: int, url: str) -> int:
     """Start the swarm's ingestion pipeline on ``url`` to replace the bytes of this media
     file; returns the swarm job id."""
-    try:
-        from swarm.ingest import releech_queue  # the swarm's replace-bytes entry point
-    except ImportError as exc:
-        raise Unavailable("the swarm pipeline has no re-leech entry point in this build") from exc
-    return releech_queue(media_file_id=media_file_id, url=url).pk
+    from swarm import pipeline
+
+    create = getattr(pipeline, "releech_create", None)  # the swarm's replace-bytes entry point
+    if create is None:
+        raise Unavailable("the swarm pipeline has no re-leech (replace bytes) entry point yet")
+    return create(media_file_id=media_file_id, url=url).pk
 
 
 def job_state(*, job_id: int) -> tuple[str, str]:
@@ -105,13 +106,12 @@ def job_state(*, job_id: int) -> tuple[str, str]:
 
 def recopy_from_channel(*, media_file_id: int) -> int:
     """Copy the file again from its storage/quarantine channel message; returns the job id."""
-    try:
-        from swarm.ingest import recopy_queue
-    except ImportError as exc:
-        raise Unavailable(
-            "the swarm has no re-copy from the storage channel in this build"
-        ) from exc
-    return recopy_queue(media_file_id=media_file_id).pk
+    from swarm import pipeline
+
+    create = getattr(pipeline, "recopy_create", None)
+    if create is None:
+        raise Unavailable("the swarm has no re-copy from the storage channel yet")
+    return create(media_file_id=media_file_id).pk
 
 
 def delete_source_bytes(*, backend: str, ref: str) -> bool:

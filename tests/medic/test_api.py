@@ -51,8 +51,9 @@ def test_another_user_gets_their_own_report(client, movie):
     title, _ = movie
     for _ in range(2):
         client.force_login(UserFactory())
-        r = client.post(URL, {"title": title.short_id, "issue": "dead_link"},
-                        content_type="application/json")
+        r = client.post(
+            URL, {"title": title.short_id, "issue": "dead_link"}, content_type="application/json"
+        )
         assert r.status_code == 201
         assert r.json()["target_type"] == "title"
     assert Report.objects.count() == 2
@@ -60,8 +61,9 @@ def test_another_user_gets_their_own_report(client, movie):
 
 def test_anonymous_is_refused_in_the_error_shape(client, movie):
     title, _ = movie
-    r = client.post(URL, {"title": title.short_id, "issue": "dead_link"},
-                    content_type="application/json")
+    r = client.post(
+        URL, {"title": title.short_id, "issue": "dead_link"}, content_type="application/json"
+    )
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "not_authenticated"
 
@@ -91,28 +93,36 @@ def test_bad_input_is_a_400_with_field_errors(user_client, movie, body, field):
 
 def test_unknown_and_banned_titles_are_404(user_client, movie):
     title, _ = movie
-    r = user_client.post(URL, {"title": "zzzzzzz", "issue": "dead_link"},
-                         content_type="application/json")
+    r = user_client.post(
+        URL, {"title": "zzzzzzz", "issue": "dead_link"}, content_type="application/json"
+    )
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
     catalog.title_set_status(title=title, status="banned")
-    r = user_client.post(URL, {"title": title.short_id, "issue": "dead_link"},
-                         content_type="application/json")
+    r = user_client.post(
+        URL, {"title": title.short_id, "issue": "dead_link"}, content_type="application/json"
+    )
     assert r.status_code == 404
 
 
 def test_episode_and_chapter_targets(user_client):
     series = TitleFactory(media_type="series")
     ep = catalog.episode_add(series=series, season=1, number=2)
-    r = user_client.post(URL, {"title": series.short_id, "season": 1, "episode": 2,
-                               "issue": "out_of_sync"}, content_type="application/json")
+    r = user_client.post(
+        URL,
+        {"title": series.short_id, "season": 1, "episode": 2, "issue": "out_of_sync"},
+        content_type="application/json",
+    )
     assert r.status_code == 201
     assert r.json()["episode"] == {"season": 1, "number": 2}
     assert Report.objects.get().episode == ep
     manga = TitleFactory(media_type="manga")
     catalog.chapter_add(manga=manga, number="3.5", backend="local", ref="", pages=[])
-    r = user_client.post(URL, {"title": manga.short_id, "chapter": "3.5",
-                               "issue": "missing_pages"}, content_type="application/json")
+    r = user_client.post(
+        URL,
+        {"title": manga.short_id, "chapter": "3.5", "issue": "missing_pages"},
+        content_type="application/json",
+    )
     assert r.status_code == 201
     assert r.json()["chapter"] == 3.5
     assert r.json()["target_type"] == "chapter"
@@ -122,25 +132,30 @@ def test_reports_are_rate_limited(user_client, movie, settings):
     settings.REPORT_RATE = "2/minute"
     title, _ = movie
     codes = [
-        user_client.post(URL, {"title": title.short_id, "issue": issue},
-                         content_type="application/json").status_code
+        user_client.post(
+            URL, {"title": title.short_id, "issue": issue}, content_type="application/json"
+        ).status_code
         for issue in ("dead_link", "wrong_audio", "out_of_sync")
     ]
     assert codes == [201, 201, 429]
 
 
-def test_my_reports_are_paginated_with_bounded_queries(
-    user_client, django_assert_max_num_queries
-):
+def test_my_reports_are_paginated_with_bounded_queries(user_client, django_assert_max_num_queries):
     for n in range(30):
         title = TitleFactory()
         Report.objects.create(
-            title=title, reported_by=user_client.user, issue="dead_link",
-            target_type="title", target_key=f"{title.pk}:::",
+            title=title,
+            reported_by=user_client.user,
+            issue="dead_link",
+            target_type="title",
+            target_key=f"{title.pk}:::",
             status="fixed" if n % 3 == 0 else "pending",
         )
     Report.objects.create(  # someone else's
-        title=title, reported_by=UserFactory(), issue="dead_link", target_type="title",
+        title=title,
+        reported_by=UserFactory(),
+        issue="dead_link",
+        target_type="title",
         target_key=f"{title.pk}:::",
     )
     url = reverse("my-reports")
