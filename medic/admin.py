@@ -128,7 +128,7 @@ class ReportAdmin(admin.ModelAdmin):
         "note",
         "status",
         "auto_fix_attempted",
-        "check",
+        "check_display",
         "checked_at",
         "resolution_notes",
         "notified_at",
@@ -189,7 +189,7 @@ class ReportAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="automatic check")
-    def check(self, obj: Report) -> str:
+    def check_display(self, obj: Report) -> str:
         return _pretty(obj.check_result) if obj.check_result else "—"
 
     @admin.action(description="Start repair of the selected reports")

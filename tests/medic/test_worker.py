@@ -1,0 +1,75 @@
+"""The closed loop with no human: a report on a dead mirror goes pending → repairing → fixed
+on a real Celery worker over real Redis, and the reporter gets exactly one DM."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from catalog.models import DownloadMirror, Title
+from medic import services
+from medic.models import AuditEntry, Repair, Report
+from swarm.models import Job, JobKind
+from swarm.telegram.fake import fake_reset, fake_sent
+from tests.factories import UserFactory
+from tests.medic.factories import movie_with_mirrors
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_report_on_a_dead_mirror_is_fixed_and_the_reporter_told(celery_worker, web):
+    fake_reset()
+    web.expect_request("/gone").respond_with_data("", status=404)
+    web.expect_request("/alive").respond_with_data("", status=200)
+    title, f = movie_with_mirrors(web.url_for("/gone"), web.url_for("/alive"))
+    reporter = UserFactory(telegram_id=777000111)
+    seen: list[str] = []
+
+    def status() -> str:
+        s = Report.objects.filter(reported_by=reporter).values_list("status", flat=True).first()
+        if s and (not seen or seen[-1] != s):
+            seen.append(s)
+        return s
+
+    report, created = services.report_create(
+        actor=reporter, title=title, media_file=f, issue="dead_link"
+    )
+    assert created
+    status()
+    assert _wait_for(lambda: status() == "fixed"), f"stuck at {seen}"
+    report.refresh_from_db()
+    assert report.auto_fix_attempted
+    assert report.check_result["verdict"] == "broken"
+    assert DownloadMirror.objects.get(url=web.url_for("/gone")).status == "dead"
+    assert Title.objects.get(pk=title.pk).status == "available"
+    assert Repair.objects.get(media_file=f).status == "succeeded"
+    # The history shows every step, all by the automatic loop.
+    actions = list(
+        AuditEntry.objects.filter(actor__isnull=True)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "repair_open",
+        "report_start_repair",
+        "repair_succeeded",
+        "report_mark_fixed",
+    ]
+    # One DM, through the swarm's job and (fake) Telegram gateway.
+    assert _wait_for(lambda: Report.objects.get(pk=report.pk).notified_at is not None)
+    assert _wait_for(
+        lambda: [m for m in fake_sent() if m.get("chat_id") == reporter.telegram_id]
+    ), fake_sent()
+    dms = [m for m in fake_sent() if m.get("chat_id") == reporter.telegram_id]
+    assert len(dms) == 1 and "fixed" in dms[0]["text"]
+    assert Job.objects.filter(kind=JobKind.NOTIFY_USER).count() == 1
