@@ -1,8 +1,25 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        post_migrate.connect(_sync_groups, sender=self, dispatch_uid="accounts.groups_sync")
+
+
+def _sync_groups(sender, using: str = "default", **kwargs) -> None:
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    from .groups import groups_sync
+
+    # post_migrate runs app by app in INSTALLED_APPS order and accounts comes before catalog:
+    # create every app's permissions first so the groups get them on a fresh database.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    groups_sync()

@@ -9,6 +9,7 @@ from .errors import page_not_found
 
 urlpatterns = [
     path("", include("catalog.urls")),
+    path("", include("accounts.urls")),
     path("", include("swarm.urls")),
     path("", include("medic.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -260,3 +260,35 @@ VAULT_PAGE_CACHE_MAX_BYTES = env.int("VAULT_PAGE_CACHE_MAX_BYTES", default=256 *
 VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", default=8 * 1024**2)
 VAULT_SUBS_CACHE_SECONDS = env.int("VAULT_SUBS_CACHE_SECONDS", default=7 * 24 * 3600)
 VAULT_PAGE_CACHE_SECONDS = env.int("VAULT_PAGE_CACHE_SECONDS", default=7 * 24 * 3600)
+
+# Accounts (docs/accounts.md): guests, magic links, Telegram login, referrals, gatekeeper.
+# The guest cookie is the session cookie: httpOnly, SameSite=Lax.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000/")
+MAGIC_LINK_BASE_URL = env.str(
+    "MAGIC_LINK_BASE_URL", default=globals().get("SITE_URL", "http://127.0.0.1:8000")
+)
+MAGIC_LINK_TTL = env.int("MAGIC_LINK_TTL", default=600)
+TELEGRAM_LOGIN_BOT_TOKEN = env.str(
+    "TELEGRAM_LOGIN_BOT_TOKEN", default=globals().get("TELEGRAM_BOT_TOKEN", "")
+)
+TELEGRAM_LOGIN_MAX_AGE = env.int("TELEGRAM_LOGIN_MAX_AGE", default=86400)
+# Behind a proxy that sets X-Forwarded-For (nginx), take the client IP from it.
+ACCOUNTS_TRUST_X_FORWARDED_FOR = env.bool("ACCOUNTS_TRUST_X_FORWARDED_FOR", default=False)
+GUEST_IDLE_DAYS = env.int("GUEST_IDLE_DAYS", default=30)
+REFERRAL_UNLOCK_INVITES = env.int("REFERRAL_UNLOCK_INVITES", default=3)
+PREMIUM_QUALITY_MIN_HEIGHT = env.int("PREMIUM_QUALITY_MIN_HEIGHT", default=2160)
+WATCH_MIN_DURATION = env.int("WATCH_MIN_DURATION", default=300)
+WATCH_MIN_PERCENT = env.float("WATCH_MIN_PERCENT", default=5.0)
+WATCH_MAX_PERCENT = env.float("WATCH_MAX_PERCENT", default=90.0)
+STREAM_RATE_LIMIT = env.int("STREAM_RATE_LIMIT", default=30)
+STREAM_RATE_WINDOW = env.int("STREAM_RATE_WINDOW", default=60)
+STREAM_CONCURRENT_FREE = env.int("STREAM_CONCURRENT_FREE", default=1)
+STREAM_CONCURRENT_PREMIUM = env.int("STREAM_CONCURRENT_PREMIUM", default=3)
+STREAM_SESSION_TTL = env.int("STREAM_SESSION_TTL", default=90)
+STREAM_SLOTS_KEY_PREFIX = env.str("STREAM_SLOTS_KEY_PREFIX", default="sv:stream-slots")
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "accounts-guests-purge": {"task": "accounts.guests_purge", "schedule": 6 * 3600},
+}

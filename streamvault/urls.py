@@ -8,6 +8,7 @@ from swarm import views as swarm_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("streamvault.api")),
+    path("auth/", include("accounts.auth_urls")),
     re_path(r"^s/(?P<file_hash>[0-9a-f]{64})$", swarm_views.stream, name="stream"),
 ]
 

@@ -25,6 +25,21 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
+    # accounts: a Telegram user by default (GuestFactory for guests).
+    kind = "telegram"
+    telegram_id = factory.Sequence(lambda n: 100_000_000 + n)
+    first_name = factory.Sequence(lambda n: f"User {n}")
+    referral_code = factory.Sequence(lambda n: f"ref{n:05d}")
+    role = "free"
+
+
+class GuestFactory(UserFactory):
+    kind = "guest"
+    username = factory.Sequence(lambda n: f"guest_{n:016x}")
+    guest_key = factory.Sequence(lambda n: f"{n:016x}")
+    telegram_id = None
+    first_name = ""
+    referral_code = None
 
 
 class StaffFactory(UserFactory):

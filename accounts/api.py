@@ -1,0 +1,456 @@
+"""The per-user API (``/api/me/…``, ``/api/auth/…``) and the stream gatekeeper
+(``/api/stream/…``). Views adapt HTTP to ``accounts.services`` and nothing more."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth import login, logout
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Title, TitleStatus
+from streamvault.pagination import StrictPageNumberPagination
+
+from . import services
+from .errors import AccountsError
+from .models import User, UserKind, WishlistEntry
+from .selectors import history_items, history_rows, read_item, watch_item
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+FILE_HASH_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+SHORT_ID_RE = re.compile(r"^[0-9A-Za-z]{7}$")
+DEVICE_HEADER = "X-Device-Fingerprint"
+
+
+class AccountsAPIError(APIException):
+    def __init__(self, err: AccountsError) -> None:
+        super().__init__(detail=err.message, code=err.code)
+        self.status_code = err.status
+        if err.retry_after is not None:
+            self.wait = err.retry_after  # DRF's handler turns it into Retry-After
+
+
+def api_error(err: AccountsError) -> APIException:
+    if err.fields:
+        return ValidationError(err.fields)
+    return AccountsAPIError(err)
+
+
+def client_ip(request) -> str | None:
+    from django.conf import settings
+
+    if settings.ACCOUNTS_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class GuestSessionAuthentication(SessionAuthentication):
+    """The session user, or a new ``guest_…`` user logged in on the spot: the first per-user
+    request of a visitor without a session gets a guest (and the session cookie). Unsafe
+    methods pass the CSRF check before a guest is made."""
+
+    def authenticate(self, request: Request):
+        result = super().authenticate(request)
+        if result is not None:
+            # The middleware's lazy proxy, unwrapped: services use type(user) (audit rows).
+            user = getattr(result[0], "_wrapped", result[0])
+            services.user_touch(user=user)
+            return user, result[1]
+        if request.method not in SAFE_METHODS:
+            self.enforce_csrf(request)
+        guest = services.guest_create(ip=client_ip(request._request))
+        login(request._request, guest, backend=BACKEND)
+        return guest, None
+
+
+class UserAPIView(APIView):
+    authentication_classes = [GuestSessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @property
+    def user(self) -> User:
+        return self.request.user  # type: ignore[return-value]
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def me_body(user: User) -> dict[str, Any]:
+    inviter = user.invited_by
+    return {
+        "id": str(user.telegram_id) if user.kind == UserKind.TELEGRAM else user.username,
+        "kind": user.kind,
+        "first_name": user.first_name,
+        "role": user.effective_role,
+        "premium_active": user.premium_active,
+        "premium_until": _iso(user.premium_until),
+        "joined_at": _iso(user.date_joined),
+        "referral": {
+            "code": user.referral_code,
+            "invited_count": user.invited_count,
+            "invited_by": inviter.telegram_id if inviter else None,
+        },
+        "can_stream_2160p": services.user_can_stream_quality(user=user, quality="2160p"),
+        "device": {"bound": bool(user.bound_device_hash), "locked_at": _iso(user.device_locked_at)},
+    }
+
+
+_ME = inline_serializer(
+    "Me",
+    {
+        "id": serializers.CharField(),
+        "kind": serializers.ChoiceField(choices=UserKind.choices),
+        "first_name": serializers.CharField(),
+        "role": serializers.CharField(),
+        "premium_active": serializers.BooleanField(),
+        "premium_until": serializers.DateTimeField(allow_null=True),
+        "joined_at": serializers.DateTimeField(),
+        "referral": serializers.DictField(),
+        "can_stream_2160p": serializers.BooleanField(),
+        "device": serializers.DictField(),
+    },
+)
+
+
+class MePatchSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, allow_blank=True, trim_whitespace=True)
+
+
+class MeView(UserAPIView):
+    """The current user (a guest is made on the first visit)."""
+
+    @extend_schema(responses={200: _ME})
+    def get(self, request: Request) -> Response:
+        return Response(me_body(self.user))
+
+    @extend_schema(request=MePatchSerializer, responses={200: _ME})
+    def patch(self, request: Request) -> Response:
+        data = MePatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.user_update_profile(user=self.user, **data.validated_data)
+        return Response(me_body(self.user))
+
+
+class HistoryView(UserAPIView):
+    """ "Continue watching": movies, series and manga in progress, latest first, with cards."""
+
+    pagination_class = StrictPageNumberPagination
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        rows = paginator.paginate_queryset(history_rows(user=self.user), request, view=self)
+        return paginator.get_paginated_response(history_items(rows))
+
+
+class ProgressSerializer(serializers.Serializer):
+    position = serializers.IntegerField(min_value=0, max_value=10**7, required=False)
+    duration = serializers.IntegerField(min_value=1, max_value=10**7, required=False)
+    season = serializers.IntegerField(min_value=0, max_value=10**4, required=False)
+    episode = serializers.IntegerField(min_value=0, max_value=10**5, required=False)
+    chapter = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
+    page = serializers.IntegerField(min_value=1, max_value=10**5, required=False)
+
+
+def _public_title(short_id: str) -> Title:
+    title = (
+        Title.objects.exclude(status=TitleStatus.BANNED)
+        .filter(short_id=short_id)
+        .defer("document", "search_text")
+        .first()
+        if SHORT_ID_RE.match(short_id)
+        else None
+    )
+    if title is None:
+        raise NotFound("No title with this id.")
+    return title
+
+
+class ProgressView(UserAPIView):
+    """Save where the user is: ``position`` (s) and, for series, ``season`` + ``episode``;
+    for manga ``chapter`` + ``page``. Positions outside 5 to 90 % or items under 5 minutes are
+    not kept (``kept: false`` with the reason)."""
+
+    @extend_schema(request=ProgressSerializer, responses={200: OpenApiTypes.OBJECT})
+    def put(self, request: Request, short_id: str) -> Response:
+        title = _public_title(short_id)
+        data = ProgressSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            if title.media_type == "manga":
+                missing = {f: ["Required for manga."] for f in ("chapter", "page") if f not in v}
+                if missing:
+                    raise ValidationError(missing)
+                result = services.read_progress_save(
+                    user=self.user, manga=title, chapter_number=v["chapter"], page=v["page"]
+                )
+            else:
+                if "position" not in v:
+                    raise ValidationError({"position": ["Required."]})
+                result = services.watch_progress_save(
+                    user=self.user,
+                    title=title,
+                    position=v["position"],
+                    season=v.get("season"),
+                    episode_number=v.get("episode"),
+                    duration=v.get("duration"),
+                )
+        except AccountsError as err:
+            raise api_error(err) from None
+        item = None
+        if result.watch is not None:
+            result.watch.title = title
+            item = watch_item(result.watch)
+        elif result.read is not None:
+            result.read.manga = title
+            item = read_item(result.read)
+        return Response({"kept": result.kept, "reason": result.reason, "progress": item})
+
+
+class WishlistAddSerializer(serializers.Serializer):
+    short_id = serializers.CharField(max_length=7, required=False)
+    query = serializers.CharField(max_length=200, required=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("short_id")) == bool(attrs.get("query")):
+            raise serializers.ValidationError("Send either short_id or query.")
+        return attrs
+
+
+class WishlistRemoveSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, required=False)
+    short_id = serializers.CharField(max_length=7, required=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("id")) == bool(attrs.get("short_id")):
+            raise serializers.ValidationError("Send either id or short_id.")
+        return attrs
+
+
+def wishlist_item(entry: WishlistEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "title": entry.title.card if entry.title_id else None,
+        "query": entry.query,
+        "status": entry.status,
+        "notified_at": _iso(entry.notified_at),
+        "created_at": _iso(entry.created_at),
+    }
+
+
+class WishlistView(UserAPIView):
+    """Saved titles and free-text requests for titles the library does not have yet."""
+
+    pagination_class = StrictPageNumberPagination
+
+    def _entries(self) -> QuerySet[WishlistEntry]:
+        return (
+            WishlistEntry.objects.filter(user=self.user)
+            .exclude(title__status=TitleStatus.BANNED)
+            .select_related("title")
+            .defer("title__document", "title__search_text")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(self._entries(), request, view=self)
+        return paginator.get_paginated_response([wishlist_item(e) for e in page])
+
+    @extend_schema(request=WishlistAddSerializer, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        data = WishlistAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        title = _public_title(v["short_id"]) if v.get("short_id") else None
+        try:
+            entry, created = services.wishlist_add(
+                user=self.user, title=title, query=v.get("query", "")
+            )
+        except AccountsError as err:
+            raise api_error(err) from None
+        return Response(
+            wishlist_item(entry), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int), OpenApiParameter("short_id", str)],
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request: Request) -> Response:
+        raw = request.data if request.data else request.query_params
+        fields = {k: raw.get(k) for k in ("id", "short_id") if k in raw}
+        data = WishlistRemoveSerializer(data=fields)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        title = _public_title(v["short_id"]) if v.get("short_id") else None
+        if not services.wishlist_remove(user=self.user, entry_id=v.get("id"), title=title):
+            raise NotFound("Not in the wishlist.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeviceResetView(UserAPIView):
+    """Unbind the account's device; only from the bound device (its fingerprint header)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        try:
+            services.user_device_reset(
+                user=self.user, fingerprint=request.headers.get(DEVICE_HEADER)
+            )
+        except AccountsError as err:
+            raise api_error(err) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(UserAPIView):
+    """End every session and every outstanding login link of the user, this one included."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        services.user_logout_everywhere(user=self.user)
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutView(APIView):
+    authentication_classes = [SessionAuthentication]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def login_with_merge(request, user: User) -> None:
+    """Log ``user`` in on this request; a guest session's data moves into the user first."""
+    current = getattr(request, "user", None)
+    if current is not None and current.is_authenticated and current.kind == UserKind.GUEST:
+        services.guest_merge(guest=current, into=user)
+    login(request, user, backend=BACKEND)
+
+
+class TelegramLoginView(APIView):
+    """Log in with the Telegram Login Widget's payload (id, first_name, …, auth_date, hash)."""
+
+    authentication_classes = [SessionAuthentication]
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: _ME})
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            user = services.user_login_telegram_widget(data=data)
+        except AccountsError as err:
+            raise api_error(err) from None
+        login_with_merge(request._request, user)
+        return Response(me_body(user))
+
+
+class StreamRequestSerializer(serializers.Serializer):
+    session = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+_GRANT = inline_serializer(
+    "StreamGrant",
+    {
+        "url": serializers.URLField(),
+        "expires": serializers.IntegerField(),
+        "session": serializers.CharField(),
+        "heartbeat_every": serializers.IntegerField(),
+    },
+)
+
+
+class StreamView(UserAPIView):
+    """The gatekeeper: checks the user may play this file now and returns a signed URL.
+    Send the device fingerprint in ``X-Device-Fingerprint`` and, from a player that already
+    streams, its ``session``. Refusals: 404 file_not_found, 409 title_unavailable /
+    file_unavailable, 403 banned / quality_locked / device_mismatch, 400 device_required,
+    429 rate_limited / too_many_streams (with Retry-After)."""
+
+    @extend_schema(
+        request=StreamRequestSerializer,
+        responses={200: _GRANT},
+        parameters=[OpenApiParameter(DEVICE_HEADER, str, OpenApiParameter.HEADER)],
+    )
+    def post(self, request: Request, file_hash: str) -> Response:
+        if not FILE_HASH_RE.match(file_hash):
+            raise AccountsAPIError(
+                AccountsError("file_not_found", "No file with this hash.", status=404)
+            )
+        data = StreamRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            grant = services.stream_authorize(
+                user=self.user,
+                file_hash=file_hash,
+                fingerprint=request.headers.get(DEVICE_HEADER),
+                session=data.validated_data.get("session") or None,
+                ip=client_ip(request._request),
+            )
+        except AccountsError as err:
+            raise api_error(err) from None
+        return Response(
+            {
+                "url": grant.url,
+                "expires": grant.expires,
+                "session": grant.session,
+                "heartbeat_every": grant.heartbeat_every,
+            }
+        )
+
+
+class HeartbeatSerializer(serializers.Serializer):
+    session = serializers.RegexField(r"^[0-9a-f]{32}$", max_length=32)
+
+
+class StreamHeartbeatView(UserAPIView):
+    """POST keeps a player's stream slot alive (404 stream_session_expired when it lapsed);
+    DELETE frees it when the player stops."""
+
+    @extend_schema(request=HeartbeatSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = HeartbeatSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not services.stream_heartbeat(user=self.user, session=data.validated_data["session"]):
+            raise AccountsAPIError(
+                AccountsError(
+                    "stream_session_expired",
+                    "This stream session expired; request the stream again.",
+                    status=404,
+                )
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=HeartbeatSerializer, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        raw = request.data if request.data else request.query_params
+        data = HeartbeatSerializer(data={"session": raw.get("session")})
+        data.is_valid(raise_exception=True)
+        services.stream_session_close(user=self.user, session=data.validated_data["session"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
