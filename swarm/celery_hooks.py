@@ -40,9 +40,11 @@ def _on_process_init(**kwargs) -> None:
 
 @worker_ready.connect
 def _on_ready(sender=None, **kwargs) -> None:
-    # Solo and thread pools run tasks in the main process, which gets no process_init.
-    pool = getattr(getattr(sender, "pool_cls", None), "__name__", "") or ""
-    if sender is not None and ("solo" in pool.lower() or "thread" in pool.lower()):
+    # Thread and solo pools run tasks in the main process, which gets no process_init (the
+    # prefork main process runs none, so it must not take the accounts' locks).
+    pool = getattr(sender, "pool", None)
+    module = type(pool).__module__ if pool is not None else ""
+    if sender is not None and ("thread" in module or "solo" in module):
         _start(sender.app)
 
 

@@ -33,7 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -374,7 +374,6 @@ def job_requeue_stale(*, stale_seconds: float | None = None) -> int:
     """Re-queue running jobs whose heartbeat is older than ``stale_seconds`` (their process
     died), or fail them once they used up their attempts. Also re-sends queued jobs whose
     message seems lost (queued, due, untouched for 10 stale periods)."""
-    close_old_connections()
     stale = stale_seconds if stale_seconds is not None else settings.SWARM_JOB_STALE_SECONDS
     now = timezone.now()
     cutoff = now - timedelta(seconds=stale)

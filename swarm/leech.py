@@ -105,7 +105,7 @@ def leech_download(
                 raise PermanentError(f"file too large: {total} bytes (limit {max_bytes})")
             written = resumed_from
             with open(dest, "ab" if resumed_from else "wb") as out:
-                for chunk in response.iter_bytes(CHUNK):
+                for chunk in response.iter_bytes():  # as received: a drop keeps them
                     written += len(chunk)
                     if written > max_bytes:
                         raise PermanentError(f"file too large: over {max_bytes} bytes")

@@ -75,7 +75,7 @@ class WorkerStatus(models.TextChoices):
 
 
 class Channel(models.Model):
-    """A Telegram chat the swarm writes to (seed 002 §4: channels A–D)."""
+    """A Telegram chat the swarm writes to (seed 002 section 4: channels A to D)."""
 
     class Kind(models.TextChoices):
         PUBLIC_UPDATES = "public_updates", "Public updates"
@@ -222,9 +222,7 @@ class Submission(models.Model):
     """A link sent by a user: quarantined until an admin approves (→ an ingest job) or
     rejects it (with a reason). The submitter is told either way."""
 
-    user = models.ForeignKey(
-        "accounts.User", on_delete=models.CASCADE, related_name="submissions"
-    )
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="submissions")
     url = models.URLField(max_length=1000)
     title_hint = models.CharField(max_length=200, blank=True, default="")
     status = models.CharField(

@@ -200,13 +200,18 @@ def telegram_call(
     account); a revoked session kills the account and re-queues; other Telegram errors count
     against the account and are transient for the job."""
     from swarm.jobs import Requeue, TransientError
-    from swarm.workers import NoWorkerAvailable, worker_lease, worker_mark_dead
+    from swarm.workers import NoWorkerAvailable, worker_lease, worker_mark_dead, workers_healthy
 
     from .gateway import FloodWaitError, TelegramError
 
     rt = runtime_for(role)
+    owned = rt.owned_ids()
+    if not owned and workers_healthy(role=role).exists():
+        # The accounts are held by other processes (run the telegram queue with
+        # ``-P threads`` so one process holds them all): let another process take the job.
+        raise Requeue("no account is held by this process", countdown=2)
     try:
-        with worker_lease(role=role, task=task, among=rt.owned_ids()) as lease:
+        with worker_lease(role=role, task=task, among=owned) as lease:
             if on_worker is not None:
                 on_worker(lease.worker_id)
             try:
