@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections
 
 from .gateway import SessionRevoked, get_gateway_class
 
@@ -107,7 +106,6 @@ class TelegramRuntime:
         from swarm.models import Worker, WorkerStatus
         from swarm.workers import worker_mark_dead, worker_proxy, worker_session
 
-        close_old_connections()
         r = _redis()
         workers = Worker.objects.filter(role=self.role).exclude(status=WorkerStatus.DEAD)
         for worker in workers.exclude(id__in=self._owned).exclude(session_encrypted=""):
