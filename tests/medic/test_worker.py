@@ -73,3 +73,43 @@ def test_report_on_a_dead_mirror_is_fixed_and_the_reporter_told(celery_worker, w
     dms = [m for m in fake_sent() if m.get("chat_id") == reporter.telegram_id]
     assert len(dms) == 1 and "fixed" in dms[0]["text"]
     assert Job.objects.filter(kind=JobKind.NOTIFY_USER).count() == 1
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_beat_tasks_on_a_worker(celery_worker, web, settings):
+    """links_health_batch finds a dead mirror and opens a repair; repairs_resume runs an open
+    repair nobody touched, which closes it."""
+    from medic import tasks
+
+    web.expect_request("/gone").respond_with_data("", status=404)
+    title, f = movie_with_mirrors(web.url_for("/gone"))
+    tasks.links_health_batch.delay()
+    assert _wait_for(lambda: DownloadMirror.objects.get(media_file=f).status == "dead")
+    # The repair it opened runs on the worker: the vault still has the bytes.
+    assert _wait_for(lambda: Repair.objects.filter(media_file=f, status="succeeded").exists())
+    assert Title.objects.get(pk=title.pk).status == "available"
+    # A repair left open (a lost message): the resume task picks it up.
+    _, g = movie_with_mirrors(web.url_for("/gone"))
+    stale = Repair.objects.create(title=g.title, media_file=g, reason="lost")
+    Repair.objects.filter(pk=stale.pk).update(updated_at=stale.created_at.replace(year=2000))
+    tasks.repairs_resume.delay()
+    assert _wait_for(lambda: Repair.objects.get(pk=stale.pk).status == "succeeded")
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_takedown_execute_on_a_worker(celery_worker):
+    from catalog.models import Title as TitleModel
+    from medic.models import Takedown
+    from swarm.vault import LocalBackend
+    from tests.factories import StaffFactory, TitleFactory
+    from tests.medic.factories import stored_file
+
+    title = TitleFactory()
+    f = stored_file(title)
+    services.title_takedown(title=title, actor=StaffFactory(), reason="DMCA")
+    assert _wait_for(lambda: Takedown.objects.get(title=title).executed_at is not None)
+    assert Takedown.objects.get(title=title).messages_results == {f.file_hash: "deleted"}
+    assert not LocalBackend().path(f.ref).exists()
+    assert TitleModel.objects.get(pk=title.pk).status == "banned"
