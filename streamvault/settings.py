@@ -260,6 +260,8 @@ VAULT_PAGE_CACHE_MAX_BYTES = env.int("VAULT_PAGE_CACHE_MAX_BYTES", default=256 *
 VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", default=8 * 1024**2)
 VAULT_SUBS_CACHE_SECONDS = env.int("VAULT_SUBS_CACHE_SECONDS", default=7 * 24 * 3600)
 VAULT_PAGE_CACHE_SECONDS = env.int("VAULT_PAGE_CACHE_SECONDS", default=7 * 24 * 3600)
+# How long a web process reuses a /s/ file lookup (a player's burst of ranges = one query).
+VAULT_STREAM_LOOKUP_SECONDS = env.float("VAULT_STREAM_LOOKUP_SECONDS", default=5.0)
 
 # Accounts (docs/accounts.md): guests, magic links, Telegram login, referrals, gatekeeper.
 # The guest cookie is the session cookie: httpOnly, SameSite=Lax.

@@ -22,42 +22,23 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
-from accounts.signing import LinkCheck, verify
-from catalog.models import Chapter, FileStatus, MediaFile, SubtitleTrack
+from catalog.models import Chapter, MediaFile, SubtitleTrack
 from streamvault.errors import error_body
 
 from .media import cbz
 from .media.langs import iso639_2
-from .media.names import clean_filename
 from .media.pagecache import pages
+from .stream import plan_body, stream_plan
 from .vault import (
     BackendUnavailable,
     NotFound,
-    VaultError,
     get_backend,
     read_all,
     resolve_tagged,
 )
-from .vault.local import relative_path
-from .vault.ranges import Unsatisfiable, parse_range
 
 log = logging.getLogger(__name__)
-
-CONTENT_TYPES = {
-    "mkv": "video/x-matroska",
-    "webm": "video/webm",
-    "mp4": "video/mp4",
-    "m4v": "video/x-m4v",
-    "mov": "video/quicktime",
-    "avi": "video/x-msvideo",
-    "ts": "video/mp2t",
-    "mpg": "video/mpeg",
-    "flv": "video/x-flv",
-    "ogg": "video/ogg",
-    "wmv": "video/x-ms-wmv",
-}
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -72,119 +53,30 @@ def _etag_matches(request: HttpRequest, etag: str) -> bool:
 # --- /s/<file_hash> ---------------------------------------------------------------------------
 
 
-def _stream_target(file_hash: str) -> dict[str, Any] | None:
-    row = (
-        MediaFile.objects.filter(file_hash=file_hash, status=FileStatus.ACTIVE)
-        .values(
-            "backend",
-            "ref",
-            "tg_raw",
-            "size_bytes",
-            "container",
-            "quality",
-            "title__title",
-            "title__year",
-            "episode__season",
-            "episode__number",
-        )
-        .first()
-    )
-    return row
-
-
-async def _body(backend, ref: str, start: int, end: int) -> AsyncIterator[bytes]:
-    """The vault's chunks; a failure mid-stream ends the response (the client sees a short
-    body and retries with a Range) instead of raising into the server."""
-    try:
-        async for chunk in backend.open_range(ref, start, end):
-            yield chunk
-    except VaultError:
-        log.exception("stream of %s broke off at some byte in [%d, %d)", ref, start, end)
+async def _as_bytes(chunks: AsyncIterator[bytes | bytearray]) -> AsyncIterator[bytes]:
+    # Django would str() a bytearray; the vault may yield them (see swarm.vault.base).
+    async for chunk in chunks:
+        yield chunk if isinstance(chunk, bytes) else bytes(chunk)
 
 
 @csrf_exempt  # no cookies involved: the signature is the credential; only GET/HEAD pass
-@require_http_methods(["GET", "HEAD"])
 async def stream(request: HttpRequest, file_hash: str) -> HttpResponseBase:
-    check = verify(uri=request.path, md5=request.GET.get("md5"), expires=request.GET.get("expires"))
-    if check is LinkCheck.INVALID:
-        return _error(403, "invalid_signature", "The link signature is invalid.")
-    if check is LinkCheck.EXPIRED:
-        return _error(410, "expired", "The link has expired.")
-    target = await sync_to_async(_stream_target)(file_hash)
-    if target is None:
-        return _error(404, "not_found", "No such file.")
-    try:
-        backend = get_backend(target["backend"])
-    except BackendUnavailable:
-        return _error(503, "backend_unavailable", "The file's storage is not reachable now.")
-    ref = target["ref"]
-    if target["backend"] == "telegram" and target["tg_raw"]:
-        backend.remember(ref, target["tg_raw"])
-    size = target["size_bytes"]
-    etag = f'"{file_hash}"'
-    content_type = CONTENT_TYPES.get(target["container"], "application/octet-stream")
-    filename = clean_filename(
-        title=target["title__title"],
-        year=target["title__year"],
-        quality=target["quality"],
-        ext=target["container"] or "bin",
-        season=target["episode__season"],
-        episode=target["episode__number"],
+    """The Django door to ``swarm.stream`` (uvicorn routes /s/ to the lean ASGI door first)."""
+    plan = await stream_plan(
+        method=request.method or "GET",
+        path=request.path,
+        query={k: request.GET[k] for k in request.GET},
+        headers={k.lower(): v for k, v in request.headers.items()},
     )
-    common = {
-        "Accept-Ranges": "bytes",
-        "ETag": etag,
-        "Content-Type": content_type,
-        "Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}",
-        "Cache-Control": "private, max-age=3600",
-    }
-
-    accel = settings.VAULT_ACCEL_REDIRECT
-    if accel and target["backend"] == "local":
-        # nginx serves the bytes (ranges, sendfile); we only authorised the request.
-        response = HttpResponse(status=200)
-        for k, v in common.items():
-            response[k] = v
-        response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + relative_path(ref)
-        return response
-
-    range_header = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if if_range and if_range.strip() != etag:
-        range_header = None  # the client's copy is stale: send it the whole file
-    try:
-        byte_range = parse_range(range_header, size)
-    except Unsatisfiable:
-        response = _error(416, "range_not_satisfiable", "The requested range is not satisfiable.")
-        response["Content-Range"] = f"bytes */{size}"
-        response["Accept-Ranges"] = "bytes"
-        return response
-
-    if byte_range is None:
-        status, start, end = 200, 0, size - 1
+    if plan.backend is not None:
+        response: HttpResponseBase = StreamingHttpResponse(
+            _as_bytes(plan_body(plan)), status=plan.status
+        )
     else:
-        status, start, end = 206, byte_range.start, byte_range.end
-    if byte_range is None and _etag_matches(request, etag):
-        response = HttpResponse(status=304)
-        response["ETag"] = etag
-        return response
-    length = max(end - start + 1, 0)
-    if request.method == "HEAD" or length == 0:
-        response = HttpResponse(status=status)
-    else:
-        response = StreamingHttpResponse(_body(backend, ref, start, end + 1), status=status)
-    for k, v in common.items():
-        response[k] = v
-    response["Content-Length"] = str(length)
-    if status == 206:
-        response["Content-Range"] = byte_range.content_range(size)
+        response = HttpResponse(plan.body, status=plan.status)
+    for name, value in plan.headers:
+        response[name] = value
     return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")
 
 
 # --- /api/subs/<file_hash>/<key>.vtt ----------------------------------------------------------

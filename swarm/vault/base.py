@@ -62,6 +62,7 @@ class StorageBackend(Protocol):
 
     def open_range(self, ref: str, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes ``start`` (inclusive) to ``end`` (exclusive), as chunks of at most 1 MiB.
+        Chunks are bytes-like (``bytes`` or a fresh ``bytearray`` the caller may keep).
         Raises NotFound (when iterated) for an unknown ref."""
         ...
 

@@ -32,6 +32,24 @@ def relative_path(ref: str) -> str:
     return f"{ref[:2]}/{ref[2:4]}/{ref}"
 
 
+_NOWAIT = getattr(os, "RWF_NOWAIT", None)
+
+
+def _read_cached(fd: int, size: int, offset: int) -> bytes | bytearray | None:
+    """The bytes if the page cache holds them all (``preadv2(RWF_NOWAIT)``: never waits on
+    the disk), else None. Hot files are then served without a thread hop per chunk."""
+    if _NOWAIT is None:
+        return None
+    buf = bytearray(size)
+    try:
+        got = os.preadv(fd, [buf], offset, _NOWAIT)
+    except (BlockingIOError, OSError):
+        return None
+    if got == size:
+        return buf
+    return None  # partly cached, or the end of the file: let the thread path decide
+
+
 class LocalBackend:
     name = "local"
 
@@ -98,8 +116,12 @@ class LocalBackend:
         try:
             pos = start
             while pos < end:
-                # pread in a thread: a cold disk must not stall the event loop.
-                chunk = await asyncio.to_thread(os.pread, fd, min(CHUNK, end - pos), pos)
+                want = min(CHUNK, end - pos)
+                chunk = _read_cached(fd, want, pos)
+                if chunk is None:
+                    # Not (all) in the page cache: read in a thread, so a cold disk never
+                    # stalls the event loop.
+                    chunk = await asyncio.to_thread(os.pread, fd, want, pos)
                 if not chunk:
                     raise VaultError(f"object {ref} is shorter than {end} bytes")
                 pos += len(chunk)

@@ -28,6 +28,17 @@ from PIL import Image
 
 from tests.conftest import ROOT, require
 
+
+@pytest.fixture(autouse=True)
+def _fresh_stream_lookups():
+    """The /s/ lookup cache is per process; a test must not see the last test's rows."""
+    from swarm.stream import targets
+
+    targets.clear()
+    yield
+    targets.clear()
+
+
 # --- generated media ------------------------------------------------------------------------
 
 ENG_SRT = (
