@@ -294,3 +294,27 @@ CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "accounts-guests-purge": {"task": "accounts.guests_purge", "schedule": 6 * 3600},
 }
+
+# Medic (docs/medic.md): reports, link health, repair loop, takedowns.
+REPORT_RATE = env.str("REPORT_RATE", default="20/hour")  # per user, POST /api/reports/
+MEDIC_CHECK_TIMEOUT = env.float("MEDIC_CHECK_TIMEOUT", default=10.0)
+MEDIC_CHECK_MAX_REDIRECTS = env.int("MEDIC_CHECK_MAX_REDIRECTS", default=5)
+MEDIC_CHECK_CONCURRENCY = env.int("MEDIC_CHECK_CONCURRENCY", default=10)
+MEDIC_CHECK_PER_HOST = env.int("MEDIC_CHECK_PER_HOST", default=2)
+MEDIC_CHECK_HOST_DELAY = env.float("MEDIC_CHECK_HOST_DELAY", default=0.5)  # seconds
+MEDIC_HEALTH_BATCH = env.int("MEDIC_HEALTH_BATCH", default=200)
+MEDIC_HEALTH_MIN_AGE_HOURS = env.float("MEDIC_HEALTH_MIN_AGE_HOURS", default=24.0)
+MEDIC_PROBE_HEAD_BYTES = env.int("MEDIC_PROBE_HEAD_BYTES", default=4 * 1024 * 1024)
+MEDIC_SYNC_TOLERANCE = env.float("MEDIC_SYNC_TOLERANCE", default=1.0)  # seconds
+MEDIC_REPAIR_MAX_ROUNDS = env.int("MEDIC_REPAIR_MAX_ROUNDS", default=3)
+MEDIC_REPAIR_RETRY_SECONDS = env.float("MEDIC_REPAIR_RETRY_SECONDS", default=600.0)
+MEDIC_REPAIR_POLL_SECONDS = env.float("MEDIC_REPAIR_POLL_SECONDS", default=30.0)
+MEDIC_TAKEDOWN_DELETE_SOURCES = env.bool("MEDIC_TAKEDOWN_DELETE_SOURCES", default=True)
+# nginx cache purge on takedown: none | file (delete the cache file) | http (PURGE request)
+MEDIC_NGINX_PURGE = env.str("MEDIC_NGINX_PURGE", default="none")
+MEDIC_NGINX_CACHE_DIR = env.str("MEDIC_NGINX_CACHE_DIR", default="")  # proxy_cache_path
+MEDIC_NGINX_CACHE_LEVELS = env.str("MEDIC_NGINX_CACHE_LEVELS", default="1:2")
+# MEDIC_NGINX_CACHE_KEY spells nginx's proxy_cache_key; the purge URL e.g. http://nginx/purge/{file_hash}
+MEDIC_NGINX_CACHE_KEY = env.str("MEDIC_NGINX_CACHE_KEY", default="{file_hash}")
+MEDIC_NGINX_PURGE_URL = env.str("MEDIC_NGINX_PURGE_URL", default="")
+# The periodic tasks are rows in django-celery-beat (medic/migrations/0002_beat_schedule.py).
