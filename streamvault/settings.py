@@ -240,12 +240,7 @@ MEDIC_NGINX_CACHE_LEVELS = env.str("MEDIC_NGINX_CACHE_LEVELS", default="1:2")
 # MEDIC_NGINX_CACHE_KEY spells nginx's proxy_cache_key; the purge URL e.g. http://nginx/purge/{file_hash}
 MEDIC_NGINX_CACHE_KEY = env.str("MEDIC_NGINX_CACHE_KEY", default="{file_hash}")
 MEDIC_NGINX_PURGE_URL = env.str("MEDIC_NGINX_PURGE_URL", default="")
-# django-celery-beat's DatabaseScheduler copies these into its PeriodicTask table at start.
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "medic-links-health": {"task": "medic.tasks.links_health_batch", "schedule": 15 * 60},
-    "medic-repairs-resume": {"task": "medic.tasks.repairs_resume", "schedule": 10 * 60},
-}
+# The periodic tasks are rows in django-celery-beat (medic/migrations/0002_beat_schedule.py).
 
 # Vault (docs/vault.md): storage backends, the /s/ streaming endpoint, media processing.
 # Screenshot positions, percent of the duration.
