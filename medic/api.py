@@ -1,7 +1,8 @@
 """Reports API: ``POST /api/reports/`` and ``GET /api/me/reports/``.
 
-Guests are users too (the accounts app logs a guest in with the session cookie), so both
-endpoints take ``request.user`` and need a session — a Telegram user's or a guest's.
+Guests are users too: the accounts app's ``GuestSessionAuthentication`` gives a visitor with no
+session a ``guest_…`` user (and the session cookie) on the spot, so both endpoints simply use
+``request.user``. Banned users cannot report.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
+from accounts.api import GuestSessionAuthentication
 from catalog.models import Chapter, Episode, MediaFile, MediaType, Title, TitleStatus
 
 from . import services
@@ -29,6 +31,15 @@ class ReportRateThrottle(UserRateThrottle):
 
     def get_rate(self) -> str:
         return settings.REPORT_RATE
+
+
+class NotBanned(permissions.BasePermission):
+    message = "This account is banned."
+
+    def has_permission(self, request, view) -> bool:
+        if getattr(request.user, "is_banned", False):
+            raise PermissionDenied(self.message, code="banned")
+        return True
 
 
 class ReportInputSerializer(serializers.Serializer):
@@ -147,7 +158,8 @@ class ReportCreateView(generics.GenericAPIView):
     already reported the same target and issue."""
 
     serializer_class = ReportInputSerializer
-    permission_classes = [permissions.IsAuthenticated]
+    authentication_classes = [GuestSessionAuthentication]
+    permission_classes = [permissions.IsAuthenticated, NotBanned]
     throttle_classes = [ReportRateThrottle]
 
     def post(self, request: Request) -> Response:
@@ -176,6 +188,7 @@ class MyReportsView(generics.ListAPIView):
     """The current user's reports, newest first, with their status."""
 
     serializer_class = ReportSerializer
+    authentication_classes = [GuestSessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
     filter_backends: list = []
 
