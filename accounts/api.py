@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import login, logout
 from django.db.models import QuerySet
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -73,6 +74,13 @@ class GuestSessionAuthentication(SessionAuthentication):
         guest = services.guest_create(ip=client_ip(request._request))
         login(request._request, guest, backend=BACKEND)
         return guest, None
+
+
+class GuestSessionScheme(SessionScheme):
+    """OpenAPI: the session cookie; a visitor without one gets a guest session."""
+
+    target_class = "accounts.api.GuestSessionAuthentication"
+    name = "guestCookieAuth"
 
 
 class UserAPIView(APIView):

@@ -159,3 +159,60 @@ def test_guests_purge_deletes_only_idle_guests(settings):
     assert not User.objects.filter(pk=idle.pk).exists()
     assert User.objects.filter(pk__in=[fresh.pk, idle_telegram.pk]).count() == 2
     assert services.guests_purge() == 0
+
+
+def _together(fns) -> list:
+    """Run the callables in threads released at the same instant; their results in order."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(fns))
+    results: list = [None] * len(fns)
+
+    def run(i, fn):
+        try:
+            barrier.wait(timeout=20)
+            results[i] = fn()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_referrals_count_every_invite(postgres):
+    inviter = services.user_register_telegram(telegram_id=900, first_name="Inviter")
+    code = inviter.referral_code
+    n = 6
+    _together(
+        [
+            (lambda i=i: services.user_register_telegram(telegram_id=1000 + i, ref_code=code))
+            for i in range(n)
+        ]
+    )
+    inviter.refresh_from_db()
+    assert inviter.invited_count == n
+    assert User.objects.filter(invited_by=inviter).count() == n
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_mutual_referrals_make_no_cycle(postgres):
+    for _ in range(5):
+        a = services.user_register_telegram(telegram_id=2000 + _ * 2, first_name="A")
+        b = services.user_register_telegram(telegram_id=2001 + _ * 2, first_name="B")
+        results = _together(
+            [
+                lambda a=a, b=b: services.referral_apply(user=a, code=b.referral_code),
+                lambda a=a, b=b: services.referral_apply(user=b, code=a.referral_code),
+            ]
+        )
+        assert sorted(results) == [False, True]
+        a.refresh_from_db()
+        b.refresh_from_db()
+        assert (a.invited_by_id is None) != (b.invited_by_id is None)
