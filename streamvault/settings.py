@@ -285,10 +285,6 @@ STREAM_CONCURRENT_FREE = env.int("STREAM_CONCURRENT_FREE", default=1)
 STREAM_CONCURRENT_PREMIUM = env.int("STREAM_CONCURRENT_PREMIUM", default=3)
 STREAM_SESSION_TTL = env.int("STREAM_SESSION_TTL", default=90)
 STREAM_SLOTS_KEY_PREFIX = env.str("STREAM_SLOTS_KEY_PREFIX", default="sv:stream-slots")
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "accounts-guests-purge": {"task": "accounts.guests_purge", "schedule": 6 * 3600},
-}
 
 # Medic (docs/medic.md): reports, link health, repair loop, takedowns.
 REPORT_RATE = env.str("REPORT_RATE", default="20/hour")  # per user, POST /api/reports/

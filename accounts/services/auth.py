@@ -142,6 +142,13 @@ def magic_link_consume(*, token: str) -> User:
     return user
 
 
+def magic_links_purge(*, grace: timedelta = timedelta(days=1)) -> int:
+    """Drop link records past expiry + ``grace``. A purged link still fails: its JWT has
+    expired (``link_expired``) or no longer verifies (``link_invalid``)."""
+    cutoff = timezone.now() - grace
+    return MagicLinkToken.objects.filter(expires_at__lt=cutoff).delete()[0]
+
+
 # --- Telegram Login Widget ------------------------------------------------------------------
 
 
