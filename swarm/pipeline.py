@@ -506,3 +506,31 @@ def forward_index(
         created_by=actor,
         dedupe_key=f"forward:{chat_id}:{message_id}",
     )
+
+
+def forward_index_from_message(*, message: Any, actor: Any = None):
+    """The Manager bot's entry point: ``message`` is the pyrogram Message an admin forwarded to
+    the bot. Worker accounts cannot read the admin's chat with the bot, so the job references
+    the original: the source channel's message when the forward shows it (a public or joined
+    channel), else — origin hidden — the bot must first copy the message into the storage
+    channel and call ``forward_index`` with that copy."""
+    media = next(
+        (getattr(message, a) for a in ("video", "document") if getattr(message, a, None)), None
+    )
+    if media is None:
+        raise ValidationError({"message": "Forward a video or a document."})
+    origin = getattr(message, "forward_from_chat", None)
+    origin_id = getattr(message, "forward_from_message_id", None)
+    if origin is None or origin_id is None:
+        raise ValidationError(
+            {"message": "The origin of this forward is hidden: copy it to the storage channel."}
+        )
+    return forward_index(
+        chat_id=origin.id,
+        message_id=origin_id,
+        file_name=getattr(media, "file_name", "") or "",
+        mime_type=getattr(media, "mime_type", "") or "",
+        size=getattr(media, "file_size", 0) or 0,
+        actor=actor,
+        copy_to_storage=True,
+    )

@@ -276,3 +276,36 @@ def test_forwarded_message_is_indexed_by_reference(media, fake_telegram, setting
     assert job.worker_id == worker.pk
     # Forwarding the same message again is the same job.
     assert forward_index(chat_id=-100777, message_id=55).pk == job.pk
+
+
+@pytest.mark.django_db
+def test_forward_from_a_bot_message_references_the_origin():
+    from types import SimpleNamespace
+
+    from django.core.exceptions import ValidationError
+
+    from swarm.pipeline import forward_index_from_message
+
+    video = SimpleNamespace(file_name="Film.2020.mkv", mime_type="video/mp4", file_size=1234)
+    message = SimpleNamespace(
+        video=video,
+        document=None,
+        forward_from_chat=SimpleNamespace(id=-100555),
+        forward_from_message_id=77,
+    )
+    job = forward_index_from_message(message=message)
+    assert job.kind == JobKind.INGEST_FORWARD
+    assert job.payload == {
+        "chat_id": -100555,
+        "message_id": 77,
+        "file_name": "Film.2020.mkv",
+        "mime_type": "video/mp4",
+        "size": 1234,
+        "copy_to_storage": True,
+    }
+    hidden = SimpleNamespace(video=video, document=None, forward_from_chat=None)
+    with pytest.raises(ValidationError, match="hidden"):
+        forward_index_from_message(message=hidden)
+    text_only = SimpleNamespace(video=None, document=None)
+    with pytest.raises(ValidationError, match="video or a document"):
+        forward_index_from_message(message=text_only)
