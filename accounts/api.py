@@ -246,7 +246,7 @@ class WishlistAddSerializer(serializers.Serializer):
 
 
 class WishlistRemoveSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1, required=False)
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
     short_id = serializers.CharField(max_length=7, required=False)
 
     def validate(self, attrs):

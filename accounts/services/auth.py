@@ -100,7 +100,10 @@ def magic_link_consume(*, token: str) -> User:
     except jwt.InvalidTokenError:
         raise _invalid() from None
     sub, jti = unverified.get("sub"), unverified.get("jti")
-    if not isinstance(sub, str) or not sub.isdigit() or not isinstance(jti, str):
+    # Unverified input: bound it before it reaches a query (bigint, the jti column).
+    if not isinstance(sub, str) or not sub.isdigit() or len(sub) > 18:
+        raise _invalid()
+    if not isinstance(jti, str) or len(jti) > 32:
         raise _invalid()
     user = User.objects.filter(pk=int(sub)).first()
     if user is None:
@@ -169,7 +172,8 @@ def telegram_login_verify(
     expected = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
     if not received or not hmac.compare_digest(expected, received.lower()):
         raise AccountsError("telegram_auth_invalid", "The Telegram login data is not valid.")
-    if not fields.get("id", "").isdigit() or not fields.get("auth_date", "").isdigit():
+    tg_id, auth_date = fields.get("id", ""), fields.get("auth_date", "")
+    if not (tg_id.isdigit() and len(tg_id) <= 18 and auth_date.isdigit() and len(auth_date) < 12):
         raise AccountsError("telegram_auth_invalid", "The Telegram login data is not valid.")
     age = (time.time() if now is None else now) - int(fields["auth_date"])
     if age > settings.TELEGRAM_LOGIN_MAX_AGE or age < -60:

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Role, User
+from accounts.models import Role, User, WishlistEntry
 from medic.models import AuditEntry
 from tests.factories import GuestFactory, StaffFactory, UserFactory
 
@@ -193,3 +193,7 @@ def test_wishlist_admin_lists_requests(admin_client, django_assert_max_num_queri
         response = admin_client.get("/admin/accounts/wishlistentry/?status=requested")
     assert response.status_code == 200 and "Wanted film 4" in response.content.decode()
     assert User.objects.count() == 6
+    entry = WishlistEntry.objects.get(query="Wanted film 2")
+    with django_assert_max_num_queries(10):
+        response = admin_client.get(f"/admin/accounts/wishlistentry/{entry.pk}/change/")
+    assert response.status_code == 200 and "Wanted film 2" in response.content.decode()

@@ -251,3 +251,45 @@ def test_other_users_data_is_private(api, movie):
     _error(api.delete(f"/api/me/wishlist/?id={entry.id}"), 404, "not_found")
     assert api.get("/api/me/wishlist/").json()["count"] == 0
     assert WishlistEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_hostile_input_is_a_400_or_404_never_a_500(api, movie, manga, settings):
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = "1:token"
+    api.get("/api/me/")
+    huge = "9" * 40
+    cases = [
+        api.delete(f"/api/me/wishlist/?id={huge}"),
+        api.delete("/api/me/wishlist/?id=abc"),
+        api.post("/api/me/wishlist/", {"query": "x" * 500}, format="json"),
+        api.post("/api/me/wishlist/", ["not", "an", "object"], format="json"),
+        api.put(f"/api/me/progress/{movie.short_id}/", {"position": huge}, format="json"),
+        api.put(f"/api/me/progress/{movie.short_id}/", {"position": "abc"}, format="json"),
+        api.put(f"/api/me/progress/{manga.short_id}/", {"chapter": "x", "page": 1}, format="json"),
+        api.put(f"/api/me/progress/{manga.short_id}/", {"chapter": huge, "page": 1}, format="json"),
+        api.patch("/api/me/", {"first_name": ["a"]}, format="json"),
+        api.post("/api/stream/heartbeat/", {"session": huge}, format="json"),
+        api.post(f"/api/stream/{'a' * 65}/", {}, format="json"),
+        api.post(
+            "/api/auth/telegram/", {"id": huge, "auth_date": huge, "hash": "0"}, format="json"
+        ),
+        api.post("/api/auth/telegram/", ["x"], format="json"),
+        api.get("/api/me/history/?page_size=100000"),
+    ]
+    for response in cases:
+        assert 400 <= response.status_code < 500 and response.status_code != 403, response.content
+        assert "error" in response.json()
+
+
+def test_hostile_magic_tokens_are_link_invalid(client):
+    import jwt
+
+    for claims in (
+        {"sub": "9" * 40, "jti": "a"},
+        {"sub": "1", "jti": "j" * 5000},
+        {"sub": 1, "jti": "a"},
+        {"sub": "1"},
+    ):
+        token = jwt.encode(claims, "k" * 32, algorithm="HS256")
+        response = client.get("/auth/magic", {"token": token})
+        assert response.status_code == 400
+        assert "link_invalid" in response.content.decode()
