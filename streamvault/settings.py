@@ -218,46 +218,6 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SUBMISSION_RATE = env.str("SUBMISSION_RATE", default="10/hour")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
-# Medic (docs/medic.md): reports, link health, repair loop, takedowns.
-REPORT_RATE = env.str("REPORT_RATE", default="20/hour")  # per user, POST /api/reports/
-MEDIC_CHECK_TIMEOUT = env.float("MEDIC_CHECK_TIMEOUT", default=10.0)
-MEDIC_CHECK_MAX_REDIRECTS = env.int("MEDIC_CHECK_MAX_REDIRECTS", default=5)
-MEDIC_CHECK_CONCURRENCY = env.int("MEDIC_CHECK_CONCURRENCY", default=10)
-MEDIC_CHECK_PER_HOST = env.int("MEDIC_CHECK_PER_HOST", default=2)
-MEDIC_CHECK_HOST_DELAY = env.float("MEDIC_CHECK_HOST_DELAY", default=0.5)  # seconds
-MEDIC_HEALTH_BATCH = env.int("MEDIC_HEALTH_BATCH", default=200)
-MEDIC_HEALTH_MIN_AGE_HOURS = env.float("MEDIC_HEALTH_MIN_AGE_HOURS", default=24.0)
-MEDIC_PROBE_HEAD_BYTES = env.int("MEDIC_PROBE_HEAD_BYTES", default=4 * 1024 * 1024)
-MEDIC_SYNC_TOLERANCE = env.float("MEDIC_SYNC_TOLERANCE", default=1.0)  # seconds
-MEDIC_REPAIR_MAX_ROUNDS = env.int("MEDIC_REPAIR_MAX_ROUNDS", default=3)
-MEDIC_REPAIR_RETRY_SECONDS = env.float("MEDIC_REPAIR_RETRY_SECONDS", default=600.0)
-MEDIC_REPAIR_POLL_SECONDS = env.float("MEDIC_REPAIR_POLL_SECONDS", default=30.0)
-MEDIC_TAKEDOWN_DELETE_SOURCES = env.bool("MEDIC_TAKEDOWN_DELETE_SOURCES", default=True)
-# nginx cache purge on takedown: none | file (delete the cache file) | http (PURGE request)
-MEDIC_NGINX_PURGE = env.str("MEDIC_NGINX_PURGE", default="none")
-MEDIC_NGINX_CACHE_DIR = env.str("MEDIC_NGINX_CACHE_DIR", default="")  # proxy_cache_path
-MEDIC_NGINX_CACHE_LEVELS = env.str("MEDIC_NGINX_CACHE_LEVELS", default="1:2")
-# MEDIC_NGINX_CACHE_KEY spells nginx's proxy_cache_key; the purge URL e.g. http://nginx/purge/{file_hash}
-MEDIC_NGINX_CACHE_KEY = env.str("MEDIC_NGINX_CACHE_KEY", default="{file_hash}")
-MEDIC_NGINX_PURGE_URL = env.str("MEDIC_NGINX_PURGE_URL", default="")
-# The periodic tasks are rows in django-celery-beat (medic/migrations/0002_beat_schedule.py).
-
-# Vault (docs/vault.md): storage backends, the /s/ streaming endpoint, media processing.
-# Screenshot positions, percent of the duration.
-VAULT_SCREENSHOT_POSITIONS = env.list(
-    "VAULT_SCREENSHOT_POSITIONS", cast=int, default=[10, 30, 50, 70, 90]
-)
-# When set (e.g. "/_vault/"), /s/ answers local-vault files with X-Accel-Redirect to
-# <prefix><ab/cd/sha256> and nginx sends the bytes (an `internal` location aliased to
-# VAULT_DIR/objects/).
-VAULT_ACCEL_REDIRECT = env.str("VAULT_ACCEL_REDIRECT", default="")
-VAULT_PAGE_CACHE_MAX_BYTES = env.int("VAULT_PAGE_CACHE_MAX_BYTES", default=256 * 1024**2)
-VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", default=8 * 1024**2)
-VAULT_SUBS_CACHE_SECONDS = env.int("VAULT_SUBS_CACHE_SECONDS", default=7 * 24 * 3600)
-VAULT_PAGE_CACHE_SECONDS = env.int("VAULT_PAGE_CACHE_SECONDS", default=7 * 24 * 3600)
-# How long a web process reuses a /s/ file lookup (a player's burst of ranges = one query).
-VAULT_STREAM_LOOKUP_SECONDS = env.float("VAULT_STREAM_LOOKUP_SECONDS", default=5.0)
-
 # Accounts (docs/accounts.md): guests, magic links, Telegram login, referrals, gatekeeper.
 # The guest cookie is the session cookie: httpOnly, SameSite=Lax.
 SESSION_COOKIE_HTTPONLY = True
@@ -285,6 +245,22 @@ STREAM_CONCURRENT_FREE = env.int("STREAM_CONCURRENT_FREE", default=1)
 STREAM_CONCURRENT_PREMIUM = env.int("STREAM_CONCURRENT_PREMIUM", default=3)
 STREAM_SESSION_TTL = env.int("STREAM_SESSION_TTL", default=90)
 STREAM_SLOTS_KEY_PREFIX = env.str("STREAM_SLOTS_KEY_PREFIX", default="sv:stream-slots")
+
+# Vault (docs/vault.md): storage backends, the /s/ streaming endpoint, media processing.
+# Screenshot positions, percent of the duration.
+VAULT_SCREENSHOT_POSITIONS = env.list(
+    "VAULT_SCREENSHOT_POSITIONS", cast=int, default=[10, 30, 50, 70, 90]
+)
+# When set (e.g. "/_vault/"), /s/ answers local-vault files with X-Accel-Redirect to
+# <prefix><ab/cd/sha256> and nginx sends the bytes (an `internal` location aliased to
+# VAULT_DIR/objects/).
+VAULT_ACCEL_REDIRECT = env.str("VAULT_ACCEL_REDIRECT", default="")
+VAULT_PAGE_CACHE_MAX_BYTES = env.int("VAULT_PAGE_CACHE_MAX_BYTES", default=256 * 1024**2)
+VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", default=8 * 1024**2)
+VAULT_SUBS_CACHE_SECONDS = env.int("VAULT_SUBS_CACHE_SECONDS", default=7 * 24 * 3600)
+VAULT_PAGE_CACHE_SECONDS = env.int("VAULT_PAGE_CACHE_SECONDS", default=7 * 24 * 3600)
+# How long a web process reuses a /s/ file lookup (a player's burst of ranges = one query).
+VAULT_STREAM_LOOKUP_SECONDS = env.float("VAULT_STREAM_LOOKUP_SECONDS", default=5.0)
 
 # Medic (docs/medic.md): reports, link health, repair loop, takedowns.
 REPORT_RATE = env.str("REPORT_RATE", default="20/hour")  # per user, POST /api/reports/
