@@ -13,7 +13,9 @@ streaming a small file and then the big one: flat means independent of file size
 
 The client is one thread per concurrent client, each on its own keep-alive connection reading
 bodies with 1 MiB ``recv_into`` (curl and wrk read 8-16 KiB at a time and cap out first). Each
-measurement runs ``--rounds`` times with the targets interleaved; the median is reported.
+measurement runs ``--rounds`` times with the targets interleaved; the best run is reported
+(with the median beside it in the JSON). With two or more CPUs the servers are pinned to CPU 0
+and the client to CPU 1.
 
     .venv/bin/python bench/stream.py                 # 1 GiB file, figures + ratios
     .venv/bin/python bench/stream.py --size-mib 256  # quicker
@@ -208,10 +210,15 @@ def range_reads(port: int, path: str, ranges: list[tuple[int, int]], clients: in
     }
 
 
-def median_of(runs: list[dict]) -> dict:
-    """The run with the median throughput (the machine is shared: single runs are noisy)."""
+def summarize(runs: list[dict]) -> dict:
+    """The best run (other load on a shared machine only ever slows a run down, so the best of
+    N is the least noisy estimate of capacity), with the median and every run for reference."""
     ordered = sorted(runs, key=lambda r: r["mib_s"])
-    return {**ordered[len(ordered) // 2], "all_mib_s": [round(r["mib_s"]) for r in runs]}
+    return {
+        **ordered[-1],
+        "median_mib_s": ordered[len(ordered) // 2]["mib_s"],
+        "all_mib_s": [round(r["mib_s"]) for r in runs],
+    }
 
 
 def make_file(path: Path, size: int) -> None:
@@ -228,7 +235,7 @@ def main() -> None:
     parser.add_argument("--small-mib", type=int, default=64, help="for the RSS-vs-size check")
     parser.add_argument("--ranges", type=int, default=200)
     parser.add_argument("--clients", default="1,16")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     concurrency = [int(c) for c in args.clients.split(",")]
@@ -291,6 +298,13 @@ def main() -> None:
         }
 
     procs: list[subprocess.Popen] = []
+    # Two or more CPUs: servers on CPU 0 (nginx's one worker and uvicorn's one process get the
+    # same single core), the benchmark client on CPU 1, so client and server never compete.
+    pin = (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
+
+    def on_server_cpu() -> None:
+        if pin:
+            os.sched_setaffinity(0, {0})
 
     def uvicorn(port: int, **extra: str) -> subprocess.Popen:
         proc = subprocess.Popen(
@@ -309,12 +323,13 @@ def main() -> None:
             ],
             cwd=ROOT,
             env={**env, **extra},
+            preexec_fn=on_server_cpu,
         )
         procs.append(proc)
         wait_port(port, proc)
         return proc
 
-    results: dict = {"size_bytes": files["big"]["size"], "targets": {}}
+    results: dict = {"size_bytes": files["big"]["size"], "rounds": args.rounds, "targets": {}}
     try:
         plain_port, accel_port, nginx_port = free_port(), free_port(), free_port()
         plain = uvicorn(plain_port)
@@ -330,8 +345,11 @@ def main() -> None:
             )
         )
         nginx = subprocess.Popen(
-            [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(work)]
+            [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(work)],
+            preexec_fn=on_server_cpu,
         )
+        if pin:
+            os.sched_setaffinity(0, {1})
         procs.append(nginx)
         wait_port(nginx_port, nginx)
 
@@ -369,7 +387,7 @@ def main() -> None:
                             result = range_reads(port, path, ranges, c)
                         runs[name].setdefault(f"{kind}_c{c}", []).append(result)
         for name, (_, _, proc) in targets.items():
-            row = {key: median_of(values) for key, values in runs[name].items()}
+            row = {key: summarize(values) for key, values in runs[name].items()}
             pids = [proc.pid, *children(proc.pid)]
             row["peak_rss_kib"] = max(status_kib(p, "VmHWM") for p in pids)
             if name == "x-accel":
@@ -397,7 +415,10 @@ def report(results: dict, concurrency: list[int]) -> None:
     t = results["targets"]
     base = t["nginx"]
     size_mib = results["size_bytes"] / MiB
-    print(f"\nStreaming a {size_mib:.0f} MiB file from the local vault ({os.cpu_count()} cores)\n")
+    print(
+        f"\nStreaming a {size_mib:.0f} MiB file from the local vault ({os.cpu_count()} cores; "
+        f"best of {results['rounds']} interleaved rounds)\n"
+    )
     print("| measure | nginx direct | endpoint (no X-Accel) | ratio | nginx + X-Accel | ratio |")
     print("|---|---|---|---|---|---|")
     for c in concurrency:
@@ -431,17 +452,15 @@ def report(results: dict, concurrency: list[int]) -> None:
         f"after the {size_mib:.0f} MiB file: {rss['big'] / 1024:.1f} MiB "
         f"(+{(rss['big'] - rss['small']) / 1024:.1f} MiB)."
     )
-    worst_plain = min(
-        t["endpoint"][f"full_c{c}"]["mib_s"] / base[f"full_c{c}"]["mib_s"] for c in concurrency
-    )
-    worst_accel = min(
-        t["x-accel"][f"full_c{c}"]["mib_s"] / base[f"full_c{c}"]["mib_s"] for c in concurrency
-    )
-    print(
-        f"Budgets (full-read throughput): no X-Accel ≥ 50% of nginx → worst {worst_plain:.0%} "
-        f"({'met' if worst_plain >= 0.5 else 'NOT met'}); X-Accel ≥ 90% → worst "
-        f"{worst_accel:.0%} ({'met' if worst_accel >= 0.9 else 'NOT met'})."
-    )
+    keys = [f"{kind}_c{c}" for kind in ("full", "ranges") for c in concurrency]
+    for name, budget in (("endpoint", 0.5), ("x-accel", 0.9)):
+        ratios = {k: t[name][k]["mib_s"] / base[k]["mib_s"] for k in keys}
+        worst = min(ratios, key=ratios.get)
+        verdict = "met" if ratios[worst] >= budget else "NOT met"
+        print(
+            f"Budget {name} ≥ {budget:.0%} of nginx: worst {worst} at {ratios[worst]:.0%} "
+            f"({verdict}); full reads {min(ratios[k] for k in keys if k.startswith('full')):.0%}+"
+        )
 
 
 if __name__ == "__main__":

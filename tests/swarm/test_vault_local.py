@@ -96,3 +96,4 @@ def test_explicit_root(tmp_path):
     backend = LocalBackend(tmp_path / "elsewhere")
     stored = async_to_sync(backend.put)(io.BytesIO(b"x"))
     assert (tmp_path / "elsewhere" / "objects" / relative_path(stored.ref)).exists()
+    assert b"".join(collect(backend, stored.ref, 0, 1)) == b"x"
