@@ -71,7 +71,9 @@ def test_ingest_movie_end_to_end(media, settings, capsys):
     assert doc["visuals"]["screenshots"] == [s.ref for s in shots]
     assert doc["files"][0]["file_hash"] == mf.file_hash
     assert [s["lang"] for s in doc["files"][0]["subtitles"]] == ["eng", "spa", "fre"]
-    assert "ingested: Big Test Movie" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ingested: Big Test Movie" in out
+    assert f"/s/{mf.file_hash}?md5=" in out and f"/api/subs/{mf.file_hash}/2.vtt" in out
 
 
 def test_screenshot_positions_are_configurable(media, settings):

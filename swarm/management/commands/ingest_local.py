@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.signing import sign
 from catalog.models import Title
 from swarm.media.ingest import IngestError, path_ingest
 
@@ -46,7 +48,8 @@ class Command(BaseCommand):
             ch = result.chapter
             self.stdout.write(
                 f"chapter {ch.number.normalize():f} of {t.title} [{t.short_id}]: "
-                f"{ch.page_count} pages (chapter id {ch.id})"
+                f"{ch.page_count} pages (chapter id {ch.id})\n"
+                f"  read: {settings.SITE_URL.rstrip('/')}/api/read/{ch.id}/1"
             )
             return
         mf = result.media_file
@@ -57,3 +60,11 @@ class Command(BaseCommand):
             f"{mf.width}x{mf.height} {mf.duration}s file_hash={mf.file_hash}"
             + (f" subtitles: {subs}" if subs else "")
         )
+        signed = sign(uri=f"/s/{mf.file_hash}", ttl=settings.STREAM_URL_TTL)
+        self.stdout.write(f"  stream: {signed.url}")
+        for track in mf.subtitles.all():
+            if track.kind == "text":
+                self.stdout.write(
+                    f"  subtitles ({track.lang}): {settings.SITE_URL.rstrip('/')}"
+                    f"/api/subs/{mf.file_hash}/{track.stream_index}.vtt"
+                )
