@@ -541,6 +541,22 @@ def media_file_location_set(*, media_file: MediaFile, tg_raw: dict[str, Any]) ->
     media_file.tg_raw = tg_raw
 
 
+def media_file_relocate(
+    *, media_file: MediaFile, backend: str, ref: str, tg_raw: dict[str, Any] | None = None
+) -> MediaFile:
+    """The same bytes (same ``file_hash``) now live at another vault location (a re-copy to a
+    fresh storage message, a re-put after a repair): point the file there and make it active.
+    Tracks and screenshots belong to the bytes, so they stay."""
+    media_file.backend = backend
+    media_file.ref = ref
+    media_file.tg_raw = tg_raw or {}
+    media_file.status = FileStatus.ACTIVE
+    media_file.full_clean(validate_unique=False)
+    media_file.save(update_fields=["backend", "ref", "tg_raw", "status"])
+    _refresh(media_file.title_id)
+    return media_file
+
+
 def screenshot_add(
     *,
     title: Title,

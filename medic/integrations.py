@@ -1,7 +1,8 @@
 """The medic's calls into other apps (the swarm's jobs and Telegram gateway, the vault), in one
-place. Each function calls the owning app's public service. Where that service does not exist
-in this build, the function raises ``Unavailable`` — the caller records the step as "not
-available" — and never pretends the work was done.
+place. Each function calls the owning app's public service. Where that service cannot do the
+work (it refuses the input, or this process cannot reach the backend), the function raises
+``Unavailable`` — the caller records the step as "not available" — and never pretends the work
+was done.
 """
 
 from __future__ import annotations
@@ -86,14 +87,18 @@ def admin_alert(*, message: str, payload: dict[str, Any] | None = None) -> int:
 
 
 def queue_releech(*, media_file_id: int, url: str) -> int:
-    """Start the swarm's ingestion pipeline on ``url`` to replace the bytes of this media
-    file; returns the swarm job id."""
+    """Start the swarm's re-leech of this media file from ``url`` (a ``releech`` job: leech,
+    hash/blocked check, vault put, probe/subtitles/screenshots, then the bytes replace those of
+    the EXISTING file); returns the swarm job id. ``Unavailable`` when the swarm refuses (the
+    file is gone, the title was taken down, the URL is not http(s))."""
+    from django.core.exceptions import ValidationError
+
     from swarm import pipeline
 
-    create = getattr(pipeline, "releech_create", None)  # the swarm's replace-bytes entry point
-    if create is None:
-        raise Unavailable("the swarm pipeline has no re-leech (replace bytes) entry point yet")
-    return create(media_file_id=media_file_id, url=url).pk
+    try:
+        return pipeline.releech_create(media_file_id=media_file_id, url=url).pk
+    except ValidationError as exc:
+        raise Unavailable(_reason(exc)) from exc
 
 
 def job_state(*, job_id: int) -> tuple[str, str]:
@@ -105,13 +110,23 @@ def job_state(*, job_id: int) -> tuple[str, str]:
 
 
 def recopy_from_channel(*, media_file_id: int) -> int:
-    """Copy the file again from its storage/quarantine channel message; returns the job id."""
+    """Copy the file again from its storage/quarantine channel message into a fresh storage
+    message (a ``recopy`` job: copy, verify the bytes, point the file there); returns the job
+    id. ``Unavailable`` when no Telegram message carries the file (a local file) or no storage
+    channel is configured."""
+    from django.core.exceptions import ValidationError
+
     from swarm import pipeline
 
-    create = getattr(pipeline, "recopy_create", None)
-    if create is None:
-        raise Unavailable("the swarm has no re-copy from the storage channel yet")
-    return create(media_file_id=media_file_id).pk
+    try:
+        return pipeline.recopy_create(media_file_id=media_file_id).pk
+    except ValidationError as exc:
+        raise Unavailable(_reason(exc)) from exc
+
+
+def _reason(exc: Exception) -> str:
+    messages = getattr(exc, "messages", None) or [str(exc)]
+    return "; ".join(messages)[:300]
 
 
 def delete_source_bytes(*, backend: str, ref: str) -> bool:

@@ -24,6 +24,20 @@ def _ingest_forward(ctx: JobContext):
     return ingest_run(ctx)
 
 
+@job_handler(JobKind.RELEECH)
+def _releech(ctx: JobContext):
+    from .repair import releech_run
+
+    return releech_run(ctx)
+
+
+@job_handler(JobKind.RECOPY)
+def _recopy(ctx: JobContext):
+    from .repair import recopy_run
+
+    return recopy_run(ctx)
+
+
 @job_handler(JobKind.BROADCAST)
 def _broadcast(ctx: JobContext):
     from .broadcast import broadcast_run

@@ -71,6 +71,8 @@ QUEUE_OF = {
     JobKind.WISHLIST_NOTIFY: "telegram",
     JobKind.NOTIFY_USER: "telegram",
     JobKind.CHANNEL_POST: "telegram",
+    JobKind.RELEECH: "heavy",
+    JobKind.RECOPY: "telegram",
 }
 TASK_OF_QUEUE = {
     "heavy": "swarm.tasks.heavy_run_job",

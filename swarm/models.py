@@ -155,6 +155,8 @@ class JobKind(models.TextChoices):
     WISHLIST_NOTIFY = "wishlist_notify", "Wishlist notifications"
     NOTIFY_USER = "notify_user", "Direct message"
     CHANNEL_POST = "channel_post", "Channel post"
+    RELEECH = "releech", "Re-leech a file (repair)"
+    RECOPY = "recopy", "Re-copy a file from its channel (repair)"
 
 
 class JobStatus(models.TextChoices):

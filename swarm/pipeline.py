@@ -534,3 +534,23 @@ def forward_index_from_message(*, message: Any, actor: Any = None):
         actor=actor,
         copy_to_storage=True,
     )
+
+
+# --- repair entry points (the medic's repair loop calls these; see swarm/repair.py) -------------
+
+
+def releech_create(*, media_file_id: int, url: str = "", created_by: Any = None):
+    """A ``releech`` job: download ``url`` (default: the file's backup URL, else the URL it was
+    ingested from) and put those bytes behind the EXISTING media file
+    (``catalog.services.media_file_replace``; the same bytes are only stored again)."""
+    from .repair import releech_create as create
+
+    return create(media_file_id=media_file_id, url=url, created_by=created_by)
+
+
+def recopy_create(*, media_file_id: int, created_by: Any = None):
+    """A ``recopy`` job: copy the file's channel message to a fresh storage-channel message,
+    verify its bytes, and point the media file at the copy."""
+    from .repair import recopy_create as create
+
+    return create(media_file_id=media_file_id, created_by=created_by)

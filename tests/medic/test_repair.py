@@ -3,11 +3,13 @@ title watchable, a re-leech through the swarm (waiting, done, failed), and givin
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Title
-from medic import integrations, services
+from medic import services
 from medic.models import Repair, RepairAttempt, Report
 from medic.services import repair as repair_mod
 from swarm.models import AdminAlert, Job, JobKind
@@ -101,65 +103,137 @@ def test_dead_file_other_quality_mitigates_then_releech_is_unavailable_then_give
     assert title.short_id in alert.message
 
 
-def test_releech_waits_on_the_swarm_job_and_succeeds(web, monkeypatch):
-    """The swarm's re-leech entry point is replaced here by a stand-in creating a real Job
-    row; the repair polls it, and succeeds once the job is done and the bytes read."""
-    web.expect_request("/backup").respond_with_data("", status=200)
-    title = TitleFactory()
-    f = add_file(title, ref="0" * 64, backup_url=web.url_for("/backup"))
-    calls = []
-
-    def releech(*, media_file_id, url):
-        calls.append(url)
-        return Job.objects.create(kind=JobKind.INGEST_URL, payload={"url": url}).pk
-
-    monkeypatch.setattr(integrations, "queue_releech", releech)
-    repair = _open(f)
-    assert services.repair_step(repair_id=repair.pk) == repair_mod.WAITING
-    assert calls == [web.url_for("/backup")]
-    repair.refresh_from_db()
-    assert repair.job_id and repair.job_strategy == "releech"
-    assert services.repair_step(repair_id=repair.pk) == repair_mod.WAITING  # still queued
-    # The pipeline stored new bytes and finished.
-    fresh = stored_file(TitleFactory())
-    MediaFile.objects.filter(pk=f.pk).update(ref=fresh.ref)
-    Job.objects.filter(pk=repair.job_id).update(status="done")
-    assert services.repair_step(repair_id=repair.pk) == repair_mod.SUCCEEDED
-    assert MediaFile.objects.get(pk=f.pk).status == "active"
-    assert ("releech", "succeeded") in _outcomes(repair)
-    catalog.title_document_rebuild(title=title)
+@pytest.fixture
+def swarm_env(settings, tmp_path):
+    settings.SWARM_WORK_DIR = tmp_path / "swarm-work"
+    settings.TMDB_API_KEY = ""
 
 
-def test_failed_releech_job_moves_on(web, monkeypatch, settings):
-    settings.MEDIC_REPAIR_MAX_ROUNDS = 5
-    web.expect_request("/backup").respond_with_data("", status=200)
-    title = TitleFactory()
-    f = add_file(title, ref="0" * 64, backup_url=web.url_for("/backup"))
-    monkeypatch.setattr(
-        integrations,
-        "queue_releech",
-        lambda **kw: Job.objects.create(kind=JobKind.INGEST_URL, payload={}).pk,
+@pytest.fixture
+def telegram():
+    """The swarm's fake Telegram, emptied before and after; this process's runtime restarted
+    (a runtime started by an earlier test looks for new accounts only every 30 s)."""
+    from swarm.telegram.fake import fake_reset
+    from swarm.telegram.runtime import runtimes_stop
+
+    runtimes_stop()
+    fake_reset()
+    yield
+    runtimes_stop()
+    fake_reset()
+
+
+@pytest.mark.django_db(transaction=True)  # eager Celery: each job runs when its row commits
+def test_releech_through_the_swarm_replaces_the_bytes_and_fixes(web, tiny_video, swarm_env):
+    """The real entry point: the repair queues a swarm ``releech`` job from the backup URL, the
+    job puts new bytes behind the same MediaFile, and the repair's next pass finds them."""
+    web.expect_request("/backup.mkv").respond_with_data(
+        tiny_video.read_bytes(), content_type="video/x-matroska"
     )
-    repair = _open(f)
-    assert services.repair_step(repair_id=repair.pk) == repair_mod.WAITING
+    title = TitleFactory()
+    f = add_file(title, ref="0" * 64, backup_url=web.url_for("/backup.mkv"))
+    report = report_on(f)
+    repair = _open(f)  # the first pass ran on commit: it queued (and ran) the re-leech
     repair.refresh_from_db()
-    Job.objects.filter(pk=repair.job_id).update(status="failed", last_error="HTTP 403")
-    # The backup URL was tried this round: the pass ends without a fix.
+    job = Job.objects.get(pk=repair.job_id)
+    assert (job.kind, job.status, repair.job_strategy) == ("releech", "done", "releech")
+    assert job.payload == {"media_file_id": f.pk, "url": web.url_for("/backup.mkv")}
+    assert ("releech", "waiting") in _outcomes(repair)
+
+    assert services.repair_step(repair_id=repair.pk) == repair_mod.SUCCEEDED
+    fixed = MediaFile.objects.get(pk=f.pk)
+    assert fixed.file_hash == hashlib.sha256(tiny_video.read_bytes()).hexdigest()
+    assert fixed.ref == fixed.file_hash and fixed.status == "active"
+    assert MediaFile.objects.count() == 1
+    assert ("releech", "succeeded") in _outcomes(repair)
+    assert Title.objects.get(pk=title.pk).status == "available"
+    report.refresh_from_db()
+    assert report.status == "fixed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_releech_job_moves_on(web, settings, swarm_env):
+    """The backup host answers HEAD but refuses the download: the swarm job fails with the
+    reason and the repair's pass ends without a fix (the URL was tried this round)."""
+    settings.MEDIC_REPAIR_MAX_ROUNDS = 5
+    web.expect_request("/backup", method="HEAD").respond_with_data("", status=200)
+    web.expect_request("/backup", method="GET").respond_with_data("no", status=403)
+    title = TitleFactory()
+    f = add_file(title, ref="0" * 64, backup_url=web.url_for("/backup"))
+    repair = _open(f)
+    repair.refresh_from_db()
+    assert Job.objects.get(pk=repair.job_id).status == "failed"
     assert services.repair_step(repair_id=repair.pk) == repair_mod.RETRY
-    outcomes = _outcomes(repair)
-    assert ("releech", "failed") in outcomes
     assert RepairAttempt.objects.get(
         repair=repair, outcome="failed", strategy="releech"
-    ).detail.startswith("swarm job failed")
+    ).detail.startswith("swarm job failed: HTTP 403")
+    f.refresh_from_db()
+    assert (f.ref, f.status) == ("0" * 64, "dead")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recopy_through_the_swarm_moves_the_file_to_a_fresh_storage_message(
+    tmp_path, swarm_env, telegram
+):
+    """A Telegram file with no live link: the repair queues the swarm's ``recopy`` job, which
+    copies its storage message through the (fake) gateway and points the file at the copy."""
+    from swarm.models import Channel, Worker
+    from swarm.telegram.fake import fake_message_put, fake_sent
+    from swarm.workers import worker_set_session
+
+    worker = Worker.objects.create(name="w1")
+    worker_set_session(worker=worker, session_string="s")
+    Channel.objects.create(name="Store", kind=Channel.Kind.STORAGE, chat_id=-1002)
+    content = tmp_path / "bytes.bin"
+    content.write_bytes(b"stored movie bytes" * 1000)
+    fake_message_put(chat_id=-1002, message_id=5, path=content)
+    title = TitleFactory()
+    f = add_file(
+        title,
+        backend="telegram",
+        ref="-1002:5",
+        file_hash=hashlib.sha256(content.read_bytes()).hexdigest(),
+    )
+    repair = _open(f)
+    repair.refresh_from_db()
+    assert repair.job_strategy == "recopy"
+    job = Job.objects.get(pk=repair.job_id)
+    assert (job.kind, job.status) == ("recopy", "done")
+    outcomes = _outcomes(repair)
+    assert ("releech", "unavailable") in outcomes  # no backup URL, no mirror
+    assert ("recopy", "waiting") in outcomes
+    f.refresh_from_db()
+    copy = [m for m in fake_sent() if m["op"] == "copy"]
+    assert [(m["chat_id"], m["source"]) for m in copy] == [(-1002, [-1002, 5])]
+    assert f.ref == f"-1002:{copy[0]['message_id']}" and f.status == "active"
+    assert job.worker_id == worker.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recopy_is_unavailable_for_a_file_outside_telegram(swarm_env):
+    title = TitleFactory()
+    f = add_file(title, ref="0" * 64)
+    repair = _open(f)
+    attempt = RepairAttempt.objects.get(repair=repair, strategy="recopy")
+    assert attempt.outcome == "unavailable"
+    assert "No Telegram message carries this file" in attempt.detail
+    assert not Job.objects.filter(kind__in=["releech", "recopy"]).exists()
 
 
 def test_content_problem_is_not_fixed_by_a_live_mirror(web):
+    """Wrong audio: the live mirror is a re-leech source, never a fix by itself; a re-copy
+    (the same bytes) is not tried."""
     web.expect_request("/alive").respond_with_data("", status=200)
     _title, f = movie_with_mirrors(web.url_for("/alive"))
     repair = _open(f, needs_new_bytes=True)
-    assert services.repair_step(repair_id=repair.pk) == repair_mod.RETRY
-    assert ("other_mirror", "succeeded") not in _outcomes(repair)
-    assert ("releech", "unavailable") in _outcomes(repair)
+    assert services.repair_step(repair_id=repair.pk) == repair_mod.WAITING
+    outcomes = _outcomes(repair)
+    assert ("other_mirror", "succeeded") not in outcomes
+    assert ("releech", "waiting") in outcomes
+    assert not [o for o in outcomes if o[0] == "recopy"]
+    repair.refresh_from_db()
+    job = Job.objects.get(pk=repair.job_id)
+    assert job.kind == "releech" and job.payload["url"] == web.url_for("/alive")
 
 
 def test_repair_open_is_idempotent():

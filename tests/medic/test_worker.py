@@ -113,3 +113,82 @@ def test_takedown_execute_on_a_worker(celery_worker):
     assert Takedown.objects.get(title=title).messages_results == {f.file_hash: "deleted"}
     assert not LocalBackend().path(f.ref).exists()
     assert TitleModel.objects.get(pk=title.pk).status == "banned"
+
+
+@pytest.fixture
+def releech_worker_env(monkeypatch, tmp_path):
+    """Settings of the worker process ``celery_worker`` starts (it inherits the environment):
+    list this fixture before ``celery_worker``."""
+    monkeypatch.setenv("SWARM_WORK_DIR", str(tmp_path / "swarm-work"))
+    monkeypatch.setenv("MEDIC_REPAIR_POLL_SECONDS", "1")
+    monkeypatch.setenv("MEDIC_CHECK_HOST_DELAY", "0")
+    monkeypatch.setenv("TMDB_API_KEY", "")
+    monkeypatch.setenv("TELEGRAM_GATEWAY", "fake")
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_report_on_a_dead_file_is_fixed_by_a_releech_on_a_worker(
+    releech_worker_env, celery_worker, web, tiny_video
+):
+    """The stored bytes are gone and no mirror serves: the repair re-leeches the backup URL
+    through the swarm (a real ``releech`` job on the heavy queue of the same worker), the new
+    bytes replace the old ones behind the same MediaFile, and the reporter gets one DM."""
+    import hashlib
+
+    from catalog.models import MediaFile
+    from tests.factories import TitleFactory, add_file
+
+    fake_reset()
+    served = tiny_video.read_bytes()
+    web.expect_request("/backup/Old.Film.2019.720p.mkv").respond_with_data(
+        served, content_type="video/x-matroska"
+    )
+    title = TitleFactory()
+    f = add_file(
+        title,
+        quality="720p",
+        ref="0" * 64,  # nothing in the vault behind it
+        backup_url=web.url_for("/backup/Old.Film.2019.720p.mkv"),
+    )
+    reporter = UserFactory(telegram_id=777000222)
+    seen: list[str] = []
+
+    def status() -> str:
+        s = Report.objects.filter(reported_by=reporter).values_list("status", flat=True).first()
+        if s and (not seen or seen[-1] != s):
+            seen.append(s)
+        return s
+
+    _, created = services.report_create(
+        actor=reporter, title=title, media_file=f, issue="dead_link"
+    )
+    assert created
+    status()
+    assert _wait_for(lambda: status() == "fixed", timeout=120), f"stuck at {seen}"
+    assert seen[-2:] == ["repairing", "fixed"]
+
+    repair = Repair.objects.get(media_file=f)
+    assert repair.status == "succeeded"
+    releech = Job.objects.get(kind=JobKind.RELEECH)
+    assert releech.status == "done", releech.last_error
+    assert releech.payload == {"media_file_id": f.pk, "url": f.backup_url}
+    fixed = MediaFile.objects.get(pk=f.pk)
+    assert fixed.file_hash == hashlib.sha256(served).hexdigest()
+    assert (fixed.ref, fixed.status, fixed.quality) == (fixed.file_hash, "active", "720p")
+    assert MediaFile.objects.count() == 1
+    assert Title.objects.get(pk=title.pk).status == "available"
+    automatic = AuditEntry.objects.filter(actor__isnull=True).order_by("id")
+    assert list(automatic.values_list("action", flat=True)) == [
+        "repair_open",
+        "report_start_repair",
+        "repair_succeeded",
+        "report_mark_fixed",
+    ]
+    # One DM, through the swarm's job and the (fake) Telegram gateway.
+    assert _wait_for(
+        lambda: [m for m in fake_sent() if m.get("chat_id") == reporter.telegram_id]
+    ), fake_sent()
+    time.sleep(1)  # a duplicate would arrive now
+    dms = [m for m in fake_sent() if m.get("chat_id") == reporter.telegram_id]
+    assert len(dms) == 1 and "fixed" in dms[0]["text"]
