@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import django_filters
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -130,12 +130,16 @@ class TitleDetailView(APIView):
         if body is None:
             if not SHORT_ID_RE.match(short_id):
                 raise NotFound("No title with this id.")
-            document = (
-                public_titles().filter(short_id=short_id).values_list("document", flat=True).first()
+            # The stored JSON as text: no decode and re-encode on the way through.
+            text = (
+                public_titles()
+                .filter(short_id=short_id)
+                .values_list(Cast("document", output_field=TextField()), flat=True)
+                .first()
             )
-            if document is None:
+            if text is None:
                 raise NotFound("No title with this id.")
-            body = json.dumps(document, separators=(",", ":")).encode()
+            body = text.encode()
             cache.set(key, body, settings.TITLE_CACHE_TIMEOUT)
         return HttpResponse(body, content_type="application/json")
 
