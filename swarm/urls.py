@@ -13,5 +13,6 @@ urlpatterns = [
         name="subtitle-vtt",
     ),
     path("read/<int:chapter_id>/<int:page>", views.read_page, name="read-page"),
+    re_path(r"^img/(?P<ref>[0-9a-f]{64}|[a-z]+:-?[0-9]+:[0-9]+)$", views.image, name="vault-image"),
     path("submissions/", api.SubmissionListCreate.as_view(), name="submissions"),
 ]

@@ -2,7 +2,8 @@
 
 - ``GET|HEAD /s/<file_hash>?md5=…&expires=…`` — a signed stream with single-range support;
 - ``GET /api/subs/<file_hash>/<lang|index>.vtt`` — stored WebVTT of a text subtitle track;
-- ``GET /api/read/<chapter_id>/<page>`` — one page of a CBZ chapter, read out of the zip.
+- ``GET /api/read/<chapter_id>/<page>`` — one page of a CBZ chapter, read out of the zip;
+- ``GET /api/img/<ref>`` — a screenshot or poster the catalog lists (by vault ref).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db.models import Q
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -23,7 +25,7 @@ from django.http import (
 )
 from django.views.decorators.csrf import csrf_exempt
 
-from catalog.models import Chapter, MediaFile, SubtitleTrack
+from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title
 from streamvault.errors import error_body
 
 from .media import cbz
@@ -33,6 +35,7 @@ from .stream import plan_body, stream_plan
 from .vault import (
     BackendUnavailable,
     NotFound,
+    VaultError,
     get_backend,
     read_all,
     resolve_tagged,
@@ -127,6 +130,59 @@ async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpRe
     except NotFound:
         return _error(404, "no_vtt", f"The WebVTT of track {track.stream_index} is missing.")
     return HttpResponse(data, content_type="text/vtt; charset=utf-8", headers=headers)
+
+
+# --- /api/img/<ref> ----------------------------------------------------------------------------
+
+IMAGE_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF8", "image/gif"),
+)
+
+
+def _image_mime(data: bytes) -> str:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in IMAGE_MAGIC if data.startswith(magic)), "")
+
+
+def _image_source(ref: str) -> tuple[str, str] | None:
+    """(backend, ref) of a catalog image: a screenshot, a poster or a backdrop. Any other vault
+    object (a whole movie, a CBZ) is not served here."""
+    shot = Screenshot.objects.filter(ref=ref).values_list("backend", flat=True).first()
+    if shot is not None:
+        return shot, ref
+    if Title.objects.filter(Q(poster=ref) | Q(backdrop=ref)).exists():
+        return "local", ref
+    return None
+
+
+async def image(request: HttpRequest, ref: str) -> HttpResponseBase:
+    """Screenshots and posters stored in the vault, by the ref the title document lists.
+    Content-addressed (the ref is the content), so cacheable for good."""
+    etag = f'"{hashlib.sha256(ref.encode()).hexdigest()[:32]}"'
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": etag}
+    if _etag_matches(request, etag):
+        return HttpResponse(status=304, headers=headers)
+    source = await sync_to_async(_image_source)(ref)
+    if source is None:
+        return _error(404, "not_found", "No such image.")
+    backend_name, raw_ref = source
+    try:
+        if backend_name == "local":
+            backend, raw_ref = resolve_tagged(raw_ref)
+        else:
+            backend = get_backend(backend_name)
+        data = await read_all(backend, raw_ref, max_bytes=32 * 1024 * 1024)
+    except BackendUnavailable:
+        return _error(503, "backend_unavailable", "The image's storage is not reachable.")
+    except (NotFound, VaultError):
+        return _error(404, "missing_image", "The image is missing from the vault.")
+    mime = _image_mime(data)
+    if not mime:
+        return _error(404, "not_an_image", "That object is not an image.")
+    return HttpResponse(data, content_type=mime, headers=headers)
 
 
 # --- /api/read/<chapter_id>/<page> ------------------------------------------------------------

@@ -126,3 +126,38 @@ def test_damaged_archive_is_reported(media, client, tmp_path):
     r = client.get(f"/api/read/{chapter.id}/1")
     assert r.status_code == 500 and r.json()["error"]["code"] == "bad_archive"
     assert Chapter.objects.count() == 1
+
+
+def test_screenshots_in_the_document_are_served(movie, client, django_assert_max_num_queries):
+    movie.title.refresh_from_db()
+    refs = movie.title.document["visuals"]["screenshots"]
+    assert len(refs) == 5
+    for ref in refs:
+        with django_assert_max_num_queries(1):
+            r = client.get(f"/api/img/{ref}")
+        assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
+        assert r.content[:3] == b"\xff\xd8\xff"
+        assert "immutable" in r["Cache-Control"]
+    first = client.get(f"/api/img/{refs[0]}")
+    assert client.get(f"/api/img/{refs[0]}", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_poster_in_the_vault_is_served(client, media):
+    from asgiref.sync import async_to_sync
+
+    from catalog import services as catalog
+
+    stored = async_to_sync(get_backend("local").put)(media.root / "Test Manga ch 8" / "page1.png")
+    title = TitleFactory()
+    catalog.title_update(title=title, data={"poster": stored.ref})
+    r = client.get(f"/api/img/{stored.ref}")
+    assert r.status_code == 200 and r["Content-Type"] == "image/png"
+    assert client.get(f"/api/img/{stored.ref}", HTTP_IF_NONE_MATCH=r["ETag"]).status_code == 304
+
+
+def test_other_vault_objects_are_not_served_as_images(movie, chapter, client):
+    """A whole movie or a CBZ is in the vault too, but not an image of the catalog."""
+    for ref in (movie.ref, chapter.ref, "0" * 64):
+        r = client.get(f"/api/img/{ref}")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert client.get("/api/img/../../etc/passwd").status_code == 404
