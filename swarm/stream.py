@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from accounts.signing import LinkCheck, verify
-from catalog.models import FileStatus, MediaFile
+from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack
 from streamvault.errors import error_body
 
 from .media.names import clean_filename
@@ -88,7 +88,7 @@ def _target_load(file_hash: str) -> Target | None:
         .first()
     )
     if row is None:
-        return None
+        return _pack_target(file_hash)
     return Target(
         backend=row["backend"],
         ref=row["ref"],
@@ -104,6 +104,36 @@ def _target_load(file_hash: str) -> Target | None:
             episode=row["episode__number"],
         ),
     )
+
+
+def _pack_target(file_hash: str) -> Target | None:
+    """A season or chapter pack in the local vault (its ref is its SHA-256): downloadable
+    through the same signed URL scheme."""
+    season = (
+        SeasonPack.objects.filter(backend="local", ref=file_hash)
+        .values("ref", "size_bytes", "season", "series__title", "series__year")
+        .first()
+    )
+    if season is not None:
+        name = clean_filename(
+            title=season["series__title"], year=season["series__year"], season=season["season"]
+        )
+        return Target(
+            "local", season["ref"], {}, season["size_bytes"], "application/zip", name + ".zip"
+        )
+    chapters = (
+        ChapterPack.objects.filter(backend="local", ref=file_hash)
+        .values("ref", "size_bytes", "first", "last", "manga__title")
+        .first()
+    )
+    if chapters is not None:
+        name = clean_filename(
+            title=f"{chapters['manga__title']} - Chapters "
+            f"{chapters['first'].normalize():f}-{chapters['last'].normalize():f}",
+            ext="zip",
+        )
+        return Target("local", chapters["ref"], {}, chapters["size_bytes"], "application/zip", name)
+    return None
 
 
 class _TargetCache:

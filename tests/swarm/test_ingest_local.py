@@ -254,3 +254,24 @@ def test_chapter_pack_set_replaces_the_same_span():
     catalog.chapter_pack_set(manga=manga, chapters=[1, 2], backend="local", ref="a", size_bytes=1)
     catalog.chapter_pack_set(manga=manga, chapters=[2, 1], backend="local", ref="b", size_bytes=2)
     assert list(ChapterPack.objects.values_list("ref", "chapters")) == [("b", [1, 2])]
+
+
+def test_pack_build_command(media, capsys):
+    series = TitleFactory(media_type="series", title="Test Show")
+    call_command(
+        "ingest_local",
+        str(media.episode1),
+        "--title",
+        series.short_id,
+        "--season",
+        "2",
+        "--episode",
+        "1",
+    )
+    call_command("pack_build", series.short_id)
+    assert "season 2 pack: 1 episodes" in capsys.readouterr().out
+    assert SeasonPack.objects.get().season == 2
+    with pytest.raises(CommandError, match="movies have no packs"):
+        call_command("pack_build", TitleFactory().short_id)
+    with pytest.raises(CommandError, match="has no chapters"):
+        call_command("pack_build", TitleFactory(media_type="manga").short_id)

@@ -280,3 +280,20 @@ def test_x_accel_redirect_behind_nginx(media, accel_stack, settings):
         check=True,
         timeout=60,
     )
+
+
+@live
+def test_a_season_pack_downloads_through_a_signed_url(media, live_vault):
+    from swarm.media.ingest import season_pack_build
+
+    series = TitleFactory(media_type="series", title="Test Show", year=2020)
+    media_ingest(path=media.episode1, title=series, season=1, episode=1)
+    pack = season_pack_build(series=series, season=1)
+    r = httpx.get(live_vault.url + signed_path(pack.ref), timeout=30)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert "Test%20Show%20%282020%29%20S01.zip" in r.headers["content-disposition"]
+    assert r.content == get_local_bytes(pack.ref)
+
+
+def get_local_bytes(ref: str) -> bytes:
+    return vault.get_backend("local").path(ref).read_bytes()
