@@ -161,3 +161,37 @@ def test_other_vault_objects_are_not_served_as_images(movie, chapter, client):
         r = client.get(f"/api/img/{ref}")
         assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert client.get("/api/img/../../etc/passwd").status_code == 404
+
+
+def test_read_a_telegram_stored_chapter(media, client):
+    """The same endpoint over the Telegram backend: ranged GetFile reads of the zip."""
+    from asgiref.sync import async_to_sync
+
+    from catalog import services as catalog
+    from swarm import vault
+    from swarm.media.cbz import page_index
+    from swarm.vault.telegram import TelegramBackend
+
+    from .test_vault_telegram import CHAT, FakeTelegram
+
+    cloud = FakeTelegram()
+    backend = TelegramBackend(cloud, chat_id=CHAT)
+    stored = async_to_sync(backend.put)(media.cbz)
+    manga = TitleFactory(media_type="manga")
+    chapter = catalog.chapter_add(
+        manga=manga, number=1, backend="telegram", ref=stored.ref, pages=page_index(media.cbz)
+    )
+    vault.register(backend)
+    try:
+        with zipfile.ZipFile(media.cbz) as zf:
+            for n, name in enumerate(CBZ_ORDER, start=1):
+                cloud.calls.clear()
+                r = client.get(f"/api/read/{chapter.id}/{n}")
+                assert r.status_code == 200 and r.content == zf.read(name)
+                assert all(offset % (1024 * 1024) == 0 for _, offset, _, _ in cloud.calls)
+    finally:
+        vault.unregister("telegram")
+    assert client.get(f"/api/read/{chapter.id}/1")["X-Page-Cache"] == "hit"
+    pages.clear()
+    r = client.get(f"/api/read/{chapter.id}/1")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "backend_unavailable"
