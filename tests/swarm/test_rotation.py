@@ -119,6 +119,10 @@ def test_stress_1000_leases_over_10_accounts(store):
         roll = rng.random()
         with book:
             held[acct] -= 1
+            if n == 500:  # decided before the crash roll, so the death always happens
+                outcomes["dead"] += 1
+                store.mark_dead(acct)
+                dead.add(acct)
             if roll < 0.1:
                 outcomes["crash"] += 1  # no release: Redis expires it
                 return
@@ -127,10 +131,6 @@ def test_stress_1000_leases_over_10_accounts(store):
                 seconds = rng.uniform(0.05, 0.2)
                 store.park(acct, seconds)
                 parked_until[acct] = now_ms + int(seconds * 1000)
-            if n == 500:
-                outcomes["dead"] += 1
-                store.mark_dead(acct)
-                dead.add(acct)
         store.release(acct, got.lease_id)
         outcomes["ok"] += 1
 
