@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from accounts.signing import LinkCheck, verify
-from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack
+from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, TitleStatus
 from streamvault.errors import error_body
 
 from .media.names import clean_filename
@@ -69,10 +69,13 @@ class Target:
     filename: str
 
 
-def _target_load(file_hash: str) -> Target | None:
-    close_old_connections()  # outside Django's request cycle: drop broken/expired connections
+def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | None:
+    if outside_django:
+        # Django's handler does this on request_started/finished; the lean door must too.
+        close_old_connections()
     row = (
         MediaFile.objects.filter(file_hash=file_hash, status=FileStatus.ACTIVE)
+        .exclude(title__status=TitleStatus.BANNED)  # a takedown stops streams at once
         .values(
             "backend",
             "ref",
@@ -144,13 +147,13 @@ class _TargetCache:
         self.size = size
         self.items: OrderedDict[str, tuple[float, Target | None]] = OrderedDict()
 
-    async def get(self, file_hash: str) -> Target | None:
+    async def get(self, file_hash: str, *, outside_django: bool = False) -> Target | None:
         ttl = settings.VAULT_STREAM_LOOKUP_SECONDS
         now = time.monotonic()
         hit = self.items.get(file_hash)
         if hit is not None and now - hit[0] < ttl:
             return hit[1]
-        target = await sync_to_async(_target_load, thread_sensitive=False)(file_hash)
+        target = await sync_to_async(_target_load)(file_hash, outside_django=outside_django)
         if ttl > 0:
             self.items[file_hash] = (now, target)
             self.items.move_to_end(file_hash)
@@ -188,7 +191,12 @@ def _error(status: int, code: str, message: str, **headers: str) -> Plan:
 
 
 async def stream_plan(
-    *, method: str, path: str, query: dict[str, str], headers: dict[str, str]
+    *,
+    method: str,
+    path: str,
+    query: dict[str, str],
+    headers: dict[str, str],
+    outside_django: bool = False,
 ) -> Plan:
     """The whole decision for one request. ``headers`` keys are lower-case."""
     if method not in {"GET", "HEAD"}:
@@ -199,7 +207,7 @@ async def stream_plan(
     if check is LinkCheck.EXPIRED:
         return _error(410, "expired", "The link has expired.")
     file_hash = path[len(PREFIX) :]
-    target = await targets.get(file_hash)
+    target = await targets.get(file_hash, outside_django=outside_django)
     if target is None:
         return _error(404, "not_found", "No such file.")
     try:
@@ -281,7 +289,11 @@ async def asgi_stream(scope: dict, receive: Receive, send: Send) -> None:
     query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin1")).items()}
     headers = {k.decode("latin1").lower(): v.decode("latin1") for k, v in scope["headers"]}
     plan = await stream_plan(
-        method=scope["method"], path=scope["path"], query=query, headers=headers
+        method=scope["method"],
+        path=scope["path"],
+        query=query,
+        headers=headers,
+        outside_django=True,
     )
     await send(
         {

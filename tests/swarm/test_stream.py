@@ -17,6 +17,7 @@ from accounts.signing import signature
 from catalog import services as catalog
 from swarm import vault
 from swarm.media.ingest import media_ingest
+from swarm.stream import targets as stream_targets
 from swarm.vault.telegram import TelegramBackend
 from tests.factories import TitleFactory
 
@@ -297,3 +298,19 @@ def test_a_season_pack_downloads_through_a_signed_url(media, live_vault):
 
 def get_local_bytes(ref: str) -> bytes:
     return vault.get_backend("local").path(ref).read_bytes()
+
+
+@pytest.mark.django_db
+def test_banned_titles_and_dead_files_do_not_stream(media):
+    from django.test import Client
+
+    mf = media_ingest(path=media.movie).media_file
+    client = Client()
+    assert client.head(signed_path(mf.file_hash)).status_code == 200
+    catalog.title_set_status(title=mf.title, status="banned")
+    stream_targets.clear()
+    assert client.head(signed_path(mf.file_hash)).status_code == 404
+    catalog.title_set_status(title=mf.title, status="available")
+    catalog.media_file_set_status(media_file=mf, status="dead")
+    stream_targets.clear()
+    assert client.head(signed_path(mf.file_hash)).status_code == 404
