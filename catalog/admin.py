@@ -7,6 +7,7 @@ import json
 
 from django.contrib import admin, messages
 from django.db import models, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from . import services
@@ -19,6 +20,7 @@ from .models import (
     Genre,
     MediaFile,
     MediaType,
+    Screenshot,
     SubtitleTrack,
     Title,
     TitleStatus,
@@ -45,6 +47,32 @@ class GenreAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+
+
+def image_preview(ref: str, height: int = 80) -> str:
+    """A thumbnail through the vault's image endpoint; the bare ref when it is not a vault
+    object (demo data, an outside URL)."""
+    if ref.startswith(("http://", "https://")):
+        url = ref
+    else:
+        try:
+            url = reverse("vault-image", args=[ref])
+        except NoReverseMatch:
+            return ref or "—"
+    return format_html('<img src="{}" alt="" style="height:{}px">', url, height)
+
+
+class ScreenshotInline(admin.TabularInline):
+    model = Screenshot
+    extra = 0
+    fields = ("thumbnail", "position", "media_file", "backend", "ref")
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0  # screenshots come from ingest
+
+    @admin.display(description="Screenshot")
+    def thumbnail(self, obj: Screenshot) -> str:
+        return image_preview(obj.ref)
 
 
 class EpisodeInline(admin.TabularInline):
@@ -110,6 +138,7 @@ class TitleAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "document_pretty",
+        "poster_preview",
     )
     fieldsets = (
         (None, {"fields": ("media_type", "title", "year", "tmdb_id", "genres", "status")}),
@@ -123,6 +152,7 @@ class TitleAdmin(admin.ModelAdmin):
                     "series_status",
                     "read_direction",
                     "poster",
+                    "poster_preview",
                     "backdrop",
                 )
             },
@@ -154,6 +184,10 @@ class TitleAdmin(admin.ModelAdmin):
     def document_pretty(self, obj: Title) -> str:
         return pretty_json(obj.document)
 
+    @admin.display(description="Poster preview")
+    def poster_preview(self, obj: Title) -> str:
+        return image_preview(obj.poster, height=160) if obj.poster else "—"
+
     def get_readonly_fields(self, request, obj=None):
         fields = self.readonly_fields
         return (*fields, "media_type") if obj else fields
@@ -162,8 +196,8 @@ class TitleAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         return {
-            MediaType.MOVIE: [MediaFileInline],
-            MediaType.SERIES: [EpisodeInline],
+            MediaType.MOVIE: [MediaFileInline, ScreenshotInline],
+            MediaType.SERIES: [EpisodeInline, ScreenshotInline],
             MediaType.MANGA: [ChapterInline],
         }[obj.media_type]
 

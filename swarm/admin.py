@@ -13,7 +13,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import jobs, submissions, workers
+from . import (
+    admin_vault,  # noqa: F401  (registers blocked hashes and admin alerts)
+    jobs,
+    submissions,
+    workers,
+)
 from .models import Channel, Job, JobStatus, Submission, SubmissionStatus, Worker, WorkerStatus
 from .pipeline import ingest_url_create
 

@@ -34,8 +34,13 @@ def library():
         add_file(series, episode=ep)
     manga = TitleFactory(media_type="manga", title="Comic")
     for n in range(1, 4):
-        services.chapter_add(manga=manga, number=n, backend="local", ref=f"c{n}",
-                             pages=[{"name": "1.jpg", "size": 1, "width": 1, "height": 1}])
+        services.chapter_add(
+            manga=manga,
+            number=n,
+            backend="local",
+            ref=f"c{n}",
+            pages=[{"name": "1.jpg", "size": 1, "width": 1, "height": 1}],
+        )
     return {"movie": movies[0], "series": series, "manga": manga}
 
 
@@ -43,8 +48,9 @@ CHANGELISTS = ["title", "mediafile", "episode", "chapter", "genre"]
 
 
 @pytest.mark.parametrize("model", CHANGELISTS)
-def test_changelists_have_bounded_queries(staff_client, library, model,
-                                          django_assert_max_num_queries):
+def test_changelists_have_bounded_queries(
+    staff_client, library, model, django_assert_max_num_queries
+):
     url = reverse(f"admin:catalog_{model}_changelist")
     with django_assert_max_num_queries(12):
         response = staff_client.get(url)
@@ -111,11 +117,23 @@ def test_genre_autocomplete(staff_client, library):
 
 def test_add_title_through_admin_uses_services(staff_client):
     genre = Genre.objects.create(name="Drama", slug="drama")
-    response = staff_client.post(reverse("admin:catalog_title_add"), {
-        "media_type": "movie", "title": "Amélie", "year": 2001, "genres": [genre.pk],
-        "content_rating": "safe", "rating": "7.9", "overview": "", "tmdb_id": "",
-        "series_status": "", "read_direction": "", "poster": "", "backdrop": "",
-    })
+    response = staff_client.post(
+        reverse("admin:catalog_title_add"),
+        {
+            "media_type": "movie",
+            "title": "Amélie",
+            "year": 2001,
+            "genres": [genre.pk],
+            "content_rating": "safe",
+            "rating": "7.9",
+            "overview": "",
+            "tmdb_id": "",
+            "series_status": "",
+            "read_direction": "",
+            "poster": "",
+            "backdrop": "",
+        },
+    )
     assert response.status_code == 302, response.content
     title = Title.objects.get(title="Amélie")
     assert title.clean_title == "amelie" and len(title.short_id) == 7
@@ -125,14 +143,26 @@ def test_add_title_through_admin_uses_services(staff_client):
 
 def test_invalid_title_form_shows_errors(staff_client):
     TitleFactory(tmdb_id=603)
-    response = staff_client.post(reverse("admin:catalog_title_add"), {
-        "media_type": "movie", "title": "Dup", "tmdb_id": 603, "content_rating": "safe",
-    })
+    response = staff_client.post(
+        reverse("admin:catalog_title_add"),
+        {
+            "media_type": "movie",
+            "title": "Dup",
+            "tmdb_id": 603,
+            "content_rating": "safe",
+        },
+    )
     assert response.status_code == 200
     assert "errornote" in response.content.decode()
-    manga = staff_client.post(reverse("admin:catalog_title_add"), {
-        "media_type": "manga", "title": "M", "tmdb_id": 5, "content_rating": "safe",
-    })
+    manga = staff_client.post(
+        reverse("admin:catalog_title_add"),
+        {
+            "media_type": "manga",
+            "title": "M",
+            "tmdb_id": 5,
+            "content_rating": "safe",
+        },
+    )
     assert "Manga titles have no TMDB id" in manga.content.decode()
 
 
@@ -140,20 +170,45 @@ def test_edit_series_inline_rebuilds_document(staff_client, library):
     series = library["series"]
     episodes = list(series.episodes.all())
     data = {
-        "title": "Show Renamed", "year": 2020, "genres": [], "content_rating": "safe",
-        "rating": "7.5", "overview": "", "tmdb_id": "", "series_status": "ended",
-        "read_direction": "", "poster": "", "backdrop": "",
-        "episodes-TOTAL_FORMS": len(episodes) + 1, "episodes-INITIAL_FORMS": len(episodes),
-        "episodes-MIN_NUM_FORMS": 0, "episodes-MAX_NUM_FORMS": 1000,
+        "title": "Show Renamed",
+        "year": 2020,
+        "genres": [],
+        "content_rating": "safe",
+        "rating": "7.5",
+        "overview": "",
+        "tmdb_id": "",
+        "series_status": "ended",
+        "read_direction": "",
+        "poster": "",
+        "backdrop": "",
+        "episodes-TOTAL_FORMS": len(episodes) + 1,
+        "episodes-INITIAL_FORMS": len(episodes),
+        "episodes-MIN_NUM_FORMS": 0,
+        "episodes-MAX_NUM_FORMS": 1000,
+        "screenshots-TOTAL_FORMS": 0,
+        "screenshots-INITIAL_FORMS": 0,
     }
     for i, ep in enumerate(episodes):
-        data.update({f"episodes-{i}-id": ep.pk, f"episodes-{i}-series": series.pk,
-                     f"episodes-{i}-season": ep.season, f"episodes-{i}-number": ep.number,
-                     f"episodes-{i}-name": f"Renamed {ep.number}", f"episodes-{i}-air_date": ""})
+        data.update(
+            {
+                f"episodes-{i}-id": ep.pk,
+                f"episodes-{i}-series": series.pk,
+                f"episodes-{i}-season": ep.season,
+                f"episodes-{i}-number": ep.number,
+                f"episodes-{i}-name": f"Renamed {ep.number}",
+                f"episodes-{i}-air_date": "",
+            }
+        )
     n = len(episodes)
-    data.update({f"episodes-{n}-series": series.pk, f"episodes-{n}-season": 2,
-                 f"episodes-{n}-number": 1, f"episodes-{n}-name": "New season",
-                 f"episodes-{n}-air_date": datetime.date(2021, 1, 1).isoformat()})
+    data.update(
+        {
+            f"episodes-{n}-series": series.pk,
+            f"episodes-{n}-season": 2,
+            f"episodes-{n}-number": 1,
+            f"episodes-{n}-name": "New season",
+            f"episodes-{n}-air_date": datetime.date(2021, 1, 1).isoformat(),
+        }
+    )
     response = staff_client.post(reverse("admin:catalog_title_change", args=[series.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     series.refresh_from_db()
@@ -176,7 +231,9 @@ def test_status_actions(staff_client, library):
 def test_rebuild_action_small_runs_inline(staff_client, library):
     Title.objects.filter(pk=library["movie"].pk).update(document={}, card={})
     url = reverse("admin:catalog_title_changelist")
-    staff_client.post(url, {"action": "rebuild_documents", "_selected_action": [library["movie"].pk]})
+    staff_client.post(
+        url, {"action": "rebuild_documents", "_selected_action": [library["movie"].pk]}
+    )
     assert Title.objects.get(pk=library["movie"].pk).document["short_id"]
 
 
@@ -198,3 +255,14 @@ def test_delete_title_keeps_short_id_issued(staff_client, library):
     staff_client.post(reverse("admin:catalog_title_delete", args=[movie.pk]), {"post": "yes"})
     assert not Title.objects.filter(pk=movie.pk).exists()
     assert IssuedShortId.objects.filter(short_id=movie.short_id).exists()
+
+
+def test_screenshots_and_poster_shown_as_thumbnails(staff_client, library):
+    movie = library["movie"]
+    vault_ref = "ab" * 32  # a local vault ref (the object's SHA-256)
+    services.screenshot_add(title=movie, ref=vault_ref, position=50)
+    services.title_update(title=movie, data={"poster": "https://img.example/p.jpg"})
+    body = staff_client.get(reverse("admin:catalog_title_change", args=[movie.pk])).content
+    body = body.decode()
+    assert f'<img src="/api/img/{vault_ref}"' in body
+    assert '<img src="https://img.example/p.jpg"' in body
