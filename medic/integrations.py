@@ -8,7 +8,7 @@ was done.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -101,12 +101,39 @@ def queue_releech(*, media_file_id: int, url: str) -> int:
         raise Unavailable(_reason(exc)) from exc
 
 
-def job_state(*, job_id: int) -> tuple[str, str]:
-    """(status, last_error) of a swarm job; ("missing", "") when it is gone."""
+def ingest_source_url(*, media_file: Any) -> str:
+    """The URL the file's bytes were downloaded from (the ``payload.url`` of the newest done
+    ``releech`` or ``ingest_url`` Job that attached them), or "" for a forwarded or hand-made
+    file. It is the URL ``releech_create`` falls back to after ``backup_url``; the medic asks
+    for it by name so that a dead backup URL is not leeched again."""
+    from swarm.repair import media_file_source_url
+
+    return media_file_source_url(media_file=media_file)
+
+
+@dataclass(frozen=True)
+class JobState:
+    status: str  # the swarm's JobStatus value, or "missing" when the row is gone
+    error: str = ""
+    result: dict[str, Any] = field(default_factory=dict)  # a done job's ``state["result"]``
+    sha256: str = ""  # the SHA-256 of the bytes the job hashed (``state["sha256"]``)
+
+
+def job_state(*, job_id: int) -> JobState:
+    """Status, last error and, once done, the result of a swarm job."""
     from swarm.models import Job
 
-    row = Job.objects.filter(pk=job_id).values_list("status", "last_error").first()
-    return row if row is not None else ("missing", "")
+    row = Job.objects.filter(pk=job_id).values_list("status", "last_error", "state").first()
+    if row is None:
+        return JobState(status="missing")
+    status, error, state = row
+    state = state or {}
+    return JobState(
+        status=status,
+        error=error,
+        result=state.get("result") or {},
+        sha256=str(state.get("sha256") or ""),
+    )
 
 
 def recopy_from_channel(*, media_file_id: int) -> int:

@@ -5,9 +5,13 @@ pass of ``repair_step`` tries, in order:
    of the same title/episode keeps it watchable (verified, recorded as a mitigation);
 2. another mirror — the bytes in the vault still read, or another mirror/embed answers: the
    dead link was all that was wrong;
-3. a re-leech — from ``backup_url`` or a live mirror, through the swarm's ingestion pipeline
-   (an asynchronous swarm job: the repair waits and polls it);
-4. a re-copy from the storage/quarantine channel (the swarm).
+3. a re-leech — from ``backup_url`` or a live mirror, else from the URL the bytes were
+   ingested from, through the swarm's ``releech`` job (asynchronous: the repair polls it);
+4. a re-copy from the storage/quarantine channel (the swarm's ``recopy`` job).
+
+A done job succeeds when the vault reads the file, or — when this process cannot reach the
+file's backend (a ``telegram`` file with no account here) — when the job's own SHA-256 check
+matches the file's hash and the file points where the job put the bytes.
 
 Success: file active, title available (when nothing else on it is being repaired), every open
 report on the target fixed, each reporter DM'd once. A pass where nothing worked counts a
@@ -175,22 +179,36 @@ def repair_step(*, repair_id: int) -> str:
 
     # --- a job we started earlier (re-leech / re-copy) --------------------------------------
     if repair.job_id:
-        status, error = integrations.job_state(job_id=repair.job_id)
-        if status in ("queued", "running"):
+        job_id = repair.job_id
+        job = integrations.job_state(job_id=job_id)
+        if job.status in ("queued", "running"):
             return WAITING
         strategy = repair.job_strategy or Strategy.RELEECH
         Repair.objects.filter(pk=repair.pk).update(job_id=None, job_strategy="")
         repair.job_id = None
-        if status == "done":
+        if job.status == "done":
             media_file.refresh_from_db()
             probe = _vault_probe(media_file)
             if probe.ok:
                 return _succeed(repair, media_file, strategy, "new bytes stored and readable")
+            if probe.ok is None and _job_verified(job, media_file):
+                return _succeed(
+                    repair,
+                    media_file,
+                    strategy,
+                    f"swarm job {job_id} verified the bytes at {media_file.ref} (SHA-256 "
+                    f"{job.sha256[:16]}… is the file's); this process cannot read the "
+                    f"{media_file.backend} backend",
+                )
             _attempt(
-                repair, strategy, Outcome.FAILED, f"job done but file unreadable: {probe.error}"
+                repair,
+                strategy,
+                Outcome.FAILED,
+                f"swarm job {job_id} done but the file is not verified: "
+                f"{probe.error or 'the job result does not match the file'}",
             )
         else:
-            _attempt(repair, strategy, Outcome.FAILED, f"swarm job {status}: {error[:200]}")
+            _attempt(repair, strategy, Outcome.FAILED, f"swarm job {job.status}: {job.error[:200]}")
 
     # --- the current state: vault bytes and every alternative link (no transaction) ----------
     probe = _vault_probe(media_file)
@@ -234,12 +252,16 @@ def repair_step(*, repair_id: int) -> str:
             f"{len(alive_mirrors)} mirrors, {len(alive_embeds)} embeds",
         )
 
-    # 3. re-leech from the backup URL or a live mirror (downloads, not embed pages)
-    sources = []
-    if media_file.backup_url and results.get(media_file.backup_url, _DEAD).ok:
-        sources.append(media_file.backup_url)
+    # 3. re-leech from the backup URL or a live mirror (downloads, not embed pages), else from
+    #    the URL the bytes were first downloaded from
+    backup = results.get(media_file.backup_url, _DEAD) if media_file.backup_url else None
+    sources = [media_file.backup_url] if backup is not None and backup.ok else []
     sources += [m.url for m in alive_mirrors]
     sources = [s for s in dict.fromkeys(sources) if s not in repair.sources_tried]
+    origin_note = ""
+    if not sources:
+        origin, origin_note = _origin_source(repair, media_file, results)
+        sources = [origin] if origin else []
     if sources:
         url = sources[0]
         try:
@@ -250,8 +272,14 @@ def repair_step(*, repair_id: int) -> str:
             _wait_on(repair, Strategy.RELEECH, job_id, tried=url)
             _attempt(repair, Strategy.RELEECH, Outcome.WAITING, f"swarm job {job_id} from {url}")
             return WAITING
-    elif not repair.sources_tried:
-        _attempt(repair, Strategy.RELEECH, Outcome.UNAVAILABLE, "no live source URL")
+    elif not [s for s in repair.sources_tried if s != "recopy"]:
+        backup_note = "no backup URL" if backup is None else f"backup URL dead ({_why(backup)})"
+        _attempt(
+            repair,
+            Strategy.RELEECH,
+            Outcome.UNAVAILABLE,
+            f"no live source: {backup_note}; no live mirror; {origin_note}",
+        )
 
     # 4. re-copy from the storage channel (same bytes: no use for a content problem)
     if not repair.needs_new_bytes and "recopy" not in repair.sources_tried:
@@ -267,11 +295,40 @@ def repair_step(*, repair_id: int) -> str:
     return _round_failed(repair, "no strategy repaired the file")
 
 
-class _Dead:
-    ok = False
+_DEAD = checks.UrlCheck(url="", ok=False, error="not checked")
 
 
-_DEAD = _Dead()
+def _why(result: checks.UrlCheck) -> str:
+    return f"HTTP {result.status_code}" if result.status_code else result.error or "failed"
+
+
+def _origin_source(
+    repair: Repair, media_file: MediaFile, results: dict[str, checks.UrlCheck]
+) -> tuple[str, str]:
+    """The URL the bytes were ingested from when it answers and was not tried this round, and
+    a note on it for the attempt's detail."""
+    origin = integrations.ingest_source_url(media_file=media_file)
+    if not origin:
+        return "", "no recorded ingest source"
+    if origin in repair.sources_tried:
+        return "", f"original source {origin} tried"
+    result = results.get(origin) or checks.check_urls([origin])[origin]
+    if not result.ok:
+        return "", f"original source {origin} dead ({_why(result)})"
+    return origin, ""
+
+
+def _job_verified(job: integrations.JobState, media_file: MediaFile) -> bool:
+    """A done job's own check stands in for a vault read this process cannot do: the job put
+    (re-leech) or copied and downloaded again (re-copy) the bytes, hashed them, and the file
+    still points where it put them with that hash."""
+    return (
+        job.result.get("media_file_id") == media_file.pk
+        and bool(media_file.ref)
+        and job.result.get("ref") == media_file.ref
+        and bool(job.sha256)
+        and job.sha256 == media_file.file_hash
+    )
 
 
 def _vault_fields(media_file: MediaFile, probe: integrations.VaultProbe) -> dict[str, Any]:

@@ -9,10 +9,10 @@ import pytest
 
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Title
-from medic import services
+from medic import integrations, services
 from medic.models import Repair, RepairAttempt, Report
 from medic.services import repair as repair_mod
-from swarm.models import AdminAlert, Job, JobKind
+from swarm.models import AdminAlert, Job, JobKind, JobStatus
 from tests.factories import TitleFactory, UserFactory, add_file
 from tests.medic.factories import movie_with_mirrors, report_on, stored_file
 
@@ -152,6 +152,82 @@ def test_releech_through_the_swarm_replaces_the_bytes_and_fixes(web, tiny_video,
 
 
 @pytest.mark.django_db(transaction=True)
+def test_releech_from_the_original_ingest_source(web, tiny_video, swarm_env):
+    """The file was ingested from a URL (a real ``ingest_url`` job against pytest-httpserver),
+    has no backup URL, its only mirror is dead and its bytes are lost: the repair re-leeches
+    from the URL it was ingested from."""
+    from swarm.pipeline import ingest_url_create
+    from swarm.vault import LocalBackend
+
+    web.expect_request("/Old.Film.2019.720p.mkv").respond_with_data(
+        tiny_video.read_bytes(), content_type="video/x-matroska"
+    )
+    web.expect_request("/gone").respond_with_data("", status=404)
+    origin = web.url_for("/Old.Film.2019.720p.mkv")
+    ingest = Job.objects.get(pk=ingest_url_create(url=origin).pk)
+    assert ingest.status == "done", ingest.last_error
+    f = MediaFile.objects.get(pk=ingest.state["result"]["media_file_id"])
+    assert f.backup_url == ""
+    catalog.mirrors_set(media_file=f, mirrors=[{"host": "gone", "url": web.url_for("/gone")}])
+    LocalBackend().path(f.ref).unlink()  # the bytes are lost
+    report = report_on(f)
+    repair = _open(f)  # the first pass ran on commit: it queued (and ran) the re-leech
+    repair.refresh_from_db()
+    job = Job.objects.get(pk=repair.job_id)
+    assert (job.kind, job.status) == ("releech", "done")
+    assert job.payload == {"media_file_id": f.pk, "url": origin}
+    assert repair.sources_tried == [origin]
+
+    assert services.repair_step(repair_id=repair.pk) == repair_mod.SUCCEEDED
+    assert ("releech", "succeeded") in _outcomes(repair)
+    fixed = MediaFile.objects.get(pk=f.pk)
+    assert fixed.status == "active" and LocalBackend().path(fixed.ref).exists()
+    assert fixed.file_hash == hashlib.sha256(tiny_video.read_bytes()).hexdigest()
+    assert MediaFile.objects.count() == 1
+    report.refresh_from_db()
+    assert report.status == "fixed"
+
+
+@pytest.mark.parametrize(
+    ("backup_status", "origin_status", "leeched_from"),
+    [(404, 200, "/origin.mkv"), (200, 200, "/backup.mkv"), (404, 404, None)],
+    ids=["dead-backup-live-origin", "backup-first", "nothing-live"],
+)
+def test_releech_source_order(web, backup_status, origin_status, leeched_from):
+    """A live backup URL comes before the original ingest source; a dead one is not leeched
+    (the source is passed by name, not left to the swarm's backup-URL default); with neither
+    live, the re-leech is unavailable and says why."""
+    web.expect_request("/backup.mkv").respond_with_data("", status=backup_status)
+    web.expect_request("/origin.mkv").respond_with_data("", status=origin_status)
+    f = add_file(TitleFactory(), ref="0" * 64, backup_url=web.url_for("/backup.mkv"))
+    origin = web.url_for("/origin.mkv")
+    Job.objects.create(  # the done URL ingest that attached the file (docs/swarm.md)
+        kind=JobKind.INGEST_URL,
+        status=JobStatus.DONE,
+        payload={"url": origin},
+        state={"media_file_id": f.pk, "result": {"media_file_id": f.pk}},
+    )
+    repair = _open(f)
+    step = services.repair_step(repair_id=repair.pk)
+    releech = list(Job.objects.filter(kind=JobKind.RELEECH))
+    if leeched_from is None:
+        assert step == repair_mod.RETRY and releech == []
+        assert RepairAttempt.objects.get(repair=repair, strategy="releech").detail == (
+            "no live source: backup URL dead (HTTP 404); no live mirror; "
+            f"original source {origin} dead (HTTP 404)"
+        )
+    else:
+        assert step == repair_mod.WAITING
+        url = web.url_for(leeched_from)
+        assert [j.payload for j in releech] == [{"media_file_id": f.pk, "url": url}]
+        waiting = RepairAttempt.objects.get(repair=repair, strategy="releech")
+        assert (waiting.outcome, waiting.detail) == (
+            "waiting",
+            f"swarm job {releech[0].pk} from {url}",
+        )
+
+
+@pytest.mark.django_db(transaction=True)
 def test_failed_releech_job_moves_on(web, settings, swarm_env):
     """The backup host answers HEAD but refuses the download: the swarm job fails with the
     reason and the repair's pass ends without a fix (the URL was tried this round)."""
@@ -171,14 +247,11 @@ def test_failed_releech_job_moves_on(web, settings, swarm_env):
     assert (f.ref, f.status) == ("0" * 64, "dead")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_recopy_through_the_swarm_moves_the_file_to_a_fresh_storage_message(
-    tmp_path, swarm_env, telegram
-):
-    """A Telegram file with no live link: the repair queues the swarm's ``recopy`` job, which
-    copies its storage message through the (fake) gateway and points the file at the copy."""
+def _telegram_file(tmp_path, *, file_hash: str | None = None):
+    """A Telegram file whose storage message (-1002:5) is in the (fake) storage channel, an
+    ingest account to copy it, and no live link: only a re-copy can repair it."""
     from swarm.models import Channel, Worker
-    from swarm.telegram.fake import fake_message_put, fake_sent
+    from swarm.telegram.fake import fake_message_put
     from swarm.workers import worker_set_session
 
     worker = Worker.objects.create(name="w1")
@@ -187,26 +260,73 @@ def test_recopy_through_the_swarm_moves_the_file_to_a_fresh_storage_message(
     content = tmp_path / "bytes.bin"
     content.write_bytes(b"stored movie bytes" * 1000)
     fake_message_put(chat_id=-1002, message_id=5, path=content)
-    title = TitleFactory()
     f = add_file(
-        title,
+        TitleFactory(),
         backend="telegram",
         ref="-1002:5",
-        file_hash=hashlib.sha256(content.read_bytes()).hexdigest(),
+        file_hash=file_hash or hashlib.sha256(content.read_bytes()).hexdigest(),
     )
+    return f, worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recopy_through_the_swarm_moves_the_file_and_the_verified_copy_is_a_fix(
+    tmp_path, swarm_env, telegram
+):
+    """A Telegram file with no live link: the repair queues the swarm's ``recopy`` job, which
+    copies its storage message through the (fake) gateway, checks the copy's SHA-256 and points
+    the file at it. No ``telegram`` vault backend runs in this process, so the next pass cannot
+    read the file: the job's verified hash is the proof, and the repair succeeds."""
+    from swarm.telegram.fake import fake_sent
+
+    f, worker = _telegram_file(tmp_path)
+    report = report_on(f)
     repair = _open(f)
     repair.refresh_from_db()
     assert repair.job_strategy == "recopy"
     job = Job.objects.get(pk=repair.job_id)
     assert (job.kind, job.status) == ("recopy", "done")
     outcomes = _outcomes(repair)
-    assert ("releech", "unavailable") in outcomes  # no backup URL, no mirror
+    assert ("releech", "unavailable") in outcomes  # no backup URL, no mirror, no ingest source
     assert ("recopy", "waiting") in outcomes
     f.refresh_from_db()
     copy = [m for m in fake_sent() if m["op"] == "copy"]
     assert [(m["chat_id"], m["source"]) for m in copy] == [(-1002, [-1002, 5])]
     assert f.ref == f"-1002:{copy[0]['message_id']}" and f.status == "active"
     assert job.worker_id == worker.pk
+
+    assert integrations.vault_probe(backend="telegram", ref=f.ref).ok is None  # cannot tell
+    assert services.repair_step(repair_id=repair.pk) == repair_mod.SUCCEEDED
+    repair.refresh_from_db()
+    assert repair.status == "succeeded" and repair.job_id is None
+    detail = RepairAttempt.objects.get(repair=repair, outcome="succeeded").detail
+    assert detail.startswith(f"swarm job {job.pk} verified the bytes at {f.ref}")
+    assert f.file_hash[:16] in detail
+    assert ("recopy", "failed") not in _outcomes(repair)
+    assert Title.objects.get(pk=f.title_id).status == "available"
+    report.refresh_from_db()
+    assert report.status == "fixed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_recopy_job_is_a_failed_attempt(tmp_path, swarm_env, telegram, settings):
+    """The storage message carries other bytes than the file's hash: the swarm's ``verify``
+    step fails the job, and the repair records the failure and keeps the file as it was."""
+    settings.MEDIC_REPAIR_MAX_ROUNDS = 5
+    f, _ = _telegram_file(tmp_path, file_hash=hashlib.sha256(b"other bytes").hexdigest())
+    repair = _open(f)
+    repair.refresh_from_db()
+    job = Job.objects.get(pk=repair.job_id)
+    assert (job.kind, job.status) == ("recopy", "failed")
+    assert services.repair_step(repair_id=repair.pk) == repair_mod.RETRY
+    failed = RepairAttempt.objects.get(repair=repair, strategy="recopy", outcome="failed")
+    assert failed.detail.startswith("swarm job failed: ") and "other bytes" in failed.detail
+    assert not RepairAttempt.objects.filter(repair=repair, outcome="succeeded").exists()
+    repair.refresh_from_db()
+    assert (repair.status, repair.rounds) == ("open", 1)
+    f.refresh_from_db()
+    assert f.ref == "-1002:5"
+    assert Title.objects.get(pk=f.title_id).status == "repairing"
 
 
 @pytest.mark.django_db(transaction=True)

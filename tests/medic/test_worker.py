@@ -25,6 +25,26 @@ def _wait_for(predicate, timeout=60.0):
     return False
 
 
+def _report_until_fixed(*, reporter, title, media_file, timeout: float = 60.0):
+    """The reporter reports a dead link on the file; wait until the report is fixed. Returns
+    the report and every status it was seen in."""
+    seen: list[str] = []
+
+    def status() -> str | None:
+        s = Report.objects.filter(reported_by=reporter).values_list("status", flat=True).first()
+        if s and (not seen or seen[-1] != s):
+            seen.append(s)
+        return s
+
+    report, created = services.report_create(
+        actor=reporter, title=title, media_file=media_file, issue="dead_link"
+    )
+    assert created
+    status()
+    assert _wait_for(lambda: status() == "fixed", timeout=timeout), f"stuck at {seen}"
+    return report, seen
+
+
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_report_on_a_dead_mirror_is_fixed_and_the_reporter_told(celery_worker, web):
@@ -33,20 +53,7 @@ def test_report_on_a_dead_mirror_is_fixed_and_the_reporter_told(celery_worker, w
     web.expect_request("/alive").respond_with_data("", status=200)
     title, f = movie_with_mirrors(web.url_for("/gone"), web.url_for("/alive"))
     reporter = UserFactory(telegram_id=777000111)
-    seen: list[str] = []
-
-    def status() -> str:
-        s = Report.objects.filter(reported_by=reporter).values_list("status", flat=True).first()
-        if s and (not seen or seen[-1] != s):
-            seen.append(s)
-        return s
-
-    report, created = services.report_create(
-        actor=reporter, title=title, media_file=f, issue="dead_link"
-    )
-    assert created
-    status()
-    assert _wait_for(lambda: status() == "fixed"), f"stuck at {seen}"
+    report, _ = _report_until_fixed(reporter=reporter, title=title, media_file=f)
     report.refresh_from_db()
     assert report.auto_fix_attempted
     assert report.check_result["verdict"] == "broken"
@@ -152,20 +159,7 @@ def test_report_on_a_dead_file_is_fixed_by_a_releech_on_a_worker(
         backup_url=web.url_for("/backup/Old.Film.2019.720p.mkv"),
     )
     reporter = UserFactory(telegram_id=777000222)
-    seen: list[str] = []
-
-    def status() -> str:
-        s = Report.objects.filter(reported_by=reporter).values_list("status", flat=True).first()
-        if s and (not seen or seen[-1] != s):
-            seen.append(s)
-        return s
-
-    _, created = services.report_create(
-        actor=reporter, title=title, media_file=f, issue="dead_link"
-    )
-    assert created
-    status()
-    assert _wait_for(lambda: status() == "fixed", timeout=120), f"stuck at {seen}"
+    _, seen = _report_until_fixed(reporter=reporter, title=title, media_file=f, timeout=120)
     assert seen[-2:] == ["repairing", "fixed"]
 
     repair = Repair.objects.get(media_file=f)
