@@ -299,6 +299,34 @@ def _target_title(rel: dict[str, Any], tmdb: dict[str, Any] | None) -> tuple[Tit
     )
 
 
+def attach_tracks_and_screenshots(ctx: JobContext, *, media_file, result) -> None:
+    """The subtitle tracks (with their stored WebVTT) and the screenshots of a probed file,
+    from the job's recorded state. Shared by ingest and re-leech."""
+    vtt_refs = ctx.state.get("vtt_refs", {})
+    catalog.subtitle_tracks_set(
+        media_file=media_file,
+        tracks=[
+            {
+                "stream_index": t.stream_index,
+                "lang": t.lang,
+                "label": t.label,
+                "codec": t.codec,
+                "kind": t.kind,
+                "vtt_ref": vtt_refs.get(str(t.stream_index), ""),
+            }
+            for t in result.subtitles
+        ],
+    )
+    for pos, ref in sorted(ctx.state.get("shot_refs", {}).items(), key=lambda kv: int(kv[0])):
+        catalog.screenshot_add(
+            title=media_file.title,
+            media_file=media_file,
+            ref=ref,
+            position=int(pos),
+            backend=vault_backend_name(),
+        )
+
+
 def _attach(ctx: JobContext) -> None:
     """Runs inside the step's transaction (with the step record)."""
     rel, stored = ctx.state["release"], ctx.state["stored"]
@@ -330,31 +358,9 @@ def _attach(ctx: JobContext) -> None:
             backup_url=mirrors[0]["url"] if mirrors else "",
             **result.media_fields(),
         )
-        vtt_refs = ctx.state.get("vtt_refs", {})
-        catalog.subtitle_tracks_set(
-            media_file=media_file,
-            tracks=[
-                {
-                    "stream_index": t.stream_index,
-                    "lang": t.lang,
-                    "label": t.label,
-                    "codec": t.codec,
-                    "kind": t.kind,
-                    "vtt_ref": vtt_refs.get(str(t.stream_index), ""),
-                }
-                for t in result.subtitles
-            ],
-        )
+        attach_tracks_and_screenshots(ctx, media_file=media_file, result=result)
         if mirrors:
             catalog.mirrors_set(media_file=media_file, mirrors=mirrors)
-        for pos, ref in sorted(ctx.state.get("shot_refs", {}).items(), key=lambda kv: int(kv[0])):
-            catalog.screenshot_add(
-                title=title,
-                media_file=media_file,
-                ref=ref,
-                position=int(pos),
-                backend=vault_backend_name(),
-            )
     ctx.state["title_id"] = title.id
     ctx.state["title_created"] = created
     ctx.state["media_file_id"] = media_file.id

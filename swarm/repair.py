@@ -296,7 +296,7 @@ def _releech_vault(ctx: JobContext) -> None:
 
 def _releech_attach(ctx: JobContext) -> None:
     """Runs inside the step's transaction (with the step record)."""
-    from .pipeline import _probe_result, vault_backend_name
+    from .pipeline import _probe_result, attach_tracks_and_screenshots
 
     media_file = _attach_target(ctx)
     stored = ctx.state["stored"]
@@ -319,30 +319,7 @@ def _releech_attach(ctx: JobContext) -> None:
                 tg_raw=stored["tg_raw"],
                 **result.media_fields(),
             )
-            vtt_refs = ctx.state.get("vtt_refs", {})
-            catalog.subtitle_tracks_set(
-                media_file=media_file,
-                tracks=[
-                    {
-                        "stream_index": t.stream_index,
-                        "lang": t.lang,
-                        "label": t.label,
-                        "codec": t.codec,
-                        "kind": t.kind,
-                        "vtt_ref": vtt_refs.get(str(t.stream_index), ""),
-                    }
-                    for t in result.subtitles
-                ],
-            )
-            shots = sorted(ctx.state.get("shot_refs", {}).items(), key=lambda kv: int(kv[0]))
-            for pos, ref in shots:
-                catalog.screenshot_add(
-                    title=media_file.title,
-                    media_file=media_file,
-                    ref=ref,
-                    position=int(pos),
-                    backend=vault_backend_name(),
-                )
+            attach_tracks_and_screenshots(ctx, media_file=media_file, result=result)
     ctx.state["media_file_id"] = media_file.pk
     ctx.state["title_id"] = media_file.title_id
 
