@@ -223,13 +223,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000/")
-MAGIC_LINK_BASE_URL = env.str(
-    "MAGIC_LINK_BASE_URL", default=globals().get("SITE_URL", "http://127.0.0.1:8000")
-)
+MAGIC_LINK_BASE_URL = env.str("MAGIC_LINK_BASE_URL", default=SITE_URL)
 MAGIC_LINK_TTL = env.int("MAGIC_LINK_TTL", default=600)
-TELEGRAM_LOGIN_BOT_TOKEN = env.str(
-    "TELEGRAM_LOGIN_BOT_TOKEN", default=globals().get("TELEGRAM_BOT_TOKEN", "")
-)
+TELEGRAM_LOGIN_BOT_TOKEN = env.str("TELEGRAM_LOGIN_BOT_TOKEN", default=TELEGRAM_BOT_TOKEN)
 TELEGRAM_LOGIN_MAX_AGE = env.int("TELEGRAM_LOGIN_MAX_AGE", default=86400)
 # Behind a proxy that sets X-Forwarded-For (nginx), take the client IP from it.
 ACCOUNTS_TRUST_X_FORWARDED_FOR = env.bool("ACCOUNTS_TRUST_X_FORWARDED_FOR", default=False)
