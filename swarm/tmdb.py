@@ -152,45 +152,38 @@ def _pick(results: list[dict[str, Any]], name: str, year: int | None, name_key: 
 def tmdb_match(*, name: str, year: int | None, media_type: str) -> TmdbMatch | None:
     """Search and fetch the details of the best match (None: nothing plausible)."""
     client = tmdb_client()
+    series = media_type == "series"
+    # TMDB spells the same fields differently for TV and movies.
+    search, details = (
+        (client.search_tv, client.tv_details)
+        if series
+        else (client.search_movie, client.movie_details)
+    )
+    name_key, date_key = ("name", "first_air_date") if series else ("title", "release_date")
     try:
-        if media_type == "series":
-            results = client.search_tv(name, year) or (client.search_tv(name) if year else [])
-            best = _pick(results, name, year, "name", "first_air_date")
-            if best is None:
-                return None
-            d = client.tv_details(best["id"])
-            return TmdbMatch(
-                tmdb_id=d["id"],
-                media_type="series",
-                title=d.get("name") or best.get("name") or name,
-                year=_year(d.get("first_air_date")),
-                overview=d.get("overview") or "",
-                rating=d.get("vote_average"),
-                genres=[g["name"] for g in d.get("genres", [])],
-                poster_path=d.get("poster_path") or "",
-                backdrop_path=d.get("backdrop_path") or "",
-                series_status="ended" if d.get("status") in ("Ended", "Canceled") else "ongoing",
-            )
-        results = client.search_movie(name, year) or (client.search_movie(name) if year else [])
-        best = _pick(results, name, year, "title", "release_date")
+        results = search(name, year) or (search(name) if year else [])
+        best = _pick(results, name, year, name_key, date_key)
         if best is None:
             return None
-        d = client.movie_details(best["id"])
-        return TmdbMatch(
-            tmdb_id=d["id"],
-            media_type="movie",
-            title=d.get("title") or best.get("title") or name,
-            year=_year(d.get("release_date")),
-            overview=d.get("overview") or "",
-            rating=d.get("vote_average"),
-            genres=[g["name"] for g in d.get("genres", [])],
-            poster_path=d.get("poster_path") or "",
-            backdrop_path=d.get("backdrop_path") or "",
-        )
+        d = details(best["id"])
     except TmdbError as exc:
         # A bad key or request must not stop the ingest: go on from the parsed name.
         log.warning("TMDB match failed, going on without: %s", exc)
         return None
+    return TmdbMatch(
+        tmdb_id=d["id"],
+        media_type="series" if series else "movie",
+        title=d.get(name_key) or best.get(name_key) or name,
+        year=_year(d.get(date_key)),
+        overview=d.get("overview") or "",
+        rating=d.get("vote_average"),
+        genres=[g["name"] for g in d.get("genres", [])],
+        poster_path=d.get("poster_path") or "",
+        backdrop_path=d.get("backdrop_path") or "",
+        series_status=(
+            ("ended" if d.get("status") in ("Ended", "Canceled") else "ongoing") if series else ""
+        ),
+    )
 
 
 def tmdb_image_download(*, file_path: str, size: str, dest: Path) -> Path:
