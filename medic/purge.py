@@ -24,7 +24,7 @@ from django.conf import settings
 
 
 class PurgeError(Exception):
-    pass
+    """The nginx cache entry could not be purged."""
 
 
 def cache_file_path(*, cache_dir: str | Path, levels: str, key: str) -> Path:

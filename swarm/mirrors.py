@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class MirrorError(Exception):
-    pass
+    """A mirror host refused or failed an upload or a check."""
 
 
 class MirrorHost(Protocol):

@@ -15,7 +15,7 @@ from .handlers import HANDLERS
 
 
 class BotNotConfigured(Exception):
-    pass
+    """No bot token (TELEGRAM_BOT_TOKEN) or API id/hash in the settings."""
 
 
 async def fresh_db_connections(client: Any, message: Any) -> None:

@@ -44,7 +44,7 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 class CbzError(Exception):
-    pass
+    """Not a usable comic archive (not a zip, no images, unreadable pages)."""
 
 
 def natural_key(name: str) -> list[Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 class ScreenshotError(Exception):
-    pass
+    """ffmpeg could not grab a frame."""
 
 
 def take_screenshots(

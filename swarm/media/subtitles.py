@@ -13,7 +13,7 @@ from .probe import SubtitleStream
 
 
 class SubtitleError(Exception):
-    pass
+    """ffmpeg could not extract the text subtitle tracks."""
 
 
 def extract_vtt(
