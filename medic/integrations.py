@@ -156,15 +156,38 @@ def _reason(exc: Exception) -> str:
     return "; ".join(messages)[:300]
 
 
-def delete_source_bytes(*, backend: str, ref: str) -> bool:
-    """Delete a stored object through its vault backend: for ``telegram`` that deletes the
-    storage-channel message through the account's client (the gateway); for ``local`` the
-    file. False when it was already gone; ``Unavailable`` when this process has no such
-    backend (no Telegram account runs here)."""
+PENDING = "pending:"  # a deletion queued on the swarm's telegram queue: "pending:<task id>"
+
+
+def delete_source_bytes(*, backend: str, ref: str, pending: str = "") -> str:
+    """Delete a stored object: ``"deleted"``, ``"absent"`` (already gone) or, for a Telegram
+    file whose deletion is still queued, ``"pending:<task id>"``.
+
+    ``telegram``: the storage-channel message is deleted by the swarm's ``telegram`` queue
+    through a leased ingest account and the gateway's ``delete_messages``
+    (``swarm.telegram.storage``) — this process holds no Telegram account. The first call
+    queues it; pass the task id back as ``pending`` on a later call to read the outcome (a task
+    that gave up is queued again). ``local``: the file, at once. ``Unavailable``: no such
+    backend in this process, or a ref that names no message."""
     from swarm import vault
 
+    if backend == "telegram":
+        from swarm.telegram import storage
+
+        if pending:
+            outcome = storage.storage_delete_result(task_id=pending)
+            if outcome is None:
+                return PENDING + pending
+            if not outcome.startswith("failed"):
+                return outcome
+            log.warning("deleting telegram message %s: %s; queued again", ref, outcome)
+        try:
+            task_id, outcome = storage.storage_delete_send(ref=ref)
+        except vault.NotFound as exc:
+            raise Unavailable(str(exc)) from exc
+        return outcome or PENDING + task_id
     try:
         store = vault.get_backend(backend)
     except vault.BackendUnavailable as exc:
         raise Unavailable(str(exc)) from exc
-    return async_to_sync(store.delete)(ref)
+    return "deleted" if async_to_sync(store.delete)(ref) else "absent"

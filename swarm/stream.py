@@ -168,6 +168,23 @@ class _TargetCache:
 targets = _TargetCache()
 
 
+async def _backend_start(name: str) -> StorageBackend | None:
+    """A ``telegram`` backend not registered yet: start this process's stream accounts (the
+    lifespan hook normally has; this covers servers without lifespan and the Django view)."""
+    if name != "telegram":
+        return None
+    from .telegram.runtime import stream_vault_start
+
+    try:
+        await sync_to_async(stream_vault_start)()
+        return get_backend(name)
+    except BackendUnavailable:
+        return None
+    except Exception:
+        log.exception("the stream accounts' Telegram runtime failed to start")
+        return None
+
+
 # --- what to answer ---------------------------------------------------------------------------
 
 
@@ -213,7 +230,9 @@ async def stream_plan(
     try:
         backend = get_backend(target.backend)
     except BackendUnavailable:
-        return _error(503, "backend_unavailable", "The file's storage is not reachable now.")
+        backend = await _backend_start(target.backend)
+        if backend is None:
+            return _error(503, "backend_unavailable", "The file's storage is not reachable now.")
     if target.backend == "telegram" and target.tg_raw:
         backend.remember(target.ref, target.tg_raw)
 
@@ -331,12 +350,49 @@ async def asgi_stream(scope: dict, receive: Receive, send: Send) -> None:
         watcher.cancel()
 
 
+def _runtime_start() -> None:
+    from django.db import connection
+
+    from .telegram.runtime import stream_vault_start
+
+    try:
+        stream_vault_start()
+    finally:
+        connection.close()  # this thread's connection: not kept open by a one-off start
+
+
+async def lifespan(receive: Receive, send: Send) -> None:
+    """ASGI lifespan: start the stream accounts' Telegram runtime (which registers the
+    ``telegram`` vault backend) at startup, stop it (releasing the accounts' session locks) at
+    shutdown. A failed start does not stop the server: streams retry it lazily."""
+    from .telegram.runtime import runtimes_stop
+
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await sync_to_async(_runtime_start, thread_sensitive=False)()
+            except Exception:
+                log.exception("the stream accounts' Telegram runtime failed to start")
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await sync_to_async(runtimes_stop, thread_sensitive=False)()
+            except Exception:
+                log.exception("the Telegram runtime failed to stop cleanly")
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 def with_stream_route(django_app: Callable) -> Callable:
-    """Wrap the Django ASGI app: ``/s/<sha256>`` goes to ``asgi_stream``."""
+    """Wrap the Django ASGI app: ``/s/<sha256>`` goes to ``asgi_stream``; the lifespan
+    protocol (which Django does not speak) starts and stops the stream accounts."""
 
     async def application(scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_stream_path(scope["path"]):
             await asgi_stream(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await lifespan(receive, send)
         else:
             await django_app(scope, receive, send)
 

@@ -41,3 +41,28 @@ def requeue_stale_jobs() -> int:
     workers_refresh_status()
     alerts_forward()
     return jobs.job_requeue_stale()
+
+
+@shared_task(
+    name="swarm.tasks.telegram_delete_message",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=100,
+)
+def telegram_delete_message(self, chat_id: int, message_id: int) -> str:
+    """Delete a storage-channel message through a leased ingest account (a takedown; the
+    ``telegram`` queue holds the accounts). "deleted" or "absent" (already gone). A flood wait
+    retries after the wait, other Telegram errors with backoff; eager mode does not retry."""
+    from .telegram.storage import storage_message_delete
+
+    try:
+        return storage_message_delete(chat_id=chat_id, message_id=message_id)
+    except jobs.Requeue as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(countdown=exc.countdown) from exc
+    except jobs.TransientError as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(countdown=min(600, 10 * 2 ** min(self.request.retries, 6))) from exc

@@ -134,9 +134,15 @@ def takedown_execute(*, takedown_id: int) -> Takedown | None:
             elif f is None or not f.ref:
                 messages[file_hash] = "absent"
             else:
+                previous = messages.get(file_hash) or ""
+                queued = previous.startswith(integrations.PENDING)
+                pending = previous[len(integrations.PENDING) :] if queued else ""
                 try:
-                    gone = integrations.delete_source_bytes(backend=f.backend, ref=f.ref)
-                    messages[file_hash] = "deleted" if gone else "absent"
+                    # A Telegram file: queued on the swarm's telegram queue ("pending:<id>",
+                    # not done: the retry of this task reads the outcome).
+                    messages[file_hash] = integrations.delete_source_bytes(
+                        backend=f.backend, ref=f.ref, pending=pending
+                    )
                 except integrations.Unavailable as exc:
                     messages[file_hash] = f"unavailable: {exc}"[:200]
                 except Exception as exc:  # a Telegram/storage error: retried on the next run

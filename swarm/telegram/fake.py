@@ -3,7 +3,14 @@ embedded default and benchmarks. It behaves like the real gateway where the swar
 message ids grow per chat, a flood wait can be injected per account, forwarded files can be
 seeded and downloaded, login asks for a code and (optionally) a password.
 
-Test helpers: ``fake_inject_flood``, ``fake_message_put``, ``fake_sent``, ``fake_reset``.
+Each started account also has a ``FakeClient`` (``gateway.client(worker_id)``): the slice of
+``pyrogram.Client`` the vault's ``TelegramBackend`` uses (``get_messages`` answering real
+Pyrogram ``types.Message`` objects, ``get_session(...).invoke(upload.GetFile)`` answering
+``raw.types.upload.File`` with the message's bytes, ``delete_messages``, ``send_document``), so
+the runtime can register a real ``TelegramBackend`` on it.
+
+Test helpers: ``fake_inject_flood``, ``fake_message_put``, ``fake_message_exists``,
+``fake_sent``, ``fake_reset``.
 """
 
 from __future__ import annotations
@@ -80,6 +87,17 @@ def fake_inject_error(*, worker_id: int, message: str = "RPC_CALL_FAIL", revoked
     _store().set(f"{K}error:{worker_id}", json.dumps({"message": message, "revoked": revoked}))
 
 
+def fake_media_id(chat_id: int, message_id: int) -> int:
+    """The document id the fake gives the file a message carries (stable across processes)."""
+    return abs(hash((int(chat_id), int(message_id)))) % 10**12
+
+
+def _message_store(chat_id: int, message_id: int, raw: str) -> None:
+    store = _store()
+    store.set(f"{K}msg:{chat_id}:{message_id}", raw)
+    store.set(f"{K}media:{fake_media_id(chat_id, message_id)}", f"{chat_id}:{message_id}")
+
+
 def fake_message_put(
     *, chat_id: int, message_id: int, path: Path, file_name: str = "", mime_type: str = ""
 ) -> None:
@@ -90,7 +108,11 @@ def fake_message_put(
         "mime_type": mime_type or "video/x-matroska",
         "size": Path(path).stat().st_size,
     }
-    _store().set(f"{K}msg:{chat_id}:{message_id}", json.dumps(data))
+    _message_store(chat_id, message_id, json.dumps(data))
+
+
+def fake_message_exists(*, chat_id: int, message_id: int) -> bool:
+    return bool(_store().get(f"{K}msg:{chat_id}:{message_id}"))
 
 
 def fake_sent() -> list[dict[str, Any]]:
@@ -166,7 +188,7 @@ class FakeGateway:
         new_id = self._record(
             op="copy", worker_id=worker_id, chat_id=to_chat_id, source=[from_chat_id, message_id]
         )
-        _store().set(f"{K}msg:{to_chat_id}:{new_id}", raw)
+        _message_store(to_chat_id, new_id, raw)
         return new_id
 
     async def download(
@@ -186,12 +208,21 @@ class FakeGateway:
             "tg_raw": {
                 "chat_id": chat_id,
                 "message_id": message_id,
-                "media_id": abs(hash((chat_id, message_id))) % 10**12,
+                "media_id": fake_media_id(chat_id, message_id),
                 "access_hash": 0,
                 "file_reference": "",
                 "dc_id": 2,
             },
         }
+
+    async def delete_messages(self, worker_id: int, chat_id: int, message_id: int) -> int:
+        self._faults(worker_id)
+        return _delete(worker_id, chat_id, message_id)
+
+    def client(self, worker_id: int) -> FakeClient:
+        if worker_id not in self.started:
+            raise TelegramError(f"worker {worker_id} is not started in this process")
+        return FakeClient(self, worker_id)
 
     async def bot_send_message(self, chat_id: int, text: str) -> int:
         return self._record(op="bot_message", worker_id=None, chat_id=chat_id, text=text)
@@ -212,3 +243,98 @@ class FakeGateway:
         if password != "hunter2":
             raise TelegramError("PASSWORD_HASH_INVALID")
         return f"fake-session-{state.phone}-2fa"
+
+
+def _delete(worker_id: int, chat_id: int, message_id: int) -> int:
+    """Delete a message (1) or find it already gone (0); recorded as op "delete"."""
+    store = _store()
+    existed = store.getdel(f"{K}msg:{chat_id}:{message_id}") is not None
+    entry = {"op": "delete", "worker_id": worker_id, "chat_id": chat_id}
+    store.rpush(f"{K}sent", json.dumps({**entry, "message_id": message_id, "deleted": existed}))
+    return int(existed)
+
+
+def _pyrogram_message(chat_id: int, message_id: int, data: dict[str, Any]):
+    from pyrogram import raw, types
+
+    raw_doc = raw.types.Document(
+        id=fake_media_id(chat_id, message_id),
+        access_hash=0,
+        file_reference=b"",
+        date=0,
+        mime_type=data["mime_type"],
+        size=data["size"],
+        dc_id=2,
+        attributes=[raw.types.DocumentAttributeFilename(file_name=data["file_name"])],
+    )
+    return types.Message(
+        id=message_id,
+        chat=types.Chat(id=chat_id),
+        document=types.Document._parse(None, raw_doc, data["file_name"]),
+    )
+
+
+class _FakeMediaSession:
+    def __init__(self, client: FakeClient) -> None:
+        self.client = client
+
+    async def invoke(self, query: Any, *, sleep_threshold: float = 10) -> Any:
+        from pyrogram import errors, raw
+
+        self.client.gateway._faults(self.client.worker_id)
+        if not isinstance(query, raw.functions.upload.GetFile):
+            raise TelegramError(f"the fake media session only answers GetFile, not {query!r}")
+        store = _store()
+        where = store.get(f"{K}media:{query.location.id}")
+        data = store.get(f"{K}msg:{where}") if where else None
+        if not data:  # the message was deleted: its file reference is no good any more
+            raise errors.FileReferenceExpired()
+        with open(json.loads(data)["path"], "rb") as f:
+            f.seek(query.offset)
+            chunk = f.read(query.limit)
+        return raw.types.upload.File(type=raw.types.storage.FilePartial(), mtime=0, bytes=chunk)
+
+
+class FakeClient:
+    """One account's client, as ``swarm.vault.telegram.TelegramClient`` describes it."""
+
+    def __init__(self, gateway: FakeGateway, worker_id: int) -> None:
+        self.gateway = gateway
+        self.worker_id = worker_id
+
+    async def get_messages(self, chat_id: int, message_ids: int) -> Any:
+        from pyrogram import types
+
+        self.gateway._faults(self.worker_id)
+        raw = _store().get(f"{K}msg:{chat_id}:{message_ids}")
+        if not raw:
+            return types.Message(id=message_ids, empty=True)
+        return _pyrogram_message(chat_id, message_ids, json.loads(raw))
+
+    async def delete_messages(self, chat_id: int, message_ids: int) -> int:
+        self.gateway._faults(self.worker_id)
+        return _delete(self.worker_id, chat_id, message_ids)
+
+    async def get_session(self, dc_id: int | None = None, is_media: bool = False):
+        return _FakeMediaSession(self)
+
+    async def send_document(
+        self, chat_id: int, document: Any, *, file_name: str | None = None, **kw: Any
+    ) -> Any:
+        self.gateway._faults(self.worker_id)
+        store = _store()
+        message_id = int(store.incr(f"{K}seq:{chat_id}"))
+        dest = Path(settings.SWARM_WORK_DIR) / "fake-telegram" / f"{chat_id}_{message_id}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if hasattr(document, "read"):
+            with open(dest, "wb") as out:
+                shutil.copyfileobj(document, out)
+        else:
+            shutil.copyfile(document, dest)
+        name = file_name or dest.name
+        size = dest.stat().st_size
+        data = {"path": str(dest), "file_name": name, "mime_type": "video/x-matroska", "size": size}
+        _message_store(chat_id, message_id, json.dumps(data))
+        entry = {"op": "document", "worker_id": self.worker_id, "chat_id": chat_id}
+        store.rpush(f"{K}sent", json.dumps({**entry, "message_id": message_id, "name": name}))
+        return _pyrogram_message(chat_id, message_id, data)

@@ -70,6 +70,16 @@ class Gateway(Protocol):
         size and tg_raw (the location as this account sees it)."""
         ...
 
+    async def delete_messages(self, worker_id: int, chat_id: int, message_id: int) -> int:
+        """Delete a message: 1, or 0 when it was already gone (idempotent)."""
+        ...
+
+    def client(self, worker_id: int) -> Any:
+        """The account's client as ``swarm.vault.telegram.TelegramClient`` describes it (a
+        ``pyrogram.Client`` as is; the fake's ``FakeClient``), for the vault backend. Its
+        coroutines run on the runtime's loop. ``TelegramError`` when not started here."""
+        ...
+
     async def bot_send_message(self, chat_id: int, text: str) -> int: ...
 
     async def login_send_code(

@@ -124,6 +124,14 @@ class PyrogramGateway:
             "tg_raw": tg_raw_from_message(message),
         }
 
+    async def delete_messages(self, worker_id: int, chat_id: int, message_id: int) -> int:
+        # Telegram answers 0 for a message that is already gone: deleting is idempotent.
+        client = self._client(worker_id)
+        return int(await self._call(client.delete_messages(chat_id, message_id)) or 0)
+
+    def client(self, worker_id: int) -> Client:
+        return self._client(worker_id)
+
     async def bot_send_message(self, chat_id: int, text: str) -> int:
         bot = await self._bot()
         msg = await self._call(bot.send_message(chat_id, text))

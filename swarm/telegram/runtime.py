@@ -9,6 +9,11 @@ accounts this process owns (DESIGN §7).
   holds (``owned_ids``) so it never leases one whose client lives in another process.
 - Sync code (Celery tasks) submits coroutines with ``runtime.run(coro)`` —
   ``asyncio.run_coroutine_threadsafe`` plus a timeout.
+- Each started account joins the runtime's ``telegram`` vault backend
+  (``swarm.telegram.vault_backend``), which is registered with ``swarm.vault.register`` once
+  it has an account — so ``/s/``, ``/api/read`` and the vault's readers find Telegram-stored
+  files in every process that holds accounts. A stream runtime's backend wins over an ingest
+  one in a process that has both; a process without accounts registers nothing.
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ class TelegramRuntime:
         self._last_refresh = 0.0
         self._started = False
         self._renewer = None
+        from .vault_backend import RuntimeTelegramBackend
+
+        self.vault_backend = RuntimeTelegramBackend(self.loop, role=role)
 
     # -- lifecycle --
 
@@ -85,6 +93,7 @@ class TelegramRuntime:
                 for worker_id in list(self._owned):
                     self._unlock(r, worker_id)
             self._owned.clear()
+            self._vault_sync()
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._started = False
 
@@ -107,6 +116,7 @@ class TelegramRuntime:
         from swarm.workers import worker_mark_dead, worker_proxy, worker_session
 
         r = _redis()
+        storage_chat = _storage_chat_id()
         workers = Worker.objects.filter(role=self.role).exclude(status=WorkerStatus.DEAD)
         for worker in workers.exclude(id__in=self._owned).exclude(session_encrypted=""):
             if r is not None and not r.set(
@@ -134,7 +144,32 @@ class TelegramRuntime:
                     self._unlock(r, worker.id)
                 continue
             self._owned.add(worker.id)
+            self.vault_backend.account_add(
+                worker.id, self.gateway.client(worker.id), chat_id=storage_chat
+            )
+        self._vault_sync()
         return set(self._owned)
+
+    def _vault_sync(self) -> None:
+        """Keep the vault backend's accounts equal to the owned ones and (un)register it."""
+        from swarm import vault
+        from swarm.models import WorkerRole
+
+        for worker_id in list(self.vault_backend.accounts):
+            if worker_id not in self._owned:
+                self.vault_backend.account_remove(worker_id)
+        mine = self.vault_backend
+        if not mine.accounts:
+            vault.unregister(mine.name, only=mine)
+            return
+        current = vault.registered(mine.name)
+        if (
+            current is None
+            or current is mine
+            or (getattr(current, "accounts", None) == {})  # another runtime's, now empty
+            or (self.role == WorkerRole.STREAM and getattr(current, "role", None) != self.role)
+        ):
+            vault.register(mine)
 
     def owned_ids(self) -> set[int]:
         return self.refresh()
@@ -152,6 +187,7 @@ class TelegramRuntime:
                         r.expire(key, LOCK_TTL)
                     else:  # lost it (Redis flushed, long pause): stop using the account
                         self._owned.discard(worker_id)
+                        self._vault_sync()
                 except Exception:
                     log.exception("could not renew session lock of worker %s", worker_id)
 
@@ -162,6 +198,14 @@ class TelegramRuntime:
             self.start()
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
         return future.result(timeout)
+
+
+def _storage_chat_id() -> int:
+    """The storage channel new files are put in (0: none configured; reads need none)."""
+    from swarm.models import Channel
+
+    chat = Channel.objects.filter(kind=Channel.Kind.STORAGE, is_active=True)
+    return chat.values_list("chat_id", flat=True).first() or 0
 
 
 _runtimes: dict[str, TelegramRuntime] = {}
@@ -204,6 +248,8 @@ def telegram_call(
 
     rt = runtime_for(role)
     owned = rt.owned_ids()
+    if not owned and workers_healthy(role=role).exists():
+        owned = rt.refresh(force=True)  # an account added since the last look: start it now
     if not owned and workers_healthy(role=role).exists():
         # The accounts are held by other processes (run the telegram queue with
         # ``-P threads`` so one process holds them all): let another process take the job.
@@ -251,3 +297,16 @@ def bot_send(*, chat_id: int, text: str) -> int:
         raise Requeue(f"bot FloodWait {exc.seconds}s", countdown=exc.seconds) from exc
     except TelegramError as exc:
         raise TransientError(f"bot: {exc}") from exc
+
+
+def stream_vault_start() -> bool:
+    """Start this process's stream runtime (the ASGI server's accounts, DESIGN §7); its
+    accounts' clients register the ``telegram`` vault backend. True when one is registered.
+    Cheap after the first call: the runtime looks for new accounts at most every
+    ``REFRESH_EVERY`` seconds. With no stream account (the embedded default) nothing starts
+    a client and ``telegram`` files keep answering 503."""
+    from swarm import vault
+    from swarm.models import WorkerRole
+
+    runtime_for(WorkerRole.STREAM).owned_ids()
+    return vault.registered("telegram") is not None

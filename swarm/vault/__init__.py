@@ -2,7 +2,8 @@
 
 Every stored row names its backend, so a library can mix them. ``get_backend(name)`` returns
 the process's backend for that name: ``local`` always exists; ``telegram`` exists once the
-swarm runtime has registered a client-backed instance with ``register``.
+process's Telegram runtime has started an account's client and registered its
+``swarm.telegram.vault_backend.RuntimeTelegramBackend`` (one ``TelegramBackend`` per account).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "get_backend",
     "read_all",
     "register",
+    "registered",
     "resolve_tagged",
     "unregister",
 ]
@@ -49,8 +51,14 @@ def register(backend: StorageBackend) -> None:
     _registry[backend.name] = backend
 
 
-def unregister(name: str) -> None:
-    _registry.pop(name, None)
+def unregister(name: str, *, only: StorageBackend | None = None) -> None:
+    """Drop the backend of ``name`` (with ``only``: if it is still that object)."""
+    if only is None or _registry.get(name) is only:
+        _registry.pop(name, None)
+
+
+def registered(name: str) -> StorageBackend | None:
+    return _registry.get(name)
 
 
 def resolve_tagged(tagged: str) -> tuple[StorageBackend, str]:

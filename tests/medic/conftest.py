@@ -33,3 +33,30 @@ def tiny_video(tmp_path_factory):
         timeout=60,
     )  # fmt: skip
     return out
+
+
+@pytest.fixture
+def threads_celery_worker(transactional_db, settings):
+    """A real ``celery worker`` (real Redis, the test database) with the thread pool, as the
+    ``telegram`` queue is run (DESIGN §7): one process holds every account. With the prefork
+    ``celery_worker`` an account belongs to one of its two pool processes, and a telegram
+    task sent to the other one re-queues itself until the pool hands it to the owner."""
+    from django.db import connection
+
+    from tests.conftest import _redis_ok
+    from tests.swarm.swarm_support import Workers, database_url
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL (run scripts/test.sh)")
+    require(_redis_ok(), "needs Redis (run scripts/test.sh)")
+    workers = Workers(
+        {
+            "DATABASE_URL": database_url(),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "VAULT_DIR": str(settings.VAULT_DIR),
+            "TELEGRAM_GATEWAY": "fake",
+        }
+    )
+    try:
+        yield workers.start(pool="threads", concurrency=2)
+    finally:
+        workers.stop_all()

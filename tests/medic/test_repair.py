@@ -278,6 +278,7 @@ def test_recopy_through_the_swarm_moves_the_file_and_the_verified_copy_is_a_fix(
     the file at it. No ``telegram`` vault backend runs in this process, so the next pass cannot
     read the file: the job's verified hash is the proof, and the repair succeeds."""
     from swarm.telegram.fake import fake_sent
+    from swarm.telegram.runtime import runtimes_stop
 
     f, worker = _telegram_file(tmp_path)
     report = report_on(f)
@@ -295,6 +296,9 @@ def test_recopy_through_the_swarm_moves_the_file_and_the_verified_copy_is_a_fix(
     assert f.ref == f"-1002:{copy[0]['message_id']}" and f.status == "active"
     assert job.worker_id == worker.pk
 
+    # Eager Celery ran the job here, whose ingest runtime registered a ``telegram`` backend;
+    # the medic's own process holds no Telegram account.
+    runtimes_stop()
     assert integrations.vault_probe(backend="telegram", ref=f.ref).ok is None  # cannot tell
     assert services.repair_step(repair_id=repair.pk) == repair_mod.SUCCEEDED
     repair.refresh_from_db()
@@ -312,12 +316,15 @@ def test_recopy_through_the_swarm_moves_the_file_and_the_verified_copy_is_a_fix(
 def test_failed_recopy_job_is_a_failed_attempt(tmp_path, swarm_env, telegram, settings):
     """The storage message carries other bytes than the file's hash: the swarm's ``verify``
     step fails the job, and the repair records the failure and keeps the file as it was."""
+    from swarm.telegram.runtime import runtimes_stop
+
     settings.MEDIC_REPAIR_MAX_ROUNDS = 5
     f, _ = _telegram_file(tmp_path, file_hash=hashlib.sha256(b"other bytes").hexdigest())
     repair = _open(f)
     repair.refresh_from_db()
     job = Job.objects.get(pk=repair.job_id)
     assert (job.kind, job.status) == ("recopy", "failed")
+    runtimes_stop()  # the medic's process holds no Telegram account (see above)
     assert services.repair_step(repair_id=repair.pk) == repair_mod.RETRY
     failed = RepairAttempt.objects.get(repair=repair, strategy="recopy", outcome="failed")
     assert failed.detail.startswith("swarm job failed: ") and "other bytes" in failed.detail

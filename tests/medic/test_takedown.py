@@ -272,3 +272,67 @@ def test_takedown_purges_the_real_nginx_cache(
     # Run again: nothing left to purge, nothing fails.
     again = services.takedown_execute(takedown_id=takedown.pk)
     assert again.purge_results == takedown.purge_results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_takedown_deletes_the_storage_message_through_the_gateway(
+    threads_celery_worker, admin_user, tmp_path
+):
+    """A Telegram-stored file: the medic queues the deletion on the swarm's telegram queue,
+    whose worker leases an ingest account and deletes the storage-channel message through the
+    (fake) gateway; the next run of the takedown reads the outcome."""
+    from medic.services.takedown import takedown_incomplete
+    from swarm.models import Worker
+    from swarm.tasks import telegram_delete_message
+    from swarm.telegram.fake import fake_message_exists, fake_message_put, fake_reset, fake_sent
+    from swarm.telegram.runtime import runtimes_stop
+    from swarm.workers import worker_set_session
+    from tests.factories import add_file
+
+    chat, message = -1009000000002, 77
+    runtimes_stop()  # a runtime an earlier test left in this process must not take the account
+    fake_reset()
+    try:
+        account = Worker.objects.create(name="ingest-1")
+        worker_set_session(worker=account, session_string="s-ingest-1")
+        path = tmp_path / "stored.mkv"
+        path.write_bytes(b"stored bytes" * 100)
+        fake_message_put(chat_id=chat, message_id=message, path=path)
+        title = TitleFactory()
+        f = add_file(title, backend="telegram", ref=f"{chat}:{message}")
+
+        takedown = services.title_takedown(title=title, actor=admin_user, reason="DMCA #7")
+        deadline = time.monotonic() + 60
+        result = ""
+        while time.monotonic() < deadline:
+            takedown.refresh_from_db()
+            result = takedown.messages_results.get(f.file_hash, "")
+            if result.startswith("pending:"):  # the worker's run queued the deletion
+                result = services.takedown_execute(takedown_id=takedown.pk).messages_results[
+                    f.file_hash
+                ]
+                if result == "deleted":
+                    break
+            time.sleep(0.2)
+        assert result == "deleted", (
+            result,
+            fake_sent(),
+            list(Worker.objects.values("id", "status", "flood_wait_until", "current_task")),
+        )
+        assert not fake_message_exists(chat_id=chat, message_id=message)
+        deletes = [s for s in fake_sent() if s["op"] == "delete"]
+        assert deletes == [
+            {
+                "op": "delete",
+                "worker_id": account.pk,
+                "chat_id": chat,
+                "message_id": message,
+                "deleted": True,
+            }
+        ]
+        assert not takedown_incomplete(Takedown.objects.get(pk=takedown.pk))
+        # Idempotent: the message is gone, a second deletion finds it absent.
+        again = telegram_delete_message.delay(chat, message).get(timeout=30)
+        assert again == "absent"
+    finally:
+        fake_reset()

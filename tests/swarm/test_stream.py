@@ -191,7 +191,7 @@ def test_memory_stays_flat_while_streaming_a_large_file(live_vault, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_telegram_backed_file_streams_through_the_endpoint(settings):
+def test_telegram_backed_file_streams_through_the_endpoint(settings, fake_telegram):
     """In-process ASGI: a telegram-backed MediaFile served by the same view, with ranges."""
     cloud = FakeTelegram()
     backend = TelegramBackend(cloud, chat_id=CHAT)
