@@ -98,7 +98,11 @@ def test_ordering(client):
     low = TitleFactory(rating=5, year=2000)
     high = TitleFactory(rating=9, year=1990)
     none = TitleFactory(rating=None, year=2010)
-    ids = lambda o: [c["short_id"] for c in client.get("/api/titles/", {"ordering": o}).json()["results"]]  # noqa: E731,E501
+
+    def ids(ordering: str) -> list[str]:
+        body = client.get("/api/titles/", {"ordering": ordering}).json()
+        return [c["short_id"] for c in body["results"]]
+
     assert ids("-rating") == [high.short_id, low.short_id, none.short_id]  # nulls last
     assert ids("rating") == [low.short_id, high.short_id, none.short_id]
     assert ids("year") == [high.short_id, low.short_id, none.short_id]

@@ -24,7 +24,10 @@ def test_seed_demo_builds_a_library_once(client, settings, tmp_path, capsys):
     doc = client.get(f"/api/titles/{movie.short_id}/").json()
     assert [f["quality"] for f in doc["files"]] == ["2160p", "1080p", "720p"]
     assert doc["files"][0]["subtitles"][1] == {
-        "lang": "spa", "label": "Español", "index": 4, "kind": "text"
+        "lang": "spa",
+        "label": "Español",
+        "index": 4,
+        "kind": "text",
     }
     assert len(doc["visuals"]["screenshots"]) == 5
     series = Title.objects.get(media_type="series")
