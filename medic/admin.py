@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import Title
+from streamvault.admin import ReadOnlyAdmin
 
 from . import services
 from .models import (
@@ -324,7 +325,7 @@ class RepairAdmin(admin.ModelAdmin):
 
 
 @admin.register(LinkCheck)
-class LinkCheckAdmin(admin.ModelAdmin):
+class LinkCheckAdmin(ReadOnlyAdmin):
     list_display = (
         "checked_at",
         "kind",
@@ -339,33 +340,15 @@ class LinkCheckAdmin(admin.ModelAdmin):
     search_fields = ("url",)
     date_hierarchy = "checked_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MirrorHealth)
-class MirrorHealthAdmin(admin.ModelAdmin):
+class MirrorHealthAdmin(ReadOnlyAdmin):
     list_display = ("id", "host", "url", "status", "last_checked_at", "media_file")
     list_filter = ("status", "host")
     list_select_related = ("media_file",)
     search_fields = ("url", "host", "media_file__file_hash")
     ordering = ("last_checked_at",)
     actions = ["check_now"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Check the selected mirrors now")
     def check_now(self, request, queryset):
@@ -465,7 +448,7 @@ class ActionFilter(ActorFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor_repr", "action", "target_type", "target_repr", "reason")
     list_filter = (ActorFilter, ActionFilter, ("at", admin.DateFieldListFilter), "target_type")
     list_select_related = ("target_type",)
@@ -492,15 +475,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="after")
     def after_json(self, obj):
         return _pretty(obj.after)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- "Take down" on the catalog's title list ------------------------------------------------

@@ -10,16 +10,10 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
+from streamvault.admin import ReadOnlyAdmin
+
 from .media.ingest import blocked_hash_add
 from .models import AdminAlert, BlockedAttempt, BlockedHash
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class BlockedAttemptInline(admin.TabularInline):
