@@ -79,7 +79,7 @@ def make_videos(out: Path, count: int, seconds: int) -> list[Path]:
 def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
-            pass
+            """No access log on the benchmark's console."""
 
         def guess_type(self, path):
             return "video/x-matroska"

@@ -336,7 +336,7 @@ async def asgi_stream(scope: dict, receive: Receive, send: Send) -> None:
 
     async def watch() -> None:
         while (await receive())["type"] != "http.disconnect":
-            pass
+            continue  # anything before the disconnect (a stray body chunk) is ignored
         gone.set()
 
     watcher = asyncio.create_task(watch())

@@ -4,6 +4,7 @@ SOCKS5 proxy. All methods run on the runtime's loop (``swarm.telegram.runtime``)
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ from django.conf import settings
 from pyrogram import Client, errors
 
 from .gateway import FloodWaitError, LoginState, PasswordNeeded, SessionRevoked, TelegramError
+
+log = logging.getLogger(__name__)
 
 _REVOKED = (
     errors.AuthKeyUnregistered,
@@ -73,8 +76,8 @@ class PyrogramGateway:
         for client in [*self.clients.values(), *([self.bot] if self.bot else [])]:
             try:
                 await client.stop()
-            except Exception:
-                pass
+            except Exception as exc:  # stopping must go on to the other clients
+                log.warning("stopping a Telegram client failed: %s", exc)
         self.clients.clear()
         self.bot = None
 
