@@ -102,9 +102,12 @@ class Title(models.Model):
     read_direction = models.CharField(
         max_length=3, choices=ReadDirection.choices, blank=True, default=""
     )
-    poster = models.CharField(max_length=500, blank=True, default="", help_text="Vault ref or URL")
+    # Indexed: /api/img/<ref> checks that a ref is a catalog image before serving it.
+    poster = models.CharField(
+        max_length=500, blank=True, default="", db_index=True, help_text="Vault ref or URL"
+    )
     backdrop = models.CharField(
-        max_length=500, blank=True, default="", help_text="Vault ref or URL"
+        max_length=500, blank=True, default="", db_index=True, help_text="Vault ref or URL"
     )
     views = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -301,6 +304,7 @@ class Screenshot(VaultRef):
 
     class Meta:
         ordering = ["position", "id"]
+        indexes = [models.Index(fields=["ref"], name="screenshot_ref_idx")]
 
     def __str__(self) -> str:
         return f"{self.position}% {self.ref}"
