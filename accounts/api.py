@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Title, TitleStatus
-from streamvault.pagination import StrictPageNumberPagination
+from core.pagination import StrictPageNumberPagination
 
 from . import services
 from .errors import AccountsError

@@ -16,7 +16,8 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str | None, tuple[str, ...] | None]
     MODERATORS: [
         ("medic", "report", None),
         # What a moderator needs to judge a report: the checks, repairs and the audit trail.
-        *[("medic", m, ("view_",)) for m in ("linkcheck", "repair", "repairattempt", "auditentry")],
+        *[("medic", m, ("view_",)) for m in ("linkcheck", "repair", "repairattempt")],
+        ("core", "auditentry", ("view_",)),
         ("catalog", "comment", ("view_", "change_", "delete_")),
         ("catalog", "title", ("view_",)),
         ("accounts", "user", ("view_", "ban_")),

@@ -93,9 +93,9 @@ def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 def direct(files: list[Path], work: Path, concurrency: int) -> float:
     """The same media work without the swarm: hash, ffprobe, WebVTT, 5 screenshots."""
-    from swarm.media.probe import probe
-    from swarm.media.screenshots import take_screenshots
-    from swarm.media.subtitles import extract_vtt
+    from media.probe import probe
+    from media.screenshots import take_screenshots
+    from media.subtitles import extract_vtt
 
     def one(path: Path) -> None:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -141,9 +141,9 @@ def main() -> int:
     from django.core.management import call_command
 
     from catalog.models import MediaFile
+    from ingest.pipeline import ingest_url_create
+    from jobs.models import Job, JobStatus
     from streamvault.celery import app
-    from swarm.models import Job, JobStatus
-    from swarm.pipeline import ingest_url_create
 
     call_command("migrate", verbosity=0)
     app.conf.task_always_eager = False

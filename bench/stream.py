@@ -268,7 +268,7 @@ def main() -> None:
 
     from accounts.signing import signature
     from catalog import services
-    from swarm.vault import get_backend
+    from vault import get_backend
 
     call_command("migrate", verbosity=0)
     local = get_backend("local")

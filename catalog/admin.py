@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -106,12 +107,19 @@ class MediaFileInline(admin.TabularInline):
 
 
 def _set_title_status(status: str):
+    @admin.action(permissions=["change"], description=f"Mark selected titles {status}")
     def action(modeladmin, request, queryset):
-        changed = sum(services.title_set_status(title=t, status=status) for t in queryset)
+        changed = 0
+        for title in queryset:
+            try:
+                changed += services.title_status_change(
+                    title=title, status=status, actor=request.user
+                )
+            except ValidationError as exc:
+                modeladmin.message_user(request, "; ".join(exc.messages), messages.ERROR)
         modeladmin.message_user(request, f"{changed} title(s) marked {status}.")
 
     action.__name__ = f"mark_{status}"
-    action.short_description = f"Mark selected titles {status}"
     return action
 
 
@@ -204,7 +212,7 @@ class TitleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         fields = {f: getattr(obj, f) for f in services.TITLE_EDITABLE_FIELDS}
         if change:
-            services.title_update(title=obj, data=fields)
+            services.title_edit(title=obj, data=fields, actor=request.user)
             return
         created = services.title_create(
             media_type=obj.media_type,
@@ -221,13 +229,13 @@ class TitleAdmin(admin.ModelAdmin):
         services.title_update(title=form.instance)
 
     def delete_model(self, request, obj):
-        services.title_delete(title=obj)
+        services.title_remove(title=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for title in queryset:
-            services.title_delete(title=title)
+            services.title_remove(title=title, actor=request.user)
 
-    @admin.action(description="Rebuild document of selected titles")
+    @admin.action(description="Rebuild document of selected titles", permissions=["change"])
     def rebuild_documents(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
         if len(ids) <= REBUILD_INLINE_MAX:
@@ -264,12 +272,15 @@ class DownloadMirrorInline(admin.TabularInline):
 
 
 def _set_file_status(status: str):
+    @admin.action(permissions=["change"], description=f"Mark selected files {status}")
     def action(modeladmin, request, queryset):
-        changed = sum(services.media_file_set_status(media_file=f, status=status) for f in queryset)
+        changed = sum(
+            services.media_file_status_change(media_file=f, status=status, actor=request.user)
+            for f in queryset
+        )
         modeladmin.message_user(request, f"{changed} file(s) marked {status}.")
 
     action.__name__ = f"mark_{status}"
-    action.short_description = f"Mark selected files {status}"
     return action
 
 

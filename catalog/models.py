@@ -51,9 +51,10 @@ class LinkStatus(models.TextChoices):
     DEAD = "dead", "Dead"
 
 
-class Backend(models.TextChoices):
-    LOCAL = "local", "Local disk"
-    TELEGRAM = "telegram", "Telegram"
+def default_backend() -> str:
+    """Where new objects go: ``settings.VAULT_DEFAULT_BACKEND`` (a name in ``VAULT_BACKENDS``;
+    the vault app owns the list, so the field has no fixed choices)."""
+    return settings.VAULT_DEFAULT_BACKEND
 
 
 class Genre(models.Model):
@@ -165,7 +166,9 @@ class Episode(models.Model):
 class VaultRef(models.Model):
     """Where a stored object lives: its backend and the backend's opaque reference."""
 
-    backend = models.CharField(max_length=10, choices=Backend.choices, default=Backend.LOCAL)
+    backend = models.CharField(
+        max_length=10, default=default_backend, help_text="A name in settings.VAULT_BACKENDS"
+    )
     ref = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:

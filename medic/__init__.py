@@ -1,1 +1,8 @@
-"""Reports, link health, repair loop, takedowns and the audit log (DESIGN §8)."""
+"""medic: reports, link health, the repair loop and takedowns (DESIGN §8).
+
+Uses only the public functions of ingest, vault and jobs (``medic.integrations``); writes its
+audit rows through ``core.audit``.
+
+May import: ``ingest``, ``swarm``, ``vault``, ``jobs``, ``accounts``, ``catalog``, ``core``.
+Imported by: bot, web.
+"""

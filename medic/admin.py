@@ -19,12 +19,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import Title
-from streamvault.admin import ReadOnlyAdmin
-
-from . import services
-from .models import (
+from core.admin import ReadOnlyAdmin
+from medic.models import (
     OPEN_STATUSES,
-    AuditEntry,
     LinkCheck,
     MirrorHealth,
     Repair,
@@ -33,6 +30,8 @@ from .models import (
     ReportStatus,
     Takedown,
 )
+
+from . import services
 
 
 def _pretty(value) -> str:
@@ -417,64 +416,6 @@ class TakedownAdmin(admin.ModelAdmin):
                 title=t.title, actor=request.user, reason=reason
             ),
         )
-
-
-class ActorFilter(admin.SimpleListFilter):
-    title = "actor"
-    parameter_name = "actor"
-
-    def lookups(self, request, model_admin):
-        names = (
-            AuditEntry.objects.order_by("actor_repr")
-            .values_list("actor_repr", flat=True)
-            .distinct()[:100]
-        )
-        return [(n, n) for n in names]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(actor_repr=self.value()) if self.value() else queryset
-
-
-class ActionFilter(ActorFilter):
-    title = "action"
-    parameter_name = "action"
-
-    def lookups(self, request, model_admin):
-        names = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-        return [(n, n) for n in names[:100]]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(action=self.value()) if self.value() else queryset
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor_repr", "action", "target_type", "target_repr", "reason")
-    list_filter = (ActorFilter, ActionFilter, ("at", admin.DateFieldListFilter), "target_type")
-    list_select_related = ("target_type",)
-    search_fields = ("target_repr", "reason", "actor_repr")
-    date_hierarchy = "at"
-    readonly_fields = (
-        "at",
-        "actor",
-        "actor_repr",
-        "action",
-        "target_type",
-        "target_id",
-        "target_repr",
-        "before_json",
-        "after_json",
-        "reason",
-    )
-    exclude = ("before", "after")
-
-    @admin.display(description="before")
-    def before_json(self, obj):
-        return _pretty(obj.before)
-
-    @admin.display(description="after")
-    def after_json(self, obj):
-        return _pretty(obj.after)
 
 
 # --- "Take down" on the catalog's title list ------------------------------------------------

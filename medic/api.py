@@ -19,9 +19,9 @@ from rest_framework.throttling import UserRateThrottle
 
 from accounts.api import GuestSessionAuthentication
 from catalog.models import Chapter, Episode, MediaFile, MediaType, Title, TitleStatus
+from medic.models import Report, ReportIssue, ReportStatus
 
 from . import services
-from .models import Report, ReportIssue, ReportStatus
 
 
 class ReportRateThrottle(UserRateThrottle):

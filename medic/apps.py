@@ -21,7 +21,7 @@ def _merge_reports(guest, into) -> None:
     same target and issue wins; the guest's duplicate is closed as such."""
     from django.db import IntegrityError, transaction
 
-    from .models import OPEN_STATUSES, Report, ReportStatus
+    from medic.models import OPEN_STATUSES, Report, ReportStatus
 
     for report in Report.objects.filter(reported_by=guest):
         try:

@@ -7,7 +7,6 @@ Writes go through ``medic.services``.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
@@ -251,32 +250,6 @@ class Takedown(models.Model):
     @property
     def active(self) -> bool:
         return self.restored_at is None
-
-
-class AuditEntry(models.Model):
-    """Who did what to which row, with the values before and after. Append-only."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # Kept when the user is deleted; "system" for the automatic loop, "cli" for commands.
-    actor_repr = models.CharField(max_length=150)
-    action = models.CharField(max_length=40, db_index=True)
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    target_id = models.CharField(max_length=40)
-    target_repr = models.CharField(max_length=300)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    reason = models.CharField(max_length=500, blank=True, default="")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.actor_repr} {self.action} {self.target_repr}"
 
 
 class MirrorHealth(DownloadMirror):

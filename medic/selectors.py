@@ -13,8 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from catalog.models import DownloadMirror, LinkStatus, Title, TitleStatus
-
-from .models import Report, ReportStatus
+from medic.models import Report, ReportStatus
 
 PENDING_KEY = "medic:pending-count"
 PENDING_TTL = 30  # seconds: the badge is on every admin page, so it is cached briefly
@@ -83,7 +82,7 @@ def dashboard() -> dict[str, Any]:
                 "label": "Failed jobs",
                 "value": Job.objects.filter(status="failed").count(),
                 "alert": True,
-                "url": _url("admin:swarm_job_changelist", "status__exact=failed"),
+                "url": _url("admin:jobs_job_changelist", "status__exact=failed"),
             }
         )
     Submission = _swarm_model("Submission")
@@ -94,7 +93,7 @@ def dashboard() -> dict[str, Any]:
             {
                 "label": "Quarantine waiting",
                 "value": Submission.objects.filter(status="pending").count(),
-                "url": _url("admin:swarm_submission_changelist", "status__exact=pending"),
+                "url": _url("admin:ingest_submission_changelist", "status__exact=pending"),
             }
         )
     Worker = _swarm_model("Worker")

@@ -8,8 +8,11 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from medic.models import Report
+from medic.services import repair as repair_service
+from medic.services.takedown import takedown_incomplete
+
 from . import services
-from .services import repair as repair_service
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,6 @@ def repairs_resume() -> int:
 
 @shared_task(name="medic.tasks.report_notify", ignore_result=True)
 def report_notify(report_id: int) -> None:
-    from .models import Report
 
     report = Report.objects.select_related("title").filter(pk=report_id).first()
     if report is not None:
@@ -62,7 +64,6 @@ def links_health_batch() -> dict:
     max_retries=5,
 )
 def takedown_execute(self, takedown_id: int) -> None:
-    from .services.takedown import takedown_incomplete
 
     takedown = services.takedown_execute(takedown_id=takedown_id)
     if (

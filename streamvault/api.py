@@ -10,7 +10,7 @@ from .errors import page_not_found
 urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("accounts.urls")),
-    path("", include("swarm.urls")),
+    path("", include("vault.urls")),
     path("", include("medic.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

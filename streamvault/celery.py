@@ -15,7 +15,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("default"), Queue("heavy"), Queue("telegram"))
 app.conf.task_default_queue = "default"
 app.conf.task_routes = {
-    "swarm.tasks.heavy_*": {"queue": "heavy"},
+    "jobs.tasks.heavy_*": {"queue": "heavy"},
+    "jobs.tasks.telegram_*": {"queue": "telegram"},
     "swarm.tasks.telegram_*": {"queue": "telegram"},
 }
 app.autodiscover_tasks()

@@ -8,20 +8,13 @@ same shape, so a client never has to parse an HTML error page.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-
-def error_body(*, code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
+from core.errors import error_body
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:

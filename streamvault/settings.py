@@ -42,11 +42,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
-    "accounts",
+    # Ours, bottom layer first (docs/architecture.md; the order is also the admin's order).
+    "core",
     "catalog",
+    "accounts",
+    "jobs",
+    "vault",
     "swarm",
+    "ingest",
     "medic",
     "tenants",
+    "bot",
 ]
 
 MIDDLEWARE = [
@@ -134,10 +140,26 @@ STORAGES = {
 }
 
 VAULT_DIR = env.path("VAULT_DIR", default=BASE_DIR / "var" / "vault")
+# Storage backends (docs/vault.md): name → class. A row names its backend, so a library can mix
+# them; new objects go to VAULT_DEFAULT_BACKEND. "telegram" is the swarm's (worker accounts).
+VAULT_BACKENDS = {
+    "local": "vault.backends.local.LocalBackend",
+    "s3": "vault.backends.s3.S3Backend",
+    "telegram": "swarm.vault_telegram.TelegramStorage",
+    **env.dict("VAULT_EXTRA_BACKENDS", default={}),
+}
+VAULT_DEFAULT_BACKEND = env.str("VAULT_DEFAULT_BACKEND", default="local")
+# S3-compatible object storage (AWS S3, Cloudflare R2, Backblaze B2, MinIO): the "s3" backend.
+VAULT_S3_BUCKET = env.str("VAULT_S3_BUCKET", default="")
+VAULT_S3_ENDPOINT_URL = env.str("VAULT_S3_ENDPOINT_URL", default="")  # empty: AWS
+VAULT_S3_REGION = env.str("VAULT_S3_REGION", default="us-east-1")
+VAULT_S3_ACCESS_KEY_ID = env.str("VAULT_S3_ACCESS_KEY_ID", default="")
+VAULT_S3_SECRET_ACCESS_KEY = env.str("VAULT_S3_SECRET_ACCESS_KEY", default="")
+VAULT_S3_PREFIX = env.str("VAULT_S3_PREFIX", default="objects/")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "streamvault.pagination.StrictPageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 24,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "streamvault.errors.api_exception_handler",
@@ -189,7 +211,8 @@ STREAM_URL_TTL = env.int("STREAM_URL_TTL", default=6 * 3600)
 # Worker session strings are Fernet-encrypted with the first key (the others still decrypt,
 # for rotation); without one, a key is derived from SECRET_KEY.
 SWARM_SESSION_KEYS = env.list("SWARM_SESSION_KEYS", default=[])
-TELEGRAM_GATEWAY = env.str("TELEGRAM_GATEWAY", default="fake")  # fake | pyrogram
+# The real gateway (kurigram) unless a test or scripts/dev.sh chooses the in-Redis fake.
+TELEGRAM_GATEWAY = env.str("TELEGRAM_GATEWAY", default="pyrogram")  # pyrogram | fake
 TELEGRAM_API_ID = env.int("TELEGRAM_API_ID", default=0)
 TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from swarm import views as swarm_views
+from vault import views as swarm_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),

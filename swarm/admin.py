@@ -1,26 +1,15 @@
-"""Swarm admin: worker accounts (health, load, flood-wait countdown; sessions are write-only),
-jobs (progress, retry, cancel, "Ingest a URL"), submissions (approve, reject with a reason),
+"""Swarm admin: worker accounts (health, load, flood-wait countdown; sessions are write-only) and
 channels. Actions call the services; nothing here writes rows itself."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import (
-    admin_vault,  # noqa: F401  (registers blocked hashes and admin alerts)
-    jobs,
-    submissions,
-    workers,
-)
-from .models import Channel, Job, JobStatus, Submission, SubmissionStatus, Worker, WorkerStatus
-from .pipeline import ingest_url_create
+from swarm import workers
+from swarm.models import Channel, Worker, WorkerStatus
 
 # --- workers ------------------------------------------------------------------------------------
 
@@ -140,219 +129,37 @@ class WorkerAdmin(admin.ModelAdmin):
                 proxy=None if not proxy else ("" if proxy == "-" else proxy),
             )
 
-    @admin.action(description="Reset error count")
+    @admin.action(description="Reset error count", permissions=["change"])
     def reset_errors(self, request, queryset) -> None:
-        for worker in queryset:
-            workers.worker_reset_errors(worker=worker)
-        self.message_user(request, f"Reset errors of {queryset.count()} account(s).")
+        n = sum(workers.worker_reset_errors(worker=w, actor=request.user) for w in queryset)
+        self.message_user(request, f"Reset errors of {n} account(s).")
 
-    @admin.action(description="Pause (never leased)")
+    @admin.action(description="Pause (never leased)", permissions=["change"])
     def pause(self, request, queryset) -> None:
-        n = sum(workers.worker_set_enabled(worker=w, enabled=False) for w in queryset)
+        n = sum(
+            workers.worker_set_enabled(worker=w, enabled=False, actor=request.user)
+            for w in queryset
+        )
         self.message_user(request, f"Paused {n} account(s).")
 
-    @admin.action(description="Resume")
+    @admin.action(description="Resume", permissions=["change"])
     def resume(self, request, queryset) -> None:
-        n = sum(workers.worker_set_enabled(worker=w, enabled=True) for w in queryset)
+        n = sum(
+            workers.worker_set_enabled(worker=w, enabled=True, actor=request.user) for w in queryset
+        )
         self.message_user(request, f"Resumed {n} account(s).")
 
-    @admin.action(description="Mark dead")
+    @admin.action(description="Mark dead", permissions=["change"])
     def mark_dead(self, request, queryset) -> None:
-        n = sum(workers.worker_mark_dead(worker=w) for w in queryset)
+        n = sum(workers.worker_mark_dead(worker=w, actor=request.user) for w in queryset)
         self.message_user(request, f"Marked {n} account(s) dead.", messages.WARNING)
 
-    @admin.action(description="Revive (active, errors and flood wait cleared)")
-    def revive(self, request, queryset) -> None:
-        for worker in queryset:
-            workers.worker_revive(worker=worker)
-        self.message_user(request, f"Revived {queryset.count()} account(s).")
-
-
-# --- jobs -----------------------------------------------------------------------------------------
-
-
-class IngestUrlForm(forms.Form):
-    url = forms.URLField(max_length=1000, assume_scheme="https")
-    title_hint = forms.CharField(
-        max_length=200, required=False, help_text="Optional: the title, if the file name is junk"
+    @admin.action(
+        description="Revive (active, errors and flood wait cleared)", permissions=["change"]
     )
-
-
-@admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "kind",
-        "status",
-        "progress_bar",
-        "current_step",
-        "tries",
-        "worker",
-        "priority",
-        "created_at",
-        "finished_at",
-    ]
-    list_filter = ["kind", "status"]
-    search_fields = ["=id", "last_error", "dedupe_key"]
-    list_select_related = ["worker"]
-    ordering = ["-created_at"]
-    actions = ["retry", "cancel"]
-    readonly_fields = [
-        "kind",
-        "status",
-        "priority",
-        "progress_bar",
-        "current_step",
-        "steps_done",
-        "attempts",
-        "max_attempts",
-        "last_error",
-        "heartbeat_at",
-        "not_before",
-        "worker",
-        "dedupe_key",
-        "created_by",
-        "payload",
-        "state",
-        "created_at",
-        "updated_at",
-        "started_at",
-        "finished_at",
-    ]
-    fields = readonly_fields
-    change_list_template = "admin/swarm/job/change_list.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    @admin.display(description="Progress")
-    def progress_bar(self, obj: Job) -> str:
-        colour = {
-            JobStatus.DONE: "#2e7d32",
-            JobStatus.FAILED: "#b71c1c",
-            JobStatus.CANCELLED: "#777",
-        }.get(obj.status, "#1565c0")
-        return format_html(
-            '<div style="width:120px;background:#eee;border-radius:3px" title="{}%">'
-            '<div style="width:{}%;background:{};color:#fff;font-size:10px;'
-            'padding:1px 3px;border-radius:3px;white-space:nowrap">{}%</div></div>',
-            obj.progress,
-            obj.progress,
-            colour,
-            obj.progress,
-        )
-
-    @admin.display(description="Attempts")
-    def tries(self, obj: Job) -> str:
-        return f"{obj.attempts}/{obj.max_attempts}"
-
-    @admin.action(description="Retry (resume from the last recorded step)")
-    def retry(self, request, queryset) -> None:
-        n = sum(jobs.job_retry(job=job) for job in queryset)
-        self.message_user(request, f"Re-queued {n} job(s).")
-
-    @admin.action(description="Cancel")
-    def cancel(self, request, queryset) -> None:
-        n = sum(jobs.job_cancel(job=job) for job in queryset)
-        self.message_user(request, f"Cancelled {n} job(s).")
-
-    def get_urls(self):
-        return [
-            path(
-                "ingest-url/",
-                self.admin_site.admin_view(self.ingest_url_view),
-                name="swarm_job_ingest_url",
-            ),
-            *super().get_urls(),
-        ]
-
-    def ingest_url_view(self, request: HttpRequest):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        form = IngestUrlForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            job = ingest_url_create(
-                url=form.cleaned_data["url"],
-                title_hint=form.cleaned_data["title_hint"],
-                created_by=request.user,
-            )
-            self.message_user(request, f"Job #{job.pk} queued: watch its progress here.")
-            return HttpResponseRedirect(reverse("admin:swarm_job_change", args=[job.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Ingest a URL",
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/swarm/job/ingest_url.html", context)
-
-
-# --- submissions ------------------------------------------------------------------------------
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-@admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ["id", "url", "title_hint", "user", "status", "created_at", "reviewed_by"]
-    list_filter = ["status"]
-    search_fields = ["url", "title_hint", "user__username"]
-    list_select_related = ["user", "reviewed_by"]
-    readonly_fields = [
-        "user",
-        "url",
-        "title_hint",
-        "status",
-        "reject_reason",
-        "job",
-        "reviewed_by",
-        "reviewed_at",
-        "notified_at",
-        "created_at",
-    ]
-    fields = readonly_fields
-    actions = ["approve", "reject"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    @admin.action(description="Approve (start an ingest job)")
-    def approve(self, request, queryset) -> None:
-        n = sum(
-            submissions.submission_approve(submission=s, actor=request.user)
-            for s in queryset.filter(status=SubmissionStatus.PENDING)
-        )
-        self.message_user(request, f"Approved {n} submission(s).")
-
-    @admin.action(description="Reject with a reason…")
-    def reject(self, request, queryset):
-        pending = queryset.filter(status=SubmissionStatus.PENDING)
-        form = RejectForm(request.POST if "apply" in request.POST else None)
-        if "apply" in request.POST and form.is_valid():
-            n = 0
-            for submission in pending:
-                try:
-                    n += submissions.submission_reject(
-                        submission=submission,
-                        actor=request.user,
-                        reason=form.cleaned_data["reason"],
-                    )
-                except ValidationError as exc:
-                    self.message_user(request, "; ".join(exc.messages), messages.ERROR)
-                    return None
-            self.message_user(request, f"Rejected {n} submission(s).")
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Reject submissions",
-            "form": form,
-            "submissions": pending,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/swarm/submission/reject.html", context)
+    def revive(self, request, queryset) -> None:
+        n = sum(workers.worker_revive(worker=w, actor=request.user) for w in queryset)
+        self.message_user(request, f"Revived {n} account(s).")
 
 
 # --- channels -------------------------------------------------------------------------------------

@@ -7,4 +7,4 @@ class SwarmConfig(AppConfig):
     name = "swarm"
 
     def ready(self) -> None:
-        from . import celery_hooks, handlers  # noqa: F401  (Celery hooks; alert receiver)
+        from ingest import jobs as handlers  # noqa: F401  (Celery hooks; alert receiver)

@@ -7,6 +7,10 @@ import logging
 
 from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
 
+from streamvault.celery import app
+from swarm.models import WorkerRole
+from swarm.telegram.runtime import runtime_for, runtimes_stop
+
 log = logging.getLogger(__name__)
 
 
@@ -21,8 +25,6 @@ def _consumes_telegram(app) -> bool:
 def _start(app) -> None:
     if not _consumes_telegram(app):
         return
-    from swarm.models import WorkerRole
-    from swarm.telegram.runtime import runtime_for
 
     try:
         rt = runtime_for(WorkerRole.INGEST)
@@ -33,7 +35,6 @@ def _start(app) -> None:
 
 @worker_process_init.connect
 def _on_process_init(**kwargs) -> None:
-    from streamvault.celery import app
 
     _start(app)
 
@@ -50,6 +51,5 @@ def _on_ready(sender=None, **kwargs) -> None:
 
 @worker_process_shutdown.connect
 def _on_shutdown(**kwargs) -> None:
-    from swarm.telegram.runtime import runtimes_stop
 
     runtimes_stop()

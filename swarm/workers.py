@@ -18,13 +18,19 @@ import datetime
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.alerts import alert_raise
+from core.audit import audit_record
+from core.models import AdminAlert
+from swarm.models import Worker, WorkerRole, WorkerStatus
+
 from .crypto import secret_decrypt, secret_encrypt
-from .models import AdminAlert, Worker, WorkerRole, WorkerStatus
 from .rotation import lease_hold, lease_store
 
 log = logging.getLogger(__name__)
@@ -131,18 +137,50 @@ def worker_record_error(*, worker_id: int, error: str) -> bool:
     return bool(killed)
 
 
-def worker_reset_errors(*, worker: Worker) -> None:
-    Worker.objects.filter(pk=worker.pk).update(error_count=0, last_error="")
+def _audit(worker: Worker, *, actor: Any, action: str, before: dict, after: dict) -> None:
+    audit_record(actor=actor, action=action, target=worker, before=before, after=after)
+
+
+@transaction.atomic
+def worker_reset_errors(*, worker: Worker, actor: Any) -> bool:
+    before = Worker.objects.filter(pk=worker.pk).values("error_count", "last_error").first()
+    changed = (
+        Worker.objects.filter(pk=worker.pk)
+        .exclude(error_count=0, last_error="")
+        .update(error_count=0, last_error="")
+    )
     worker.error_count, worker.last_error = 0, ""
-
-
-def worker_set_enabled(*, worker: Worker, enabled: bool) -> bool:
-    changed = Worker.objects.filter(pk=worker.pk).exclude(enabled=enabled).update(enabled=enabled)
-    worker.enabled = enabled
+    if changed:
+        _audit(
+            worker,
+            actor=actor,
+            action="worker_reset_errors",
+            before={"error_count": (before or {}).get("error_count")},
+            after={"error_count": 0},
+        )
     return bool(changed)
 
 
-def worker_mark_dead(*, worker: Worker) -> bool:
+@transaction.atomic
+def worker_set_enabled(*, worker: Worker, enabled: bool, actor: Any) -> bool:
+    changed = Worker.objects.filter(pk=worker.pk).exclude(enabled=enabled).update(enabled=enabled)
+    worker.enabled = enabled
+    if changed:
+        _audit(
+            worker,
+            actor=actor,
+            action="worker_resume" if enabled else "worker_pause",
+            before={"enabled": not enabled},
+            after={"enabled": enabled},
+        )
+    return bool(changed)
+
+
+@transaction.atomic
+def worker_mark_dead(*, worker: Worker, actor: Any = None) -> bool:
+    """Dead: never leased again until revived. ``actor`` None is the system (a revoked
+    session); an admin's call is audited too."""
+    before = Worker.objects.filter(pk=worker.pk).values_list("status", flat=True).first()
     changed = (
         Worker.objects.filter(pk=worker.pk)
         .exclude(status=WorkerStatus.DEAD)
@@ -150,16 +188,37 @@ def worker_mark_dead(*, worker: Worker) -> bool:
     )
     lease_store().mark_dead(str(worker.pk))
     worker.status = WorkerStatus.DEAD
+    if changed:
+        _audit(
+            worker,
+            actor=actor,
+            action="worker_mark_dead",
+            before={"status": before},
+            after={"status": WorkerStatus.DEAD},
+        )
     return bool(changed)
 
 
-def worker_revive(*, worker: Worker) -> None:
+@transaction.atomic
+def worker_revive(*, worker: Worker, actor: Any) -> bool:
     """Back to active with a clean error count (after an admin fixed the session)."""
+    row = Worker.objects.filter(pk=worker.pk).values("status", "error_count").first()
     lease_store().revive(str(worker.pk))
     lease_store().unpark(str(worker.pk))
     Worker.objects.filter(pk=worker.pk).update(
         status=WorkerStatus.ACTIVE, error_count=0, flood_wait_until=None
     )
+    worker.status, worker.error_count = WorkerStatus.ACTIVE, 0
+    if row is None or (row["status"] == WorkerStatus.ACTIVE and row["error_count"] == 0):
+        return False
+    _audit(
+        worker,
+        actor=actor,
+        action="worker_revive",
+        before={"status": row["status"], "error_count": row["error_count"]},
+        after={"status": WorkerStatus.ACTIVE, "error_count": 0},
+    )
+    return True
 
 
 def workers_refresh_status() -> int:
@@ -226,13 +285,3 @@ def worker_lease(
                 )
             else:
                 Worker.objects.filter(pk=worker_id).update(current_task="")
-
-
-# --- alerts -----------------------------------------------------------------------------------
-
-
-def alert_raise(*, kind: str, message: str, payload: dict | None = None) -> AdminAlert:
-    """Record an admin alert; the swarm posts it to the admin_alerts channel after commit."""
-    from .media.ingest import admin_alert_raise
-
-    return admin_alert_raise(kind=kind, message=message, payload=payload or {})

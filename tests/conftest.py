@@ -24,6 +24,9 @@ from django.db import connection
 from streamvault.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Media, live servers, Celery workers and the fake Telegram, for every app's tests.
+pytest_plugins = ["tests.support.media"]
 SERVICES_REQUIRED = os.environ.get("STREAMVAULT_TEST_SERVICES") == "required" or (
     os.environ.get("CI", "").lower() == "true"
 )

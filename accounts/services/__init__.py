@@ -13,16 +13,7 @@ from .auth import (
     user_login_telegram_widget,
     user_magic_link,
 )
-from .gatekeeper import (
-    StreamGrant,
-    rate_limit_hit,
-    stream_authorize,
-    stream_heartbeat,
-    stream_session_close,
-    stream_session_open,
-    stream_sessions_active,
-    stream_sessions_clear,
-)
+from .gatekeeper import StreamGrant, rate_limit_hit, stream_authorize
 from .library import (
     ProgressResult,
     read_progress_save,
@@ -30,6 +21,13 @@ from .library import (
     wishlist_add,
     wishlist_remove,
     wishlist_request_fulfil,
+)
+from .sessions import (
+    stream_heartbeat,
+    stream_session_close,
+    stream_session_open,
+    stream_sessions_active,
+    stream_sessions_clear,
 )
 from .users import (
     device_check,

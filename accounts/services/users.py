@@ -13,6 +13,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.services.sessions import stream_sessions_clear
+from catalog.models import IntroVote
+from catalog.services import title_documents_rebuild
+from core.audit import audit_record
+
 from ..errors import AccountsError
 from ..models import MagicLinkToken, Role, User, UserKind, new_auth_token_secret
 
@@ -22,7 +27,6 @@ log = logging.getLogger("accounts")
 def _audit(*, actor: User | None, action: str, user: User, before: dict, after: dict) -> None:
     """One AuditEntry (medic's audit log) per moderation action, in its transaction. Values
     only: never the secret or the device hash."""
-    from medic.services import audit_record
 
     audit_record(actor=actor, action=action, target=user, before=before, after=after)
 
@@ -173,7 +177,6 @@ def user_logout_everywhere(*, user: User, actor: User | None = None) -> None:
     """Rotate ``auth_token_secret``: every outstanding magic link and every session of the user
     (whose session hash includes the secret) stops working at once; open streams are
     released."""
-    from .gatekeeper import stream_sessions_clear
 
     with transaction.atomic():
         _rotate_secret(user)
@@ -185,7 +188,6 @@ def user_ban(*, user: User, actor: User | None) -> bool:
     """Role banned and logged out everywhere. Idempotent: False when already banned."""
     if user.role == Role.BANNED:
         return False
-    from .gatekeeper import stream_sessions_clear
 
     before = user.role
     with transaction.atomic():
@@ -334,8 +336,6 @@ def guests_purge(*, idle_days: int | None = None, batch: int = 500) -> int:
 def users_delete(*, user_ids: list[int]) -> int:
     """Delete users. Their intro votes go with them (cascade), which moves the published
     intro timings: the titles they voted on get their documents rebuilt."""
-    from catalog.models import IntroVote
-    from catalog.services import title_documents_rebuild
 
     if not user_ids:
         return 0

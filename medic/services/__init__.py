@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from .audit import audit_record
 from .health import links_check_mirrors, links_health_batch
 from .repair import repair_give_up, repair_open, repair_step, repairs_due
+from .report_repair import report_start_repair
 from .reports import (
     report_attach_check,
     report_create,
     report_ignore,
     report_mark_fixed,
     report_notify,
-    report_start_repair,
     reports_fix_for_target,
 )
 from .takedown import takedown_execute, title_restore, title_takedown
 from .triage import report_triage
 
 __all__ = [
-    "audit_record",
     "links_check_mirrors",
     "links_health_batch",
     "repair_give_up",

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from catalog import services as catalog
 from catalog.models import DownloadMirror, Embed, LinkStatus, MediaFile, TitleStatus
+from medic.models import LinkCheck, LinkKind
 
 from .. import checks
-from ..models import LinkCheck, LinkKind
-from .repair import _linkcheck, repair_open
+from .repair import linkcheck_row, repair_open
 
 
 def _due(model, cutoff, size):
@@ -97,7 +97,7 @@ def _check_links(*, mirrors: list, embeds: list, backups: list) -> dict[str, Any
         unchanged: list[int] = []
         for link in links:
             r = results[link.url]
-            rows.append(_linkcheck(kind, link.pk, link.media_file, r))
+            rows.append(linkcheck_row(kind, link.pk, link.media_file, r))
             counts["checked"] += 1
             counts["alive" if r.ok else "dead"] += 1
             if r.ok:
@@ -124,7 +124,7 @@ def _check_links(*, mirrors: list, embeds: list, backups: list) -> dict[str, Any
             model.objects.filter(pk__in=unchanged).update(last_checked_at=now)
     for f in backups:
         r = results[f.backup_url]
-        rows.append(_linkcheck(LinkKind.BACKUP, f.pk, f, r))
+        rows.append(linkcheck_row(LinkKind.BACKUP, f.pk, f, r))
         counts["checked"] += 1
         counts["alive" if r.ok else "dead"] += 1
     LinkCheck.objects.bulk_create(rows)

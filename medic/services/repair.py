@@ -41,9 +41,9 @@ from catalog.models import (
     Title,
     TitleStatus,
 )
-
-from .. import checks, integrations
-from ..models import (
+from core.audit import audit_record
+from core.queue import task_send
+from medic.models import (
     OPEN_STATUSES,
     LinkCheck,
     LinkKind,
@@ -52,7 +52,8 @@ from ..models import (
     RepairStatus,
     Report,
 )
-from .audit import audit_record
+
+from .. import checks, integrations
 from .reports import reports_fix_for_target
 
 log = logging.getLogger(__name__)
@@ -103,14 +104,8 @@ def repair_open(
                 after={"reason": repair.reason, "needs_new_bytes": needs_new_bytes},
             )
             repair_id = repair.pk
-            transaction.on_commit(lambda: _enqueue(repair_id))
+            task_send("medic.tasks.repair_run", repair_id)
     return repair
-
-
-def _enqueue(repair_id: int, countdown: float | None = None) -> None:
-    from ..tasks import repair_run
-
-    repair_run.apply_async(args=[repair_id], countdown=countdown)
 
 
 def _attempt(repair: Repair, strategy: str, outcome: str, detail: str) -> None:
@@ -130,17 +125,17 @@ def _record_links(media_file: MediaFile, results: dict[str, checks.UrlCheck]) ->
             result = results.get(link.url)
             if result is None:
                 continue
-            rows.append(_linkcheck(kind, link.pk, media_file, result))
+            rows.append(linkcheck_row(kind, link.pk, media_file, result))
             catalog.link_set_status(
                 link=link, status=LinkStatus.ACTIVE if result.ok else LinkStatus.DEAD
             )
     backup = results.get(media_file.backup_url) if media_file.backup_url else None
     if backup is not None:
-        rows.append(_linkcheck(LinkKind.BACKUP, media_file.pk, media_file, backup))
+        rows.append(linkcheck_row(LinkKind.BACKUP, media_file.pk, media_file, backup))
     LinkCheck.objects.bulk_create(rows)
 
 
-def _linkcheck(
+def linkcheck_row(
     kind: str, link_id: int, media_file: MediaFile | None, r: checks.UrlCheck, report=None
 ) -> LinkCheck:
     return LinkCheck(
@@ -218,7 +213,7 @@ def repair_step(*, repair_id: int) -> str:
     results = checks.check_urls(urls)
     with transaction.atomic():
         _record_links(media_file, results)
-        LinkCheck.objects.create(**_vault_fields(media_file, probe))
+        LinkCheck.objects.create(**vault_check_fields(media_file, probe))
     alive_mirrors = [m for m in media_file.mirrors.all() if results.get(m.url, _DEAD).ok]
     alive_embeds = [e for e in media_file.embeds.all() if results.get(e.url, _DEAD).ok]
 
@@ -331,7 +326,7 @@ def _job_verified(job: integrations.JobState, media_file: MediaFile) -> bool:
     )
 
 
-def _vault_fields(media_file: MediaFile, probe: integrations.VaultProbe) -> dict[str, Any]:
+def vault_check_fields(media_file: MediaFile, probe: integrations.VaultProbe) -> dict[str, Any]:
     return {
         "kind": LinkKind.VAULT,
         "link_id": media_file.pk,

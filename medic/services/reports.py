@@ -13,10 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Chapter, Episode, MediaFile, MediaType, Title
+from core.audit import audit_record
+from core.queue import task_send
+from medic.models import OPEN_STATUSES, Report, ReportIssue, ReportStatus, TargetType
+from medic.selectors import PENDING_KEY
 
 from .. import integrations
-from ..models import OPEN_STATUSES, Report, ReportIssue, ReportStatus, TargetType
-from .audit import audit_record
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +135,7 @@ def report_create(
             )
             report_id = report.pk
             _pending_changed()
-            transaction.on_commit(lambda: _enqueue_triage(report_id))
+            task_send("medic.tasks.report_triage", report_id)
     except IntegrityError:
         # A concurrent identical request won the constraint: return its report.
         existing = Report.objects.filter(
@@ -146,18 +148,10 @@ def report_create(
 
 
 def _pending_changed() -> None:
-    from ..selectors import PENDING_KEY
-
     transaction.on_commit(lambda: cache.delete(PENDING_KEY))
 
 
-def _enqueue_triage(report_id: int) -> None:
-    from ..tasks import report_triage
-
-    report_triage.delay(report_id)
-
-
-def _transition(
+def report_transition(
     *,
     report: Report,
     actor: Any,
@@ -200,57 +194,12 @@ def _transition(
         _pending_changed()
         if to == ReportStatus.FIXED:
             report_id = report.pk
-            transaction.on_commit(lambda: _enqueue_notify(report_id))
+            task_send("medic.tasks.report_notify", report_id)
     return True
 
 
-def _enqueue_notify(report_id: int) -> None:
-    from ..tasks import report_notify
-
-    report_notify.delay(report_id)
-
-
-def report_start_repair(*, report: Report, actor: Any, note: str = "") -> bool:
-    """pending → repairing, and a repair of the reported file is queued (a moderator confirmed
-    the file is bad, so the repair looks for new bytes, not just a live mirror)."""
-    from .repair import repair_open
-
-    changed = _transition(
-        report=report,
-        actor=actor,
-        action="report_start_repair",
-        to=ReportStatus.REPAIRING,
-        allowed_from=(ReportStatus.PENDING,),
-        note=note,
-    )
-    if changed:
-        media_file = report.media_file
-        if media_file is not None:
-            content_issue = report.issue != ReportIssue.DEAD_LINK
-            repair_open(
-                title=report.title,
-                media_file=media_file,
-                reason=f"report #{report.pk}: {report.get_issue_display()}",
-                needs_new_bytes=content_issue,
-                actor=actor,
-            )
-        elif report.chapter is not None:
-            repair_open(
-                title=report.title,
-                chapter=report.chapter,
-                reason=f"report #{report.pk}: {report.get_issue_display()}",
-                actor=actor,
-            )
-        else:
-            from catalog import services as catalog
-
-            if report.title.status == "available":
-                catalog.title_set_status(title=report.title, status="repairing")
-    return changed
-
-
 def report_mark_fixed(*, report: Report, actor: Any, note: str = "") -> bool:
-    return _transition(
+    return report_transition(
         report=report,
         actor=actor,
         action="report_mark_fixed",
@@ -264,7 +213,7 @@ def report_ignore(*, report: Report, actor: Any, reason: str) -> bool:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the report is ignored."})
-    return _transition(
+    return report_transition(
         report=report,
         actor=actor,
         action="report_ignore",

@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Title, TitleStatus
+from core.audit import audit_record
+from core.queue import task_send
+from medic.models import OPEN_STATUSES, Repair, RepairStatus, Report, ReportStatus, Takedown
+from medic.services.repair import repair_open
 
 from .. import integrations, purge
-from ..models import OPEN_STATUSES, Repair, RepairStatus, Report, ReportStatus, Takedown
-from .audit import audit_record
-from .reports import _transition
+from .reports import report_transition
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
         catalog.title_set_status(title=title, status=TitleStatus.BANNED)
         cache.delete(catalog.title_cache_key(title.short_id))
         for report in Report.objects.filter(title=title, status__in=OPEN_STATUSES):
-            _transition(
+            report_transition(
                 report=report,
                 actor=actor,
                 action="report_ignore",
@@ -94,14 +96,8 @@ def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
             reason=reason,
         )
         takedown_id = takedown.pk
-        transaction.on_commit(lambda: _enqueue_execute(takedown_id))
+        task_send("medic.tasks.takedown_execute", takedown_id)
     return takedown
-
-
-def _enqueue_execute(takedown_id: int) -> None:
-    from ..tasks import takedown_execute
-
-    takedown_execute.delay(takedown_id)
 
 
 DONE = {"deleted", "absent", "purged", "not cached", "disabled", "kept"}
@@ -167,7 +163,6 @@ def title_restore(*, title: Title, actor: Any, reason: str = "") -> bool:
     dead, and a repair re-leeches them from their backup URL. False when not taken down."""
     if not getattr(actor, "is_superuser", False):
         raise PermissionDenied("Only a superuser can restore a taken-down title.")
-    from .repair import repair_open
 
     with transaction.atomic():
         title = Title.objects.select_for_update().get(pk=title.pk)

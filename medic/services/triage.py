@@ -11,11 +11,11 @@ from django.db import transaction
 
 from catalog import services as catalog
 from catalog.models import FileStatus, LinkStatus, MediaFile
+from medic.models import LinkCheck, LinkKind, Report, ReportIssue, ReportStatus
 
 from .. import checks, integrations
-from ..models import LinkCheck, LinkKind, Report, ReportIssue, ReportStatus
-from .repair import _linkcheck, _vault_fields, repair_open
-from .reports import _transition, report_attach_check
+from .repair import linkcheck_row, repair_open, vault_check_fields
+from .reports import report_attach_check, report_transition
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +121,15 @@ def report_triage(*, report_id: int) -> dict[str, Any] | None:
             ):
                 for link in links:
                     r = url_results[link.url]
-                    rows.append(_linkcheck(kind, link.pk, f, r, report=report))
+                    rows.append(linkcheck_row(kind, link.pk, f, r, report=report))
                     catalog.link_set_status(
                         link=link, status=LinkStatus.ACTIVE if r.ok else LinkStatus.DEAD
                     )
             if f.backup_url:
-                rows.append(_linkcheck(LinkKind.BACKUP, f.pk, f, url_results[f.backup_url], report))
-            rows.append(LinkCheck(**_vault_fields(f, probes[f.pk]), report=report))
+                rows.append(
+                    linkcheck_row(LinkKind.BACKUP, f.pk, f, url_results[f.backup_url], report)
+                )
+            rows.append(LinkCheck(**vault_check_fields(f, probes[f.pk]), report=report))
         LinkCheck.objects.bulk_create(rows)
         report_attach_check(report=report, result=result)
         if broken:
@@ -142,7 +144,7 @@ def report_triage(*, report_id: int) -> dict[str, Any] | None:
                 )
             Report.objects.filter(pk=report.pk).update(auto_fix_attempted=True)
             report.auto_fix_attempted = True
-            _transition(
+            report_transition(
                 report=report,
                 actor=None,
                 action="report_start_repair",
@@ -198,7 +200,7 @@ def _triage_chapter(report: Report) -> dict[str, Any]:
             repair_open(title=report.title, chapter=chapter, reason="; ".join(reasons))
             Report.objects.filter(pk=report.pk).update(auto_fix_attempted=True)
             report.auto_fix_attempted = True
-            _transition(
+            report_transition(
                 report=report,
                 actor=None,
                 action="report_start_repair",

@@ -296,7 +296,7 @@ class _FakeMediaSession:
 
 
 class FakeClient:
-    """One account's client, as ``swarm.vault.telegram.TelegramClient`` describes it."""
+    """One account's client, as ``vault.telegram.TelegramClient`` describes it."""
 
     def __init__(self, gateway: FakeGateway, worker_id: int) -> None:
         self.gateway = gateway

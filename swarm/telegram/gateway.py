@@ -1,10 +1,11 @@
 """The gateway: every Telegram operation the swarm performs, behind one async interface.
 
-Two implementations: ``FakeGateway`` (tests, the embedded default, benchmarks: deterministic,
-stores what it "sent" in Redis so a test can read it from another process) and
-``PyrogramGateway`` (kurigram clients, one per account). ``TELEGRAM_GATEWAY=fake|pyrogram``.
+Two implementations: ``PyrogramGateway`` (kurigram clients, one per account; the default) and
+``FakeGateway`` (deterministic, stores what it "sent" in Redis so a test can read it from
+another process), which only the tests, ``scripts/dev.sh`` and the benchmarks choose, with
+``TELEGRAM_GATEWAY=fake``.
 
-Errors: ``swarm.vault.FloodWaitError`` (the account must wait), ``SessionRevoked`` (the
+Errors: ``vault.FloodWaitError`` (the account must wait), ``SessionRevoked`` (the
 account is logged out or banned: it is dead), ``TelegramError`` (anything else; counted as an
 error of the account and retried).
 """
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from swarm.vault import FloodWaitError
+from django.utils.module_loading import import_string
+
+from vault import FloodWaitError
 
 __all__ = [
     "FloodWaitError",
@@ -75,7 +78,7 @@ class Gateway(Protocol):
         ...
 
     def client(self, worker_id: int) -> Any:
-        """The account's client as ``swarm.vault.telegram.TelegramClient`` describes it (a
+        """The account's client as ``vault.telegram.TelegramClient`` describes it (a
         ``pyrogram.Client`` as is; the fake's ``FakeClient``), for the vault backend. Its
         coroutines run on the runtime's loop. ``TelegramError`` when not started here."""
         ...
@@ -93,13 +96,15 @@ class Gateway(Protocol):
     async def login_password(self, state: LoginState, password: str) -> str: ...
 
 
+GATEWAYS = {
+    "pyrogram": "swarm.telegram.pyrogram_gateway.PyrogramGateway",
+    "fake": "swarm.telegram.fake.FakeGateway",
+}
+
+
 def get_gateway_class(name: str) -> type:
-    if name == "pyrogram":
-        from .pyrogram_gateway import PyrogramGateway
-
-        return PyrogramGateway
-    if name == "fake":
-        from .fake import FakeGateway
-
-        return FakeGateway
-    raise ValueError(f"unknown TELEGRAM_GATEWAY {name!r} (fake | pyrogram)")
+    """The class ``TELEGRAM_GATEWAY`` names (loaded by path: each implementation imports this
+    module for the interface and its errors)."""
+    if name not in GATEWAYS:
+        raise ValueError(f"unknown TELEGRAM_GATEWAY {name!r} ({' | '.join(GATEWAYS)})")
+    return import_string(GATEWAYS[name])

@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from pyrogram import Client, errors
 
+from swarm.telegram.backend import MEDIA_ATTRS, tg_raw_from_message
+
 from .gateway import FloodWaitError, LoginState, PasswordNeeded, SessionRevoked, TelegramError
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,6 @@ class PyrogramGateway:
     async def download(
         self, worker_id: int, chat_id: int, message_id: int, dest: Path
     ) -> dict[str, Any]:
-        from swarm.vault.telegram import MEDIA_ATTRS, tg_raw_from_message
 
         client = self._client(worker_id)
         message = await self._call(client.get_messages(chat_id, message_id))

@@ -2,7 +2,7 @@
 accounts this process owns (DESIGN §7).
 
 - The ``telegram`` Celery worker starts it in each pool process (``worker_process_init``, see
-  ``swarm.signals``); any other process starts it lazily on first use.
+  ``core.signals``); any other process starts it lazily on first use.
 - An account is owned by at most one process: before starting a client the runtime takes the
   Redis key ``swarm:session-lock:{id}`` (SET NX with a TTL that the loop keeps renewing).
   Accounts locked elsewhere are skipped; the rotation is told which accounts this process
@@ -10,7 +10,7 @@ accounts this process owns (DESIGN §7).
 - Sync code (Celery tasks) submits coroutines with ``runtime.run(coro)`` —
   ``asyncio.run_coroutine_threadsafe`` plus a timeout.
 - Each started account joins the runtime's ``telegram`` vault backend
-  (``swarm.telegram.vault_backend``), which is registered with ``swarm.vault.register`` once
+  (``swarm.telegram.vault_backend``), which is registered with ``vault.register`` once
   it has an account — so ``/s/``, ``/api/read`` and the vault's readers find Telegram-stored
   files in every process that holds accounts. A stream runtime's backend wins over an ingest
   one in a process that has both; a process without accounts registers nothing.
@@ -28,6 +28,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
+
+import vault
+from jobs.engine import Requeue, TransientError
+from swarm.models import Channel, Worker, WorkerRole, WorkerStatus
+from swarm.telegram.gateway import FloodWaitError, TelegramError
+from swarm.telegram.vault_backend import RuntimeTelegramBackend
+from swarm.workers import (
+    NoWorkerAvailable,
+    worker_lease,
+    worker_mark_dead,
+    worker_proxy,
+    worker_session,
+    workers_healthy,
+)
 
 from .gateway import SessionRevoked, get_gateway_class
 
@@ -60,7 +74,6 @@ class TelegramRuntime:
         self._last_refresh = 0.0
         self._started = False
         self._renewer = None
-        from .vault_backend import RuntimeTelegramBackend
 
         self.vault_backend = RuntimeTelegramBackend(self.loop, role=role)
 
@@ -112,8 +125,6 @@ class TelegramRuntime:
         if not force and time.monotonic() - self._last_refresh < REFRESH_EVERY:
             return set(self._owned)
         self._last_refresh = time.monotonic()
-        from swarm.models import Worker, WorkerStatus
-        from swarm.workers import worker_mark_dead, worker_proxy, worker_session
 
         r = _redis()
         storage_chat = _storage_chat_id()
@@ -152,8 +163,6 @@ class TelegramRuntime:
 
     def _vault_sync(self) -> None:
         """Keep the vault backend's accounts equal to the owned ones and (un)register it."""
-        from swarm import vault
-        from swarm.models import WorkerRole
 
         for worker_id in list(self.vault_backend.accounts):
             if worker_id not in self._owned:
@@ -202,7 +211,6 @@ class TelegramRuntime:
 
 def _storage_chat_id() -> int:
     """The storage channel new files are put in (0: none configured; reads need none)."""
-    from swarm.models import Channel
 
     chat = Channel.objects.filter(kind=Channel.Kind.STORAGE, is_active=True)
     return chat.values_list("chat_id", flat=True).first() or 0
@@ -241,10 +249,6 @@ def telegram_call(
     FloodWait parks the account and raises ``Requeue`` (the job runs again on another
     account); a revoked session kills the account and re-queues; other Telegram errors count
     against the account and are transient for the job."""
-    from swarm.jobs import Requeue, TransientError
-    from swarm.workers import NoWorkerAvailable, worker_lease, worker_mark_dead, workers_healthy
-
-    from .gateway import FloodWaitError, TelegramError
 
     rt = runtime_for(role)
     owned = rt.owned_ids()
@@ -267,8 +271,6 @@ def telegram_call(
                     countdown=settings.SWARM_FLOOD_REQUEUE_COUNTDOWN,
                 ) from exc
             except SessionRevoked as exc:
-                from swarm.models import Worker
-
                 worker_mark_dead(worker=Worker(pk=lease.worker_id))
                 raise Requeue(f"worker {lease.worker_id} session revoked", countdown=1) from exc
             except TelegramError as exc:
@@ -285,10 +287,6 @@ def telegram_call(
 def bot_send(*, chat_id: int, text: str) -> int:
     """A DM from the Manager bot (users talk to the bot, not to worker accounts). A flood
     wait re-queues the job after the wait; other errors are transient."""
-    from swarm.jobs import Requeue, TransientError
-    from swarm.models import WorkerRole
-
-    from .gateway import FloodWaitError, TelegramError
 
     rt = runtime_for(WorkerRole.INGEST)
     try:
@@ -305,8 +303,6 @@ def stream_vault_start() -> bool:
     Cheap after the first call: the runtime looks for new accounts at most every
     ``REFRESH_EVERY`` seconds. With no stream account (the embedded default) nothing starts
     a client and ``telegram`` files keep answering 503."""
-    from swarm import vault
-    from swarm.models import WorkerRole
 
     runtime_for(WorkerRole.STREAM).owned_ids()
     return vault.registered("telegram") is not None

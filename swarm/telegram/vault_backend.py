@@ -2,7 +2,7 @@
 holds here, reached from any event loop.
 
 The runtime (``swarm.telegram.runtime``) adds an account when it starts that account's client
-and registers this object with ``swarm.vault.register`` — ingest accounts in the ``telegram``
+and registers this object with ``vault.register`` — ingest accounts in the ``telegram``
 Celery worker, stream accounts in the ASGI server (DESIGN §7). A client lives on the runtime's
 loop, so every call is run there (``run_coroutine_threadsafe``) and awaited from the caller's
 loop (uvicorn's, or ``async_to_sync``'s); a read is bridged chunk by chunk.
@@ -25,8 +25,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
-from swarm.vault import BackendUnavailable, FileStat, FloodWaitError, StoredFile
-from swarm.vault.telegram import TelegramBackend, store_refreshed_location
+from swarm.telegram.backend import TelegramBackend, store_refreshed_location
+from swarm.workers import worker_flood_wait
+from vault import BackendUnavailable, FileStat, FloodWaitError, StoredFile
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,8 +68,6 @@ class RuntimeTelegramBackend:
 
     async def _park(self, worker_id: int, seconds: int) -> None:
         from asgiref.sync import sync_to_async
-
-        from swarm.workers import worker_flood_wait
 
         self._parked[worker_id] = time.monotonic() + seconds
         try:

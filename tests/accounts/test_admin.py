@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Role, User, WishlistEntry
-from medic.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import GuestFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -73,7 +73,7 @@ def test_short_ids_are_never_reused(monkeypatch):
     services.title_delete(title=first)
     assert IssuedShortId.objects.filter(short_id=old).exists()
     candidates = iter([old, old, "NEWid01"])
-    monkeypatch.setattr(services, "new_short_id", lambda: next(candidates))
+    monkeypatch.setattr(services.titles, "new_short_id", lambda: next(candidates))
     second = TitleFactory()
     assert second.short_id == "NEWid01"
 

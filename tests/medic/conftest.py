@@ -44,7 +44,7 @@ def threads_celery_worker(transactional_db, settings):
     from django.db import connection
 
     from tests.conftest import _redis_ok
-    from tests.swarm.swarm_support import Workers, database_url
+    from tests.support.swarm import Workers, database_url
 
     require(connection.vendor == "postgresql", "needs PostgreSQL (run scripts/test.sh)")
     require(_redis_ok(), "needs Redis (run scripts/test.sh)")

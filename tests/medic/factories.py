@@ -10,8 +10,8 @@ from asgiref.sync import async_to_sync
 from catalog import services as catalog
 from medic import services
 from medic.models import Report
-from swarm.vault import LocalBackend
 from tests.factories import TitleFactory, UserFactory, add_file
+from vault.backends.local import LocalBackend
 
 _n = itertools.count(1)
 

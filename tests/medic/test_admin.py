@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from catalog import services as catalog
+from core.models import AuditEntry
 from medic import services
-from medic.models import AuditEntry, LinkCheck, Report
+from medic.models import LinkCheck, Report
 from tests.factories import StaffFactory, TitleFactory, UserFactory, add_file
 from tests.medic.factories import report_on
 
@@ -108,7 +109,8 @@ def test_pending_badge_on_every_admin_page(staff, django_capture_on_commit_callb
 
 def test_dashboard_on_the_index(staff, django_assert_max_num_queries):
     _library(3)
-    from swarm.models import Job, Worker
+    from jobs.models import Job
+    from swarm.models import Worker
 
     Job.objects.create(kind="ingest_url", status="failed")
     Worker.objects.create(name="w1", status="flood_wait")
@@ -118,7 +120,7 @@ def test_dashboard_on_the_index(staff, django_assert_max_num_queries):
     assert 'id="medic-dashboard"' in body
     assert "status__exact=pending" in body
     assert 'id="medic-chart"' in body and "opened 6" in body and "fixed 1" in body
-    assert "/admin/swarm/job/?status__exact=failed" in body
+    assert "/admin/jobs/job/?status__exact=failed" in body
     assert "Workers flood wait" in body
 
 

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from catalog import services as catalog
-from medic.models import AuditEntry, Report
+from core.models import AuditEntry
+from medic.models import Report
 from tests.factories import TitleFactory, UserFactory, add_file
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,11 @@ import pytest
 
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Title
+from core.models import AdminAlert
+from jobs.models import Job, JobKind, JobStatus
 from medic import integrations, services
 from medic.models import Repair, RepairAttempt, Report
 from medic.services import repair as repair_mod
-from swarm.models import AdminAlert, Job, JobKind, JobStatus
 from tests.factories import TitleFactory, UserFactory, add_file
 from tests.medic.factories import movie_with_mirrors, report_on, stored_file
 
@@ -156,8 +157,8 @@ def test_releech_from_the_original_ingest_source(web, tiny_video, swarm_env):
     """The file was ingested from a URL (a real ``ingest_url`` job against pytest-httpserver),
     has no backup URL, its only mirror is dead and its bytes are lost: the repair re-leeches
     from the URL it was ingested from."""
-    from swarm.pipeline import ingest_url_create
-    from swarm.vault import LocalBackend
+    from ingest.pipeline import ingest_url_create
+    from vault.backends.local import LocalBackend
 
     web.expect_request("/Old.Film.2019.720p.mkv").respond_with_data(
         tiny_video.read_bytes(), content_type="video/x-matroska"

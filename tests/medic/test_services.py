@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.models import AuditEntry
+from jobs.models import Job, JobKind
 from medic import services
-from medic.models import AuditEntry, Repair, Report
-from swarm.models import Job, JobKind
+from medic.models import Repair, Report
 from tests.factories import StaffFactory, TitleFactory, UserFactory, add_file
 from tests.medic.factories import report_on
 

@@ -20,12 +20,13 @@ from django.core.management import call_command
 from catalog import services as catalog
 from catalog.models import MediaFile, Title
 from catalog.services import title_cache_key
+from core.models import AuditEntry
 from medic import purge, services
-from medic.models import AuditEntry, Repair, Report, Takedown
-from swarm.vault import LocalBackend
+from medic.models import Repair, Report, Takedown
 from tests.conftest import require
 from tests.factories import StaffFactory, TitleFactory, UserFactory
 from tests.medic.factories import report_on, stored_file
+from vault.backends.local import LocalBackend
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ import time
 import pytest
 
 from catalog.models import DownloadMirror, Title
+from core.models import AuditEntry
+from jobs.models import Job, JobKind
 from medic import services
-from medic.models import AuditEntry, Repair, Report
-from swarm.models import Job, JobKind
+from medic.models import Repair, Report
 from swarm.telegram.fake import fake_reset, fake_sent
 from tests.factories import UserFactory
 from tests.medic.factories import movie_with_mirrors
@@ -109,9 +110,9 @@ def test_beat_tasks_on_a_worker(celery_worker, web, settings):
 def test_takedown_execute_on_a_worker(celery_worker):
     from catalog.models import Title as TitleModel
     from medic.models import Takedown
-    from swarm.vault import LocalBackend
     from tests.factories import StaffFactory, TitleFactory
     from tests.medic.factories import stored_file
+    from vault.backends.local import LocalBackend
 
     title = TitleFactory()
     f = stored_file(title)

@@ -12,17 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import MediaFile, Title
-from swarm.models import (
-    Channel,
-    Job,
-    JobKind,
-    JobStatus,
-    Submission,
-    SubmissionStatus,
-    Worker,
-    WorkerStatus,
-)
-from swarm.pipeline import forward_index
+from ingest.models import Submission, SubmissionStatus
+from ingest.pipeline import forward_index
+from jobs.models import Job, JobKind, JobStatus
+from swarm.models import Channel, Worker, WorkerStatus
 from swarm.telegram.fake import fake_message_put, fake_sent
 from swarm.workers import worker_session, worker_set_session
 from tests.factories import StaffFactory, UserFactory
@@ -115,7 +108,7 @@ def test_job_changelist_filters_progress_and_actions(staff_client, django_assert
             worker=worker,
             payload={"url": f"http://x/{n}"},
         )
-    url = reverse("admin:swarm_job_changelist")
+    url = reverse("admin:jobs_job_changelist")
     with django_assert_max_num_queries(10):
         response = staff_client.get(url, {"status__exact": "failed", "kind__exact": "ingest_url"})
     page = response.content.decode()
@@ -127,7 +120,7 @@ def test_job_changelist_filters_progress_and_actions(staff_client, django_assert
     staff_client.post(url, {"action": "cancel", ACTION_CHECKBOX_NAME: failed[:1]})
     assert Job.objects.get(pk=failed[0]).status == JobStatus.CANCELLED
     with django_assert_max_num_queries(10):
-        detail = staff_client.get(reverse("admin:swarm_job_change", args=[failed[0]]))
+        detail = staff_client.get(reverse("admin:jobs_job_change", args=[failed[0]]))
     shown_url = Job.objects.get(pk=failed[0]).payload["url"]
     assert detail.status_code == 200 and shown_url in detail.content.decode()
 
@@ -137,7 +130,7 @@ def test_admin_ingest_url_form_queues_a_job(staff_client, media, file_server, fa
     from .swarm_support import FileServe
 
     file_server.expect_request(f"/{media.movie.name}").respond_with_handler(FileServe(media.movie))
-    form_url = reverse("admin:swarm_job_ingest_url")
+    form_url = reverse("admin:ingest_ingest_url")
     assert staff_client.get(form_url).status_code == 200
     bad = staff_client.post(form_url, {"url": "not a url"})
     assert bad.status_code == 200 and not Job.objects.exists()
@@ -159,7 +152,7 @@ def test_submission_and_channel_admin_pages(staff_client, django_assert_max_num_
             assert staff_client.get(reverse(f"admin:swarm_{name}_changelist")).status_code == 200
     with django_assert_max_num_queries(10):
         sub = Submission.objects.first()
-        page = staff_client.get(reverse("admin:swarm_submission_change", args=[sub.pk]))
+        page = staff_client.get(reverse("admin:ingest_submission_change", args=[sub.pk]))
     assert page.status_code == 200
 
 
@@ -168,7 +161,7 @@ def test_submission_reject_with_reason_and_approve(staff_client, fake_telegram):
     submitter = UserFactory(telegram_id=4242)
     a = Submission.objects.create(user=submitter, url="https://example.com/a.mkv")
     b = Submission.objects.create(user=submitter, url="https://example.com/b.mkv")
-    url = reverse("admin:swarm_submission_changelist")
+    url = reverse("admin:ingest_submission_changelist")
     confirm = staff_client.post(url, {"action": "reject", ACTION_CHECKBOX_NAME: [a.pk]})
     assert confirm.status_code == 200 and "reason" in confirm.content.decode()
     staff_client.post(
@@ -284,7 +277,7 @@ def test_forward_from_a_bot_message_references_the_origin():
 
     from django.core.exceptions import ValidationError
 
-    from swarm.pipeline import forward_index_from_message
+    from ingest.pipeline import forward_index_from_message
 
     video = SimpleNamespace(file_name="Film.2020.mkv", mime_type="video/mp4", file_size=1234)
     message = SimpleNamespace(

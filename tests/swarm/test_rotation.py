@@ -14,7 +14,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from swarm.models import AdminAlert, Job, JobKind, Worker, WorkerStatus
+from core.models import AdminAlert
+from jobs.models import Job, JobKind
+from swarm.models import Worker, WorkerStatus
 from swarm.rotation import RedisLeaseStore, lease_hold
 from swarm.workers import (
     NoWorkerAvailable,

@@ -7,13 +7,16 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from accounts.models import WishlistEntry
-from swarm.broadcast import broadcast_request
-from swarm.handlers import alerts_forward
-from swarm.jobs import job_retry
-from swarm.models import AdminAlert, Broadcast, Channel, Job, JobKind, JobStatus, Worker
+from core.models import AdminAlert
+from ingest.broadcast import broadcast_request
+from ingest.models import Broadcast
+from ingest.wishlist import request_matches, wishlist_matches
+from jobs.models import Job, JobKind, JobStatus
+from jobs.services import job_retry
+from swarm.jobs import alerts_forward
+from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_sent
 from swarm.telegram.runtime import TelegramRuntime
-from swarm.wishlist import request_matches, wishlist_matches
 from swarm.workers import worker_set_session
 from tests.conftest import _redis_ok, require
 from tests.factories import TitleFactory, UserFactory
@@ -74,7 +77,7 @@ def test_broadcast_is_sent_once_per_title_whatever_retries_do(fake_telegram):
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
     Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED)  # an admin retries it
-    assert job_retry(job=Job.objects.get(pk=job.pk))
+    assert job_retry(job=Job.objects.get(pk=job.pk), actor="test")
     assert Job.objects.get(pk=job.pk).state["result"] == {
         "already_sent": Broadcast.objects.get(title=title).message_id
     }

@@ -8,16 +8,17 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import MediaFile, Title
-from swarm.broadcast import broadcast_request
-from swarm.jobs import job_requeue_stale
-from swarm.models import Broadcast, Channel, Job, JobStatus, Worker, WorkerStatus
-from swarm.pipeline import ingest_url_create
+from ingest.broadcast import broadcast_request
+from ingest.models import Broadcast
+from ingest.pipeline import ingest_url_create
+from jobs.engine import job_requeue_stale
+from jobs.models import Job, JobStatus
+from swarm.models import Channel, Worker, WorkerStatus
 from swarm.rotation import lease_store
 from swarm.telegram.fake import fake_inject_flood, fake_sent
 from swarm.workers import worker_set_session
 from tests.factories import TitleFactory
-
-from .swarm_support import FileServe, Ticker, wait_for
+from tests.support.swarm import FileServe, Ticker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

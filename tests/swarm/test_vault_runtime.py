@@ -11,15 +11,14 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
+import vault
 from catalog import services as catalog
-from swarm import vault
 from swarm.models import Worker, WorkerRole
 from swarm.telegram.fake import fake_media_id, fake_message_put
 from swarm.telegram.vault_backend import RuntimeTelegramBackend
 from swarm.workers import worker_set_session
 from tests.factories import TitleFactory
-
-from .test_stream import signed_path
+from tests.vault.test_stream import signed_path
 
 CHAT, MESSAGE = -1009000000001, 41
 

@@ -1,0 +1,33 @@
+"""``python manage.py run_bot``: run the Manager bot (long-running; stop with Ctrl-C/SIGTERM)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from bot import handlers
+from bot.client import BotNotConfigured, bot_client
+
+
+class Command(BaseCommand):
+    help = "Run the Telegram Manager bot (forward-to-index for admins)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--poll", type=float, default=5.0, help="Seconds between looks at a followed job"
+        )
+        parser.add_argument(
+            "--follow-timeout",
+            type=float,
+            default=2 * 3600.0,
+            help="Stop following a job after this many seconds",
+        )
+
+    def handle(self, *args, poll: float, follow_timeout: float, **opts) -> None:
+
+        handlers.FOLLOW.update(poll_seconds=poll, timeout_seconds=follow_timeout)
+        try:
+            client = bot_client()
+        except BotNotConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write("Manager bot running (Ctrl-C to stop)")
+        client.run()

@@ -1,0 +1,145 @@
+"""Episodes, season packs, chapters and chapter packs."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..models import (
+    Chapter,
+    ChapterPack,
+    Episode,
+    MediaType,
+    SeasonPack,
+    Title,
+)
+from .readmodel import title_refresh
+
+# --- series and manga -------------------------------------------------------------------------
+
+
+def _require(title: Title, media_type: str) -> None:
+    if title.media_type != media_type:
+        raise ValidationError(f"{title} is a {title.media_type}, not a {media_type}.")
+
+
+@transaction.atomic
+def episode_add(
+    *,
+    series: Title,
+    season: int,
+    number: int,
+    name: str = "",
+    air_date: datetime.date | None = None,
+) -> Episode:
+    """Create the episode, or update its name and air date if it exists (idempotent)."""
+    _require(series, MediaType.SERIES)
+    episode, created = Episode.objects.get_or_create(
+        series=series, season=season, number=number, defaults={"name": name, "air_date": air_date}
+    )
+    if not created and (episode.name, episode.air_date) != (name or episode.name, air_date):
+        episode.name = name or episode.name
+        episode.air_date = air_date or episode.air_date
+        episode.save(update_fields=["name", "air_date"])
+    title_refresh(series)
+    return episode
+
+
+def episode_remove(*, episode: Episode) -> None:
+    series_id = episode.series_id
+    episode.delete()
+    title_refresh(series_id)
+
+
+@transaction.atomic
+def season_pack_set(
+    *,
+    series: Title,
+    season: int,
+    backend: str,
+    ref: str,
+    size_bytes: int,
+    episodes: list[int],
+) -> SeasonPack:
+    _require(series, MediaType.SERIES)
+    pack, _ = SeasonPack.objects.update_or_create(
+        series=series,
+        season=season,
+        defaults={
+            "backend": backend,
+            "ref": ref,
+            "size_bytes": size_bytes,
+            "episodes": sorted(episodes),
+        },
+    )
+    title_refresh(series)
+    return pack
+
+
+@transaction.atomic
+def chapter_add(
+    *,
+    manga: Title,
+    number: Decimal | float | int | str,
+    backend: str,
+    ref: str,
+    pages: list[dict[str, Any]],
+    name: str = "",
+) -> Chapter:
+    """Add a chapter with its stored page index ([{name, size, width, height}] in reading
+    order). A chapter number already present is an error, not an overwrite."""
+    _require(manga, MediaType.MANGA)
+    number = Decimal(str(number))
+    if Chapter.objects.filter(manga=manga, number=number).exists():
+        raise ValidationError({"number": f"Chapter {number} already exists."})
+    chapter = Chapter.objects.create(
+        manga=manga,
+        number=number,
+        name=name,
+        backend=backend,
+        ref=ref,
+        pages=pages,
+        page_count=len(pages),
+    )
+    title_refresh(manga)
+    return chapter
+
+
+def chapter_remove(*, chapter: Chapter) -> None:
+    manga_id = chapter.manga_id
+    chapter.delete()
+    title_refresh(manga_id)
+
+
+@transaction.atomic
+def chapter_pack_set(
+    *,
+    manga: Title,
+    chapters: list[Decimal | float | int | str],
+    backend: str,
+    ref: str,
+    size_bytes: int,
+) -> ChapterPack:
+    """Link a stored zip of these chapters (the manga side of the dual path); a pack of the
+    same span is replaced."""
+    _require(manga, MediaType.MANGA)
+    numbers = sorted(Decimal(str(n)) for n in chapters)
+    if not numbers:
+        raise ValidationError({"chapters": "A pack holds at least one chapter."})
+    pack, _ = ChapterPack.objects.update_or_create(
+        manga=manga,
+        first=numbers[0],
+        last=numbers[-1],
+        defaults={
+            "backend": backend,
+            "ref": ref,
+            "size_bytes": size_bytes,
+            "chapters": [int(n) if n == n.to_integral_value() else float(n) for n in numbers],
+        },
+    )
+    title_refresh(manga)
+    return pack

@@ -1,0 +1,98 @@
+"""Admin for core's records (the audit log, admin alerts) and the read-only base every app uses
+for records the system writes."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from core.models import AdminAlert, AuditEntry
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records the system writes (checks, audit entries, alerts): listed and opened, never
+    added, edited or deleted in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _pretty(value) -> str:
+    return format_html(
+        "<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    )
+
+
+class ActorFilter(admin.SimpleListFilter):
+    title = "actor"
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):
+        names = (
+            AuditEntry.objects.order_by("actor_repr")
+            .values_list("actor_repr", flat=True)
+            .distinct()[:100]
+        )
+        return [(n, n) for n in names]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_repr=self.value()) if self.value() else queryset
+
+
+class ActionFilter(ActorFilter):
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        names = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+        return [(n, n) for n in names[:100]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_repr", "action", "target_type", "target_repr", "reason")
+    list_filter = (ActorFilter, ActionFilter, ("at", admin.DateFieldListFilter), "target_type")
+    list_select_related = ("target_type",)
+    search_fields = ("target_repr", "reason", "actor_repr")
+    date_hierarchy = "at"
+    readonly_fields = (
+        "at",
+        "actor",
+        "actor_repr",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "before_json",
+        "after_json",
+        "reason",
+    )
+    exclude = ("before", "after")
+
+    @admin.display(description="before")
+    def before_json(self, obj):
+        return _pretty(obj.before)
+
+    @admin.display(description="after")
+    def after_json(self, obj):
+        return _pretty(obj.after)
+
+
+@admin.register(AdminAlert)
+class AdminAlertAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "kind", "message", "sent_at")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("message",)
+    date_hierarchy = "created_at"
+    list_per_page = 50

@@ -1,0 +1,10 @@
+"""Signals other apps listen to without core importing them."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent after commit with ``alert=<AdminAlert>`` whenever an admin alert is raised
+# (``core.alerts.alert_raise``). The swarm's receiver (``swarm.jobs``) queues the post to the
+# admin_alerts channel.
+admin_alert = Signal()

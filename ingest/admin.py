@@ -1,0 +1,193 @@
+"""Admin for ingest's records: blocked hashes (with the attempts that hit them) and crowdsourced
+submissions. Blocked hashes are added through ``blocked_hash_add``; attempts are written by
+ingest, so they are read-only here."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from core.admin import ReadOnlyAdmin
+from ingest import submissions
+from ingest.blocked import blocked_hash_add, blocked_hash_remove
+from ingest.models import BlockedAttempt, BlockedHash, Submission, SubmissionStatus
+from ingest.pipeline import ingest_url_create
+from jobs.models import Job
+
+
+class BlockedAttemptInline(admin.TabularInline):
+    model = BlockedAttempt
+    extra = 0
+    fields = ("created_at", "source", "size_bytes")
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0
+    ordering = ("-created_at",)
+
+
+class BlockedHashForm(forms.ModelForm):
+    class Meta:
+        model = BlockedHash
+        fields = ("sha256", "reason")
+
+    def clean_sha256(self) -> str:
+        value = self.cleaned_data["sha256"].strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise forms.ValidationError("A SHA-256 is 64 hexadecimal characters.")
+        return value
+
+
+@admin.register(BlockedHash)
+class BlockedHashAdmin(admin.ModelAdmin):
+    form = BlockedHashForm
+    list_display = ("sha256", "reason", "attempt_count", "created_at")
+    search_fields = ("=sha256", "reason")
+    date_hierarchy = "created_at"
+    fields = ("sha256", "reason", "created_at")
+    readonly_fields = ("created_at",)
+    inlines = [BlockedAttemptInline]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attempt_total=Count("attempts"))
+
+    @admin.display(description="Attempts", ordering="attempt_total")
+    def attempt_count(self, obj: BlockedHash) -> int:
+        return obj.attempt_total
+
+    def get_readonly_fields(self, request, obj=None):
+        # The hash is the identity of the block: to block another file, add another row.
+        return (*self.readonly_fields, "sha256") if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        saved = blocked_hash_add(sha256=obj.sha256, reason=obj.reason, actor=request.user)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        blocked_hash_remove(blocked=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for blocked in queryset:
+            blocked_hash_remove(blocked=blocked, actor=request.user)
+
+
+@admin.register(BlockedAttempt)
+class BlockedAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "blocked", "source", "size_bytes")
+    list_select_related = ("blocked",)
+    search_fields = ("=blocked__sha256", "source")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+
+
+class IngestUrlForm(forms.Form):
+    url = forms.URLField(max_length=1000, assume_scheme="https")
+    title_hint = forms.CharField(
+        max_length=200, required=False, help_text="Optional: the title, if the file name is junk"
+    )
+
+
+# --- submissions ------------------------------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["id", "url", "title_hint", "user", "status", "created_at", "reviewed_by"]
+    list_filter = ["status"]
+    search_fields = ["url", "title_hint", "user__username"]
+    list_select_related = ["user", "reviewed_by"]
+    readonly_fields = [
+        "user",
+        "url",
+        "title_hint",
+        "status",
+        "reject_reason",
+        "job",
+        "reviewed_by",
+        "reviewed_at",
+        "notified_at",
+        "created_at",
+    ]
+    fields = readonly_fields
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Approve (start an ingest job)", permissions=["change"])
+    def approve(self, request, queryset) -> None:
+        n = sum(
+            submissions.submission_approve(submission=s, actor=request.user)
+            for s in queryset.filter(status=SubmissionStatus.PENDING)
+        )
+        self.message_user(request, f"Approved {n} submission(s).")
+
+    @admin.action(description="Reject with a reason…", permissions=["change"])
+    def reject(self, request, queryset):
+        pending = queryset.filter(status=SubmissionStatus.PENDING)
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            n = 0
+            for submission in pending:
+                try:
+                    n += submissions.submission_reject(
+                        submission=submission,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except ValidationError as exc:
+                    self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+                    return None
+            self.message_user(request, f"Rejected {n} submission(s).")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject submissions",
+            "form": form,
+            "submissions": pending,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/ingest/submission/reject.html", context)
+
+    def get_urls(self):
+        return [
+            path(
+                "ingest-url/",
+                self.admin_site.admin_view(self.ingest_url_view),
+                name="ingest_ingest_url",
+            ),
+            *super().get_urls(),
+        ]
+
+    def ingest_url_view(self, request: HttpRequest):
+        if not request.user.has_perm("jobs.add_job"):
+            raise PermissionDenied
+        form = IngestUrlForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            job = ingest_url_create(
+                url=form.cleaned_data["url"],
+                title_hint=form.cleaned_data["title_hint"],
+                created_by=request.user,
+            )
+            self.message_user(request, f"Job #{job.pk} queued: watch its progress here.")
+            return HttpResponseRedirect(reverse("admin:jobs_job_change", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Ingest a URL",
+            "form": form,
+            "opts": Job._meta,
+        }
+        return TemplateResponse(request, "admin/ingest/ingest_url.html", context)

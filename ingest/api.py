@@ -1,0 +1,57 @@
+"""Crowdsourced submissions: ``POST /api/submissions/`` (signed-in users, rate-limited) puts
+a link in quarantine; ``GET /api/submissions/`` lists the caller's own, with the review
+outcome (status, reason)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import generics, permissions, serializers
+from rest_framework.throttling import UserRateThrottle
+
+from ingest.models import Submission
+from ingest.submissions import submission_create
+
+
+class SubmissionThrottle(UserRateThrottle):
+    """``SUBMISSION_RATE`` per user (e.g. "10/hour"), on POST only; counted in Redis."""
+
+    scope = "submissions"
+
+    def get_rate(self) -> str:
+        return settings.SUBMISSION_RATE
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    url = serializers.URLField(max_length=1000)
+    title_hint = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    class Meta:
+        model = Submission
+        fields = ["id", "url", "title_hint", "status", "reject_reason", "created_at", "reviewed_at"]
+        read_only_fields = ["id", "status", "reject_reason", "created_at", "reviewed_at"]
+
+    def validate_url(self, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("Only http and https links are accepted.")
+        return value
+
+
+class SubmissionListCreate(generics.ListCreateAPIView):
+    serializer_class = SubmissionSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [SubmissionThrottle]
+
+    def get_queryset(self):
+        return Submission.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+
+    def perform_create(self, serializer: SubmissionSerializer) -> None:
+        serializer.instance = submission_create(
+            user=self.request.user,
+            url=serializer.validated_data["url"],
+            title_hint=serializer.validated_data.get("title_hint", ""),
+        )

@@ -1,0 +1,37 @@
+"""TMDB's poster and backdrop, downloaded once into the vault (an editor's image is kept)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+from catalog import services as catalog
+from catalog.models import Title
+from ingest.tmdb import tmdb_image_download
+from ingest.work import put, work_dir
+from jobs.engine import JobContext, PermanentError
+
+
+def run(ctx: JobContext) -> None:
+    tmdb = ctx.state.get("tmdb")
+    title = Title.objects.filter(pk=ctx.state["title_id"]).first()
+    if not tmdb or title is None:
+        return
+    updates: dict[str, str] = {}
+    for field_name, path_key, size in (
+        ("poster", "poster_path", settings.TMDB_POSTER_SIZE),
+        ("backdrop", "backdrop_path", settings.TMDB_BACKDROP_SIZE),
+    ):
+        if getattr(title, field_name) or not tmdb.get(path_key):
+            continue
+        dest = work_dir(ctx.job.pk) / f"{field_name}{Path(tmdb[path_key]).suffix or '.jpg'}"
+        try:
+            tmdb_image_download(file_path=tmdb[path_key], size=size, dest=dest)
+        except PermanentError as exc:
+            ctx.state.setdefault("image_errors", []).append(str(exc))
+            continue
+        name = f"tmdb-{tmdb['tmdb_id']}-{field_name}{dest.suffix}"
+        updates[field_name] = put(dest, name, backend=ctx.payload.get("backend"))["tagged"]
+    if updates:
+        catalog.title_update(title=title, data=updates)

@@ -1,0 +1,203 @@
+"""The metadata hoarder: a TMDB v3 client (search movie/tv, details, images configuration).
+
+Responses are cached in Redis (the Django cache) for ``TMDB_CACHE_SECONDS``; what we keep is
+stored on the Title (catalog) and the images are re-hosted in the vault, so the frontend never
+calls TMDB. ``TMDB_API_KEY`` is a v3 key (sent as ``api_key``) or a v4 read token (``eyJ…``,
+sent as a Bearer header). Without a key ``tmdb_enabled()`` is False and ingestion goes on from
+the parsed release name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+
+from catalog.text import clean_title
+from jobs.engine import PermanentError, TransientError
+
+log = logging.getLogger(__name__)
+
+
+class TmdbError(Exception):
+    """TMDB refused the request (bad key, bad request): not worth retrying."""
+
+
+def tmdb_enabled() -> bool:
+    return bool(settings.TMDB_API_KEY)
+
+
+@dataclass
+class TmdbMatch:
+    tmdb_id: int
+    media_type: str  # movie | series
+    title: str
+    year: int | None
+    overview: str = ""
+    rating: float | None = None
+    genres: list[str] = field(default_factory=list)
+    poster_path: str = ""
+    backdrop_path: str = ""
+    series_status: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class TmdbClient:
+    def __init__(self, *, api_key: str, base_url: str, timeout: float = 10.0) -> None:
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _auth(self, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        if self.api_key.startswith("eyJ"):
+            return params, {"Authorization": f"Bearer {self.api_key}"}
+        return {**params, "api_key": self.api_key}, {}
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        params = {k: v for k, v in params.items() if v not in (None, "")}
+        key_src = json.dumps([self.base_url, path, sorted(params.items())], default=str)
+        key = "tmdb:" + hashlib.sha1(key_src.encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        query, headers = self._auth(params)
+        try:
+            response = httpx.get(
+                f"{self.base_url}{path}",
+                params=query,
+                headers={"Accept": "application/json", **headers},
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise TransientError(f"TMDB unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientError(f"TMDB answered {response.status_code}")
+        if response.status_code != 200:
+            try:
+                message = response.json().get("status_message", "")
+            except ValueError:
+                message = ""
+            raise TmdbError(f"TMDB {response.status_code} on {path}: {message}")
+        data = response.json()
+        cache.set(key, data, settings.TMDB_CACHE_SECONDS)
+        return data
+
+    def configuration(self) -> dict[str, Any]:
+        return self.get("/configuration")
+
+    def search_movie(self, query: str, year: int | None = None) -> list[dict[str, Any]]:
+        return self.get("/search/movie", query=query, year=year).get("results", [])
+
+    def search_tv(self, query: str, year: int | None = None) -> list[dict[str, Any]]:
+        return self.get("/search/tv", query=query, first_air_date_year=year).get("results", [])
+
+    def movie_details(self, tmdb_id: int) -> dict[str, Any]:
+        return self.get(f"/movie/{tmdb_id}")
+
+    def tv_details(self, tmdb_id: int) -> dict[str, Any]:
+        return self.get(f"/tv/{tmdb_id}")
+
+    def image_url(self, file_path: str, size: str) -> str:
+        images = self.configuration().get("images", {})
+        base = images.get("secure_base_url") or images.get("base_url") or ""
+        sizes = images.get("poster_sizes", []) + images.get("backdrop_sizes", [])
+        if sizes and size not in sizes:
+            size = "original"
+        return f"{base.rstrip('/')}/{size}{file_path}"
+
+
+def tmdb_client() -> TmdbClient:
+    return TmdbClient(api_key=settings.TMDB_API_KEY, base_url=settings.TMDB_BASE_URL)
+
+
+def _year(date: str | None) -> int | None:
+    return int(date[:4]) if date and date[:4].isdigit() else None
+
+
+def _pick(results: list[dict[str, Any]], name: str, year: int | None, name_key: str, date_key):
+    """Best result: same clean title and year, else same title, else TMDB's first (most
+    popular) if it resembles the name at all."""
+    want = clean_title(name)
+
+    def score(r: dict[str, Any]) -> tuple[int, float]:
+        names = {
+            clean_title(r.get(name_key) or ""),
+            clean_title(r.get(f"original_{name_key}") or ""),
+        }
+        exact = want in names
+        ratio = max(difflib.SequenceMatcher(None, want, n).ratio() for n in names)
+        same_year = year is not None and _year(r.get(date_key)) == year
+        return (2 * exact + same_year, ratio)
+
+    if not results:
+        return None
+    best = max(results[:10], key=score)
+    exact_or_year, ratio = score(best)
+    if exact_or_year == 0 and ratio < 0.6:
+        return None
+    return best
+
+
+def tmdb_match(*, name: str, year: int | None, media_type: str) -> TmdbMatch | None:
+    """Search and fetch the details of the best match (None: nothing plausible)."""
+    client = tmdb_client()
+    series = media_type == "series"
+    # TMDB spells the same fields differently for TV and movies.
+    search, details = (
+        (client.search_tv, client.tv_details)
+        if series
+        else (client.search_movie, client.movie_details)
+    )
+    name_key, date_key = ("name", "first_air_date") if series else ("title", "release_date")
+    try:
+        results = search(name, year) or (search(name) if year else [])
+        best = _pick(results, name, year, name_key, date_key)
+        if best is None:
+            return None
+        d = details(best["id"])
+    except TmdbError as exc:
+        # A bad key or request must not stop the ingest: go on from the parsed name.
+        log.warning("TMDB match failed, going on without: %s", exc)
+        return None
+    return TmdbMatch(
+        tmdb_id=d["id"],
+        media_type="series" if series else "movie",
+        title=d.get(name_key) or best.get(name_key) or name,
+        year=_year(d.get(date_key)),
+        overview=d.get("overview") or "",
+        rating=d.get("vote_average"),
+        genres=[g["name"] for g in d.get("genres", [])],
+        poster_path=d.get("poster_path") or "",
+        backdrop_path=d.get("backdrop_path") or "",
+        series_status=(
+            ("ended" if d.get("status") in ("Ended", "Canceled") else "ongoing") if series else ""
+        ),
+    )
+
+
+def tmdb_image_download(*, file_path: str, size: str, dest: Path) -> Path:
+    """Fetch one TMDB image to ``dest`` (then the caller puts it in the vault)."""
+    url = tmdb_client().image_url(file_path, size)
+    try:
+        response = httpx.get(url, timeout=30.0, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise TransientError(f"TMDB image unreachable: {type(exc).__name__}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise TransientError(f"TMDB image answered {response.status_code}")
+    if response.status_code != 200 or not response.headers.get("content-type", "").startswith(
+        "image/"
+    ):
+        raise PermanentError(f"TMDB image {file_path}: HTTP {response.status_code}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(response.content)
+    return dest

@@ -1,0 +1,75 @@
+"""The durable Job record (DESIGN §7): the admin-visible state of every Celery-run job."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class JobKind(models.TextChoices):
+    """Every kind a handler is registered for (each app's jobs.py says which queue runs it)."""
+
+    INGEST_URL = "ingest_url", "Ingest a URL"
+    INGEST_FORWARD = "ingest_forward", "Index a forwarded message"
+    INGEST_LOCAL = "ingest_local", "Ingest a file on this machine"
+    BROADCAST = "broadcast", "Broadcast card"
+    WISHLIST_NOTIFY = "wishlist_notify", "Wishlist notifications"
+    NOTIFY_USER = "notify_user", "Direct message"
+    CHANNEL_POST = "channel_post", "Channel post"
+    RELEECH = "releech", "Re-leech a file (repair)"
+    RECOPY = "recopy", "Re-copy a file from its channel (repair)"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Job(models.Model):
+    """The durable, admin-visible record of a Celery task (seed 003's Tasks collection). The
+    Celery message only carries the id; everything a retry needs is here, and each finished
+    step is recorded in ``steps_done`` so a re-run skips it."""
+
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    priority = models.PositiveSmallIntegerField(default=5, help_text="1 (low) … 10 (high)")
+    payload = models.JSONField(default=dict, blank=True)
+    # Outputs of finished steps (paths, refs, probe data, ids) that later steps read.
+    state = models.JSONField(default=dict, blank=True)
+    steps_done = models.JSONField(default=list, blank=True)
+    current_step = models.CharField(max_length=40, blank=True, default="")
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=5)
+    last_error = models.TextField(blank=True, default="")
+    # The run that owns the job: a re-queued job gets a new token, and the old run (if it is
+    # still alive somewhere) notices on its next heartbeat and stops.
+    run_token = models.CharField(max_length=32, blank=True, default="", editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True, help_text="Retry countdown")
+    worker = models.ForeignKey(
+        "swarm.Worker", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    # One job per key (e.g. one broadcast per title) whatever retries do.
+    dedupe_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "swarm_job"  # moved from the swarm app; table kept
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "priority"], name="job_status_priority_idx"),
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx"),
+            models.Index(fields=["kind", "status"], name="job_kind_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} ({self.status})"

@@ -1,0 +1,220 @@
+"""Vault HTTP endpoints (async views, served by the ASGI app):
+
+- ``GET|HEAD /s/<file_hash>?md5=…&expires=…`` — a signed stream with single-range support;
+- ``GET /api/subs/<file_hash>/<lang|index>.vtt`` — stored WebVTT of a text subtitle track;
+- ``GET /api/read/<chapter_id>/<page>`` — one page of a CBZ chapter, read out of the zip;
+- ``GET /api/img/<ref>`` — a screenshot or poster the catalog lists (by vault ref).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db.models import Q
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.views.decorators.csrf import csrf_exempt
+
+from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title
+from core.errors import error_body
+from media import cbz
+from media.langs import iso639_2
+from vault import BackendUnavailable, NotFound, VaultError, get_backend, read_all, resolve_tagged
+from vault.pagecache import pages
+from vault.stream import plan_body, stream_plan
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code=code, message=message), status=status)
+
+
+def _etag_matches(request: HttpRequest, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    return header.strip() == "*" or etag in [t.strip() for t in header.split(",")]
+
+
+# --- /s/<file_hash> ---------------------------------------------------------------------------
+
+
+async def _as_bytes(chunks: AsyncIterator[bytes | bytearray]) -> AsyncIterator[bytes]:
+    # Django would str() a bytearray; the vault may yield them (see swarm.vault.base).
+    async for chunk in chunks:
+        yield chunk if isinstance(chunk, bytes) else bytes(chunk)
+
+
+@csrf_exempt  # no cookies involved: the signature is the credential; only GET/HEAD pass
+async def stream(request: HttpRequest, file_hash: str) -> HttpResponseBase:
+    """The Django door to ``vault.stream`` (uvicorn routes /s/ to the lean ASGI door first)."""
+    plan = await stream_plan(
+        method=request.method or "GET",
+        path=request.path,
+        query={k: request.GET[k] for k in request.GET},
+        headers={k.lower(): v for k, v in request.headers.items()},
+    )
+    if plan.backend is not None:
+        response: HttpResponseBase = StreamingHttpResponse(
+            _as_bytes(plan_body(plan)), status=plan.status
+        )
+    else:
+        response = HttpResponse(plan.body, status=plan.status)
+    for name, value in plan.headers:
+        response[name] = value
+    return response
+
+
+# --- /api/subs/<file_hash>/<key>.vtt ----------------------------------------------------------
+
+
+def _track(file_hash: str, key: str) -> tuple[bool, SubtitleTrack | None]:
+    """(file exists, track or None)."""
+    media_file = MediaFile.objects.filter(file_hash=file_hash).only("id").first()
+    if media_file is None:
+        return False, None
+    tracks = SubtitleTrack.objects.filter(media_file=media_file)
+    if key.isdigit():
+        tracks = tracks.filter(stream_index=int(key))
+    else:
+        # Prefer a text track of the language: a bitmap twin must not hide a usable one.
+        tracks = tracks.filter(lang=iso639_2(key)).order_by("-kind", "stream_index")
+    return True, tracks.first()
+
+
+async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpResponseBase:
+    exists, track = await sync_to_async(_track)(file_hash, key)
+    if not exists:
+        return _error(404, "not_found", "No such file.")
+    if track is None:
+        return _error(404, "no_subtitle", f"The file has no subtitle track {key!r}.")
+    if track.kind == SubtitleTrack.Kind.IMAGE:
+        return _error(
+            404,
+            "image_subtitle",
+            f"Track {track.stream_index} ({track.lang}, {track.codec}) is an image subtitle: "
+            "it cannot be served as WebVTT; players render it from the video stream.",
+        )
+    if not track.vtt_ref:
+        return _error(404, "no_vtt", f"Track {track.stream_index} has no extracted WebVTT.")
+    etag = f'"{hashlib.sha256(track.vtt_ref.encode()).hexdigest()[:32]}"'
+    headers = {
+        "Cache-Control": f"public, max-age={settings.VAULT_SUBS_CACHE_SECONDS}",
+        "ETag": etag,
+        "Access-Control-Allow-Origin": "*",
+    }
+    if _etag_matches(request, etag):
+        return HttpResponse(status=304, headers=headers)
+    try:
+        backend, ref = resolve_tagged(track.vtt_ref)
+        data = await read_all(backend, ref, max_bytes=16 * 1024 * 1024)
+    except BackendUnavailable:
+        return _error(503, "backend_unavailable", "The subtitle's storage is not reachable.")
+    except NotFound:
+        return _error(404, "no_vtt", f"The WebVTT of track {track.stream_index} is missing.")
+    return HttpResponse(data, content_type="text/vtt; charset=utf-8", headers=headers)
+
+
+# --- /api/img/<ref> ----------------------------------------------------------------------------
+
+IMAGE_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF8", "image/gif"),
+)
+
+
+def _image_mime(data: bytes) -> str:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in IMAGE_MAGIC if data.startswith(magic)), "")
+
+
+def _image_source(ref: str) -> tuple[str, str] | None:
+    """(backend, ref) of a catalog image: a screenshot, a poster or a backdrop. Any other vault
+    object (a whole movie, a CBZ) is not served here."""
+    shot = Screenshot.objects.filter(ref=ref).values_list("backend", flat=True).first()
+    if shot is not None:
+        return shot, ref
+    if Title.objects.filter(Q(poster=ref) | Q(backdrop=ref)).exists():
+        return "local", ref
+    return None
+
+
+async def image(request: HttpRequest, ref: str) -> HttpResponseBase:
+    """Screenshots and posters stored in the vault, by the ref the title document lists.
+    Content-addressed (the ref is the content), so cacheable for good."""
+    etag = f'"{hashlib.sha256(ref.encode()).hexdigest()[:32]}"'
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": etag}
+    if _etag_matches(request, etag):
+        return HttpResponse(status=304, headers=headers)
+    source = await sync_to_async(_image_source)(ref)
+    if source is None:
+        return _error(404, "not_found", "No such image.")
+    backend_name, raw_ref = source
+    try:
+        if backend_name == "local":
+            backend, raw_ref = resolve_tagged(raw_ref)
+        else:
+            backend = get_backend(backend_name)
+        data = await read_all(backend, raw_ref, max_bytes=32 * 1024 * 1024)
+    except BackendUnavailable:
+        return _error(503, "backend_unavailable", "The image's storage is not reachable.")
+    except (NotFound, VaultError):
+        return _error(404, "missing_image", "The image is missing from the vault.")
+    mime = _image_mime(data)
+    if not mime:
+        return _error(404, "not_an_image", "That object is not an image.")
+    return HttpResponse(data, content_type=mime, headers=headers)
+
+
+# --- /api/read/<chapter_id>/<page> ------------------------------------------------------------
+
+
+def _chapter(chapter_id: int) -> dict[str, Any] | None:
+    return Chapter.objects.filter(pk=chapter_id).values("backend", "ref", "pages").first()
+
+
+async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpResponseBase:
+    chapter = await sync_to_async(_chapter)(chapter_id)
+    if chapter is None:
+        return _error(404, "not_found", "No such chapter.")
+    index = chapter["pages"]
+    if not 1 <= page <= len(index):
+        return _error(404, "no_page", f"Pages run from 1 to {len(index)}.")
+    entry = index[page - 1]
+    name = entry["name"]
+    content_type = entry.get("type") or cbz.mime_for(name)
+    digest = hashlib.sha256(f"{chapter['ref']}:{name}".encode()).hexdigest()
+    etag = f'"{digest[:32]}"'
+    headers = {
+        "Cache-Control": f"public, max-age={settings.VAULT_PAGE_CACHE_SECONDS}",
+        "ETag": etag,
+    }
+    if _etag_matches(request, etag):
+        return HttpResponse(status=304, headers=headers)
+    key = f"{chapter['backend']}:{chapter['ref']}:{page}"
+    data = await pages.get(key)
+    headers["X-Page-Cache"] = "hit" if data is not None else "miss"
+    if data is None:
+        try:
+            backend = get_backend(chapter["backend"])
+            data = await cbz.read_page(backend, chapter["ref"], name)
+        except BackendUnavailable:
+            return _error(503, "backend_unavailable", "The chapter's storage is not reachable.")
+        except NotFound:
+            return _error(404, "missing_archive", "The chapter's archive is missing.")
+        except cbz.CbzError as exc:
+            log.error("chapter %s page %s: %s", chapter_id, page, exc)
+            return _error(500, "bad_archive", "The chapter's archive is damaged.")
+        await pages.set(key, data)
+    return HttpResponse(data, content_type=content_type, headers=headers)
