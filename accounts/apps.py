@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from accounts.groups import groups_sync
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
@@ -15,8 +17,6 @@ class AccountsConfig(AppConfig):
 def _sync_groups(sender, using: str = "default", **kwargs) -> None:
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
-
-    from .groups import groups_sync
 
     # post_migrate runs app by app in INSTALLED_APPS order and accounts comes before catalog:
     # create every app's permissions first so the groups get them on a fresh database.

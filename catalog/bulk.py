@@ -50,7 +50,7 @@ from .models import (
 )
 
 # The services' own helpers, so bulk rows are derived exactly as single writes derive them.
-from .services import _genres, _search_text
+from .services.titles import genres_for_names, search_text_build
 from .text import clean_title, new_short_id
 
 GENRES = [
@@ -278,7 +278,7 @@ class _Batch:
         if media_type == MediaType.MANGA:
             title.read_direction = ReadDirection.RTL if rng.random() < 0.7 else ReadDirection.LTR
         genres = rng.sample(self.genres, rng.choice([1, 2, 2, 3]))
-        title.search_text = _search_text(title, (g.name for g in genres))
+        title.search_text = search_text_build(title, (g.name for g in genres))
         self.title_genres[len(self.titles)] = genres
         self.titles.append(title)
         kids = self._kids(title)
@@ -582,7 +582,7 @@ def titles_bulk_load(
     started = time.monotonic()
     rng = random.Random(seed)
     names = _NameMaker(rng)
-    genres = _genres(GENRES)
+    genres = genres_for_names(GENRES)
     next_tmdb = {
         mt: (Title.objects.filter(media_type=mt).aggregate(m=Max("tmdb_id"))["m"] or 0) + 1
         for mt in (MediaType.MOVIE, MediaType.SERIES)

@@ -1,16 +1,25 @@
-"""Sending a Celery task by name after the surrounding transaction commits.
+"""Celery tasks by name: looking a task up in the Celery app's registry, and sending one after
+the surrounding transaction commits.
 
 A service that queues its own app's task would otherwise import ``tasks.py``, which imports the
-service: a cycle. Looking the task up by name in the Celery app's registry (filled by
-``autodiscover_tasks``) keeps eager mode, routes and retries as they are.
+service: a cycle. The registry is filled by ``autodiscover_tasks`` the first time a name is
+missing (a worker fills it at start; a web process on first use), and a task found there keeps
+eager mode, routes and retries as they are.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from celery import current_app
+from celery import Task, current_app
 from django.db import transaction
+
+
+def task_get(name: str) -> Task:
+    tasks = current_app.tasks
+    if name not in tasks:
+        current_app.loader.import_default_modules()  # runs autodiscover_tasks
+    return tasks[name]
 
 
 def task_send(name: str, *args: Any, countdown: float | None = None) -> None:
@@ -18,6 +27,6 @@ def task_send(name: str, *args: Any, countdown: float | None = None) -> None:
     none is open)."""
 
     def send() -> None:
-        current_app.tasks[name].apply_async(args=list(args), countdown=countdown)
+        task_get(name).apply_async(args=list(args), countdown=countdown)
 
     transaction.on_commit(send)

@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.queue import task_get
 from jobs.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def job_create(
 def job_enqueue(*, job: Job, countdown: float = 0) -> None:
     """Send the Celery message after commit (never inside an open transaction)."""
     queue = queue_of(job.kind)
-    task = current_app.tasks[TASK_OF_QUEUE[queue]]
+    task = task_get(TASK_OF_QUEUE[queue])
     job_id = job.id
     # Redis priorities: 0 is served first; our 10 (urgent) → 0.
     celery_priority = max(0, min(9, 10 - job.priority))

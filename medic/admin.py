@@ -192,7 +192,7 @@ class ReportAdmin(admin.ModelAdmin):
     def check_display(self, obj: Report) -> str:
         return _pretty(obj.check_result) if obj.check_result else "—"
 
-    @admin.action(description="Start repair of the selected reports")
+    @admin.action(description="Start repair of the selected reports", permissions=["change"])
     def start_repair(self, request, queryset):
         n = 0
         for report in queryset.select_related("title", "media_file", "chapter"):
@@ -202,7 +202,7 @@ class ReportAdmin(admin.ModelAdmin):
                 self.message_user(request, f"#{report.pk}: {exc.messages[0]}", messages.WARNING)
         self.message_user(request, f"{n} report(s) now repairing.", messages.SUCCESS)
 
-    @admin.action(description="Mark the selected reports fixed")
+    @admin.action(description="Mark the selected reports fixed", permissions=["change"])
     def mark_fixed(self, request, queryset):
         n = 0
         for report in queryset:
@@ -212,7 +212,9 @@ class ReportAdmin(admin.ModelAdmin):
                 self.message_user(request, f"#{report.pk}: {exc.messages[0]}", messages.WARNING)
         self.message_user(request, f"{n} report(s) marked fixed.", messages.SUCCESS)
 
-    @admin.action(description="Ignore the selected reports (with a reason)…")
+    @admin.action(
+        description="Ignore the selected reports (with a reason)…", permissions=["change"]
+    )
     def ignore(self, request, queryset):
         return _with_reason(
             self,
@@ -349,7 +351,7 @@ class MirrorHealthAdmin(ReadOnlyAdmin):
     ordering = ("last_checked_at",)
     actions = ["check_now"]
 
-    @admin.action(description="Check the selected mirrors now")
+    @admin.action(description="Check the selected mirrors now", permissions=["view"])
     def check_now(self, request, queryset):
         counts = services.links_check_mirrors(
             mirror_ids=list(queryset.values_list("id", flat=True)[:200])
@@ -382,6 +384,9 @@ class TakedownAdmin(admin.ModelAdmin):
     )
     exclude = ("file_hashes", "mirrors_to_remove", "purge_results", "messages_results")
 
+    def has_restore_permission(self, request) -> bool:
+        return request.user.is_superuser  # title_restore refuses anyone else too
+
     def has_add_permission(self, request):
         return False
 
@@ -404,7 +409,7 @@ class TakedownAdmin(admin.ModelAdmin):
     def messages(self, obj):
         return _pretty(obj.messages_results)
 
-    @admin.action(description="Restore the selected titles (superusers)…")
+    @admin.action(description="Restore the selected titles (superusers)…", permissions=["restore"])
     def restore(self, request, queryset):
         return _with_reason(
             self,
@@ -421,7 +426,9 @@ class TakedownAdmin(admin.ModelAdmin):
 # --- "Take down" on the catalog's title list ------------------------------------------------
 
 
-@admin.action(description="Take the selected titles down (with a reason)…")
+@admin.action(
+    description="Take the selected titles down (with a reason)…", permissions=["takedown"]
+)
 def take_down(modeladmin, request, queryset):
     return _with_reason(
         modeladmin,
@@ -440,3 +447,7 @@ def take_down(modeladmin, request, queryset):
 _title_admin = admin.site._registry.get(Title)
 if _title_admin is not None:
     _title_admin.actions = [*(_title_admin.actions or []), take_down]
+    # The action's permission: superusers and holders of medic.takedown_title.
+    _title_admin.has_takedown_permission = lambda request: (
+        request.user.is_superuser or (request.user.has_perm("medic.takedown_title"))
+    )

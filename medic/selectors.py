@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.apps import apps
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
@@ -13,7 +12,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from catalog.models import DownloadMirror, LinkStatus, Title, TitleStatus
+from ingest.models import Submission, SubmissionStatus
+from jobs.models import Job, JobStatus
 from medic.models import Report, ReportStatus
+from swarm.models import Worker, WorkerStatus
 
 PENDING_KEY = "medic:pending-count"
 PENDING_TTL = 30  # seconds: the badge is on every admin page, so it is cached briefly
@@ -31,13 +33,6 @@ def _url(name: str, query: str = "") -> str | None:
     try:
         return reverse(name) + (f"?{query}" if query else "")
     except NoReverseMatch:
-        return None
-
-
-def _swarm_model(name: str):
-    try:
-        return apps.get_model("swarm", name)
-    except LookupError:
         return None
 
 
@@ -72,43 +67,30 @@ def dashboard() -> dict[str, Any]:
             "url": _url("admin:medic_mirrorhealth_changelist", "status__exact=dead"),
         },
     ]
-    workers: list[dict[str, Any]] = []
-    Job = _swarm_model("Job")
-    if Job is None:
-        tiles.append({"label": "Failed jobs", "value": None, "note": "no swarm jobs in this build"})
-    else:
-        tiles.append(
-            {
-                "label": "Failed jobs",
-                "value": Job.objects.filter(status="failed").count(),
-                "alert": True,
-                "url": _url("admin:jobs_job_changelist", "status__exact=failed"),
-            }
-        )
-    Submission = _swarm_model("Submission")
-    if Submission is None:
-        tiles.append({"label": "Quarantine waiting", "value": None, "note": "no submissions"})
-    else:
-        tiles.append(
-            {
-                "label": "Quarantine waiting",
-                "value": Submission.objects.filter(status="pending").count(),
-                "url": _url("admin:ingest_submission_changelist", "status__exact=pending"),
-            }
-        )
-    Worker = _swarm_model("Worker")
-    if Worker is None:
-        tiles.append({"label": "Workers", "value": None, "note": "no swarm workers in this build"})
-    else:
-        by_status = dict(Worker.objects.order_by().values_list("status").annotate(n=Count("id")))
-        for value, label in Worker._meta.get_field("status").choices:
-            workers.append(
-                {
-                    "label": str(label).lower(),
-                    "value": by_status.get(value, 0),
-                    "url": _url("admin:swarm_worker_changelist", f"status__exact={value}"),
-                }
-            )
+    tiles.append(
+        {
+            "label": "Failed jobs",
+            "value": Job.objects.filter(status=JobStatus.FAILED).count(),
+            "alert": True,
+            "url": _url("admin:jobs_job_changelist", "status__exact=failed"),
+        }
+    )
+    tiles.append(
+        {
+            "label": "Quarantine waiting",
+            "value": Submission.objects.filter(status=SubmissionStatus.PENDING).count(),
+            "url": _url("admin:ingest_submission_changelist", "status__exact=pending"),
+        }
+    )
+    by_status = dict(Worker.objects.order_by().values_list("status").annotate(n=Count("id")))
+    workers = [
+        {
+            "label": str(label).lower(),
+            "value": by_status.get(value, 0),
+            "url": _url("admin:swarm_worker_changelist", f"status__exact={value}"),
+        }
+        for value, label in WorkerStatus.choices
+    ]
     return {"tiles": tiles, "workers": workers, "chart": reports_chart()}
 
 

@@ -8,6 +8,9 @@ source scripts/lib.sh
 
 ensure_venv requirements.txt
 export DEBUG="${DEBUG:-true}"
+# No Telegram account on a developer machine: the in-Redis fake stands in, chosen here on
+# purpose (production uses the real gateway by default).
+export TELEGRAM_GATEWAY="${TELEGRAM_GATEWAY:-fake}"
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py seed_demo --admin
 echo

@@ -2,7 +2,8 @@
 # The whole test suite against real PostgreSQL and Redis (README command b; .ci/run calls it).
 # Installs what is missing (apt: postgresql, redis-server, ffmpeg, nginx; a venv with the
 # requirements), starts private PostgreSQL and Redis instances on free ports in a temporary
-# directory, runs pytest (extra arguments are passed on), and stops and removes what it started.
+# directory, checks the import layering (import-linter), runs pytest (extra arguments are
+# passed on), and stops and removes what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -29,6 +30,10 @@ export REDIS_URL="redis://127.0.0.1:${REDIS_PORT}/0"
 export SECRET_KEY="test-only-secret-key"
 export CELERY_TASK_ALWAYS_EAGER=true   # tests marked celery_worker switch to a real worker
 export STREAMVAULT_TEST_SERVICES=required
+export TELEGRAM_GATEWAY=fake   # tests choose the fake explicitly; the real gateway is the default
+
+echo ">> lint-imports (the layering of docs/architecture.md)"
+.venv/bin/lint-imports --no-cache
 
 set +e
 .venv/bin/python -m pytest "$@"

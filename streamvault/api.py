@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("accounts.urls")),
     path("", include("vault.urls")),
+    path("", include("ingest.urls")),
     path("", include("medic.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

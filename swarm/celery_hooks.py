@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
 
-from streamvault.celery import app
 from swarm.models import WorkerRole
 from swarm.telegram.runtime import runtime_for, runtimes_stop
 
@@ -25,7 +25,6 @@ def _consumes_telegram(app) -> bool:
 def _start(app) -> None:
     if not _consumes_telegram(app):
         return
-
     try:
         rt = runtime_for(WorkerRole.INGEST)
         log.info("telegram runtime started with accounts %s", sorted(rt.owned_ids()))
@@ -35,8 +34,7 @@ def _start(app) -> None:
 
 @worker_process_init.connect
 def _on_process_init(**kwargs) -> None:
-
-    _start(app)
+    _start(current_app)
 
 
 @worker_ready.connect

@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Media, live servers, Celery workers and the fake Telegram, for every app's tests.
 pytest_plugins = ["tests.support.media"]
+
+# The tests choose the in-Redis fake Telegram explicitly (scripts/test.sh exports it for the
+# processes they start too); the product's default is the real gateway.
+settings.TELEGRAM_GATEWAY = "fake"
 SERVICES_REQUIRED = os.environ.get("STREAMVAULT_TEST_SERVICES") == "required" or (
     os.environ.get("CI", "").lower() == "true"
 )
@@ -100,6 +104,7 @@ def celery_worker(transactional_db):
         "DATABASE_URL": _database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "VAULT_DIR": str(settings.VAULT_DIR),
+        "TELEGRAM_GATEWAY": "fake",
     }
     proc = subprocess.Popen(
         [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from ingest import api
 from vault import views
 
 urlpatterns = [
@@ -14,6 +13,9 @@ urlpatterns = [
         name="subtitle-vtt",
     ),
     path("read/<int:chapter_id>/<int:page>", views.read_page, name="read-page"),
-    re_path(r"^img/(?P<ref>[0-9a-f]{64}|[a-z]+:-?[0-9]+:[0-9]+)$", views.image, name="vault-image"),
-    path("submissions/", api.SubmissionListCreate.as_view(), name="submissions"),
+    re_path(
+        r"^img/(?P<ref>[0-9a-f]{64}|[a-z][a-z0-9_]{0,19}:[A-Za-z0-9:_.-]{1,200})$",
+        views.image,
+        name="vault-image",
+    ),
 ]

@@ -50,7 +50,7 @@ def _issue_short_id() -> str:
     raise RuntimeError("could not issue a unique short id after 20 tries")
 
 
-def _genres(names: Iterable[str]) -> list[Genre]:
+def genres_for_names(names: Iterable[str]) -> list[Genre]:
     genres = []
     for name in names:
         name = name.strip()
@@ -62,7 +62,7 @@ def _genres(names: Iterable[str]) -> list[Genre]:
     return genres
 
 
-def _search_text(title: Title, genre_names: Iterable[str]) -> str:
+def search_text_build(title: Title, genre_names: Iterable[str]) -> str:
     parts = [title.clean_title, *(clean_title(g) for g in genre_names)]
     if title.year:
         parts.append(str(title.year))
@@ -110,8 +110,8 @@ def title_create(
     )
     _validate_title(obj)
     obj.short_id = _issue_short_id()
-    genre_objs = _genres(genres)
-    obj.search_text = _search_text(obj, (g.name for g in genre_objs))
+    genre_objs = genres_for_names(genres)
+    obj.search_text = search_text_build(obj, (g.name for g in genre_objs))
     obj.save()
     obj.genres.set(genre_objs)
     title_refresh(obj)
@@ -134,8 +134,8 @@ def title_update(*, title: Title, data: dict[str, Any] | None = None) -> Title:
     title.clean_title = clean_title(title.title)
     _validate_title(title)
     if genres is not None:
-        title.genres.set(_genres(genres))
-    title.search_text = _search_text(title, (g.name for g in title.genres.all()))
+        title.genres.set(genres_for_names(genres))
+    title.search_text = search_text_build(title, (g.name for g in title.genres.all()))
     title.save()
     title_refresh(title)
     return title

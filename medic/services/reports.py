@@ -283,3 +283,18 @@ def reports_fix_for_target(
     for report in qs.select_related("title"):
         fixed += report_mark_fixed(report=report, actor=actor, note=note)
     return fixed
+
+
+def reports_merge_guest(guest: Any, into: Any) -> None:
+    """A guest's reports move to the account they log in to (the guest row is then deleted,
+    which would otherwise delete its reports). An open report the account already has on the
+    same target and issue wins; the guest's duplicate is closed as such."""
+    for report in Report.objects.filter(reported_by=guest):
+        try:
+            with transaction.atomic():
+                Report.objects.filter(pk=report.pk).update(reported_by=into)
+        except IntegrityError:
+            Report.objects.filter(pk=report.pk, status__in=OPEN_STATUSES).update(
+                status=ReportStatus.IGNORED, resolution_notes="Duplicate after guest login."
+            )
+            Report.objects.filter(pk=report.pk).update(reported_by=into)

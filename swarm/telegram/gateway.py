@@ -24,6 +24,7 @@ __all__ = [
     "FloodWaitError",
     "Gateway",
     "LoginState",
+    "NotConfigured",
     "PasswordNeeded",
     "SessionRevoked",
     "TelegramError",
@@ -33,6 +34,11 @@ __all__ = [
 
 class TelegramError(Exception):
     """A Telegram call failed for a reason other than a flood wait."""
+
+
+class NotConfigured(Exception):
+    """This installation lacks what the operation needs (no bot token, no API id): nothing to
+    retry until an admin configures it."""
 
 
 class SessionRevoked(TelegramError):

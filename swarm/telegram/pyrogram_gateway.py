@@ -13,7 +13,14 @@ from pyrogram import Client, errors
 
 from swarm.telegram.backend import MEDIA_ATTRS, tg_raw_from_message
 
-from .gateway import FloodWaitError, LoginState, PasswordNeeded, SessionRevoked, TelegramError
+from .gateway import (
+    FloodWaitError,
+    LoginState,
+    NotConfigured,
+    PasswordNeeded,
+    SessionRevoked,
+    TelegramError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +69,7 @@ class PyrogramGateway:
     async def _bot(self) -> Client:
         if self.bot is None:
             if not settings.TELEGRAM_BOT_TOKEN:
-                raise TelegramError("TELEGRAM_BOT_TOKEN is not set")
+                raise NotConfigured("TELEGRAM_BOT_TOKEN is not set: the Manager bot cannot send")
             self.bot = Client(
                 name="manager-bot",
                 api_id=settings.TELEGRAM_API_ID,

@@ -25,14 +25,18 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
+from django.utils import timezone
 
 import vault
-from jobs.engine import Requeue, TransientError
+from core.alerts import alert_raise
+from core.models import AdminAlert
+from jobs.engine import PermanentError, Requeue, TransientError
 from swarm.models import Channel, Worker, WorkerRole, WorkerStatus
-from swarm.telegram.gateway import FloodWaitError, TelegramError
+from swarm.telegram.gateway import FloodWaitError, NotConfigured, TelegramError
 from swarm.telegram.vault_backend import RuntimeTelegramBackend
 from swarm.workers import (
     NoWorkerAvailable,
@@ -250,6 +254,11 @@ def telegram_call(
     account); a revoked session kills the account and re-queues; other Telegram errors count
     against the account and are transient for the job."""
 
+    if not Worker.objects.filter(role=role).exclude(session_encrypted="").exists():
+        not_configured(
+            f"no {role} Telegram account is configured: add one in the admin (Swarm, "
+            f"Workers) or with manage.py swarm_login; then retry the job ({task})"
+        )
     rt = runtime_for(role)
     owned = rt.owned_ids()
     if not owned and workers_healthy(role=role).exists():
@@ -284,6 +293,19 @@ def telegram_call(
         raise TransientError(str(exc)) from exc
 
 
+ALERT_EVERY = 600  # seconds: one alert per reason in that window, however many jobs fail
+
+
+def not_configured(reason: str) -> NoReturn:
+    """A Telegram operation that cannot run here at all: fail the job (never a silent success)
+    and tell the admins once per ``ALERT_EVERY``."""
+    since = timezone.now() - timedelta(seconds=ALERT_EVERY)
+    kind = AdminAlert.Kind.NO_TELEGRAM_ACCOUNT
+    if not AdminAlert.objects.filter(kind=kind, message=reason, created_at__gte=since).exists():
+        alert_raise(kind=kind, message=reason, payload={})
+    raise PermanentError(reason)
+
+
 def bot_send(*, chat_id: int, text: str) -> int:
     """A DM from the Manager bot (users talk to the bot, not to worker accounts). A flood
     wait re-queues the job after the wait; other errors are transient."""
@@ -291,6 +313,8 @@ def bot_send(*, chat_id: int, text: str) -> int:
     rt = runtime_for(WorkerRole.INGEST)
     try:
         return rt.run(rt.gateway.bot_send_message(chat_id, text))
+    except NotConfigured as exc:
+        not_configured(f"{exc}; set it and retry the job")
     except FloodWaitError as exc:
         raise Requeue(f"bot FloodWait {exc.seconds}s", countdown=exc.seconds) from exc
     except TelegramError as exc:

@@ -147,7 +147,7 @@ def test_staff_groups_exist_with_permissions():
     assert ("accounts", "view_user") in mod_perms
     assert ("accounts", "change_user") not in mod_perms
     assert ("catalog", "change_title") not in mod_perms
-    assert {("medic", "change_report"), ("medic", "view_auditentry")} <= mod_perms
+    assert {("medic", "change_report"), ("core", "view_auditentry")} <= mod_perms
     assert ("medic", "view_repair") in mod_perms and ("medic", "view_linkcheck") in mod_perms
     assert ("medic", "delete_auditentry") not in mod_perms
     assert ("medic", "takedown_title") not in mod_perms  # takedowns stay with admins

@@ -29,10 +29,12 @@ def blocked():
     return rows
 
 
-@pytest.mark.parametrize("model", ["blockedhash", "blockedattempt", "adminalert"])
+@pytest.mark.parametrize(
+    "model", ["ingest_blockedhash", "ingest_blockedattempt", "core_adminalert"]
+)
 def test_changelists_bounded(staff_client, blocked, model, django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
-        response = staff_client.get(reverse(f"admin:swarm_{model}_changelist"))
+        response = staff_client.get(reverse(f"admin:{model}_changelist"))
     assert response.status_code == 200
 
 
@@ -40,15 +42,17 @@ def test_blocked_hash_change_form_lists_attempts(
     staff_client, blocked, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(15):
-        response = staff_client.get(reverse("admin:swarm_blockedhash_change", args=[blocked[0].pk]))
+        response = staff_client.get(
+            reverse("admin:ingest_blockedhash_change", args=[blocked[0].pk])
+        )
     assert response.status_code == 200
     assert "/in/0-2.mkv" in response.content.decode()
-    changelist = staff_client.get(reverse("admin:swarm_blockedhash_changelist"))
+    changelist = staff_client.get(reverse("admin:ingest_blockedhash_changelist"))
     assert [b.attempt_total for b in changelist.context["cl"].result_list] == [3, 3, 3, 3]
 
 
 def test_add_blocked_hash_validates_and_uses_the_service(staff_client):
-    url = reverse("admin:swarm_blockedhash_add")
+    url = reverse("admin:ingest_blockedhash_add")
     inline = {"attempts-TOTAL_FORMS": 0, "attempts-INITIAL_FORMS": 0}
     bad = staff_client.post(url, {"sha256": "not-a-hash", "reason": "x", **inline})
     assert bad.status_code == 200 and "64 hexadecimal" in bad.content.decode()
@@ -58,5 +62,5 @@ def test_add_blocked_hash_validates_and_uses_the_service(staff_client):
 
 
 def test_alerts_and_attempts_are_read_only(staff_client, blocked):
-    assert staff_client.get(reverse("admin:swarm_adminalert_add")).status_code == 403
-    assert staff_client.get(reverse("admin:swarm_blockedattempt_add")).status_code == 403
+    assert staff_client.get(reverse("admin:core_adminalert_add")).status_code == 403
+    assert staff_client.get(reverse("admin:ingest_blockedattempt_add")).status_code == 403

@@ -20,13 +20,14 @@ from ingest.models import BlockedAttempt
 from ingest.packs import chapter_pack_build, season_pack_build
 from tests.factories import TitleFactory
 from tests.support.media import CBZ_ORDER, VIDEO_SECONDS
-from vault import get_backend, read_all
+from vault import get_backend, read_all, resolve_tagged
 
 pytestmark = pytest.mark.django_db
 
 
 def vault_bytes(ref: str) -> bytes:
-    return async_to_sync(read_all)(get_backend("local"), ref)
+    """A stored object's bytes by its raw local ref or its tagged ref."""
+    return async_to_sync(read_all)(*resolve_tagged(ref))
 
 
 def vault_objects(settings) -> list:

@@ -38,13 +38,20 @@ def _library(n: int = 3):
     return reports
 
 
-CHANGELISTS = ["report", "repair", "linkcheck", "mirrorhealth", "takedown", "auditentry"]
+CHANGELISTS = [
+    "medic_report",
+    "medic_repair",
+    "medic_linkcheck",
+    "medic_mirrorhealth",
+    "medic_takedown",
+    "core_auditentry",
+]
 
 
 @pytest.mark.parametrize("model", CHANGELISTS)
 def test_changelists_have_bounded_queries(staff, model, django_assert_max_num_queries):
     _library(2)
-    url = reverse(f"admin:medic_{model}_changelist")
+    url = reverse(f"admin:{model}_changelist")
     with django_assert_max_num_queries(16):
         assert staff.get(url).status_code == 200
     _library(4)
@@ -61,15 +68,15 @@ def test_change_forms_have_bounded_queries(staff, django_assert_max_num_queries)
     from medic.models import Repair
 
     pages = {
-        "report": reports[0].pk,
-        "repair": Repair.objects.first().pk,
-        "takedown": takedown.pk,
-        "auditentry": AuditEntry.objects.first().pk,
-        "linkcheck": LinkCheck.objects.first().pk,
+        "medic_report": reports[0].pk,
+        "medic_repair": Repair.objects.first().pk,
+        "medic_takedown": takedown.pk,
+        "core_auditentry": AuditEntry.objects.first().pk,
+        "medic_linkcheck": LinkCheck.objects.first().pk,
     }
     for model, pk in pages.items():
         with django_assert_max_num_queries(16):
-            response = staff.get(reverse(f"admin:medic_{model}_change", args=[pk]))
+            response = staff.get(reverse(f"admin:{model}_change", args=[pk]))
         assert response.status_code == 200, model
 
 
@@ -180,12 +187,12 @@ def test_take_down_action_on_the_title_list(staff, django_capture_on_commit_call
 
 def test_audit_log_is_read_only_and_filtered(staff):
     _library(1)
-    url = reverse("admin:medic_auditentry_changelist")
+    url = reverse("admin:core_auditentry_changelist")
     body = staff.get(url, {"action": "report_create"}).content.decode()
     assert body.count('class="action-select"') == 0  # no actions, no bulk delete
     assert "report_create" in body
     assert staff.get(url, {"actor": "system"}).status_code == 200
     entry = AuditEntry.objects.first()
-    change = staff.get(reverse("admin:medic_auditentry_change", args=[entry.pk]))
+    change = staff.get(reverse("admin:core_auditentry_change", args=[entry.pk]))
     assert 'name="_save"' not in change.content.decode()
-    assert staff.get(reverse("admin:medic_auditentry_add")).status_code == 403
+    assert staff.get(reverse("admin:core_auditentry_add")).status_code == 403

@@ -407,8 +407,7 @@ def file_server():
 def swarm_workers(transactional_db, settings):
     """Start real Celery workers (``swarm_workers.start(**env)``) that can be killed with -9."""
     from tests.conftest import _redis_ok
-
-    from .swarm_support import Workers, database_url
+    from tests.support.swarm import Workers, database_url
 
     require(connection.vendor == "postgresql", "needs PostgreSQL (run scripts/test.sh)")
     require(_redis_ok(), "needs Redis (run scripts/test.sh)")

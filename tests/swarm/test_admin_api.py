@@ -127,7 +127,7 @@ def test_job_changelist_filters_progress_and_actions(staff_client, django_assert
 
 @pytest.mark.django_db(transaction=True)
 def test_admin_ingest_url_form_queues_a_job(staff_client, media, file_server, fake_telegram):
-    from .swarm_support import FileServe
+    from tests.support.swarm import FileServe
 
     file_server.expect_request(f"/{media.movie.name}").respond_with_handler(FileServe(media.movie))
     form_url = reverse("admin:ingest_ingest_url")
@@ -136,7 +136,7 @@ def test_admin_ingest_url_form_queues_a_job(staff_client, media, file_server, fa
     assert bad.status_code == 200 and not Job.objects.exists()
     response = staff_client.post(form_url, {"url": file_server.url_for(f"/{media.movie.name}")})
     job = Job.objects.get()
-    assert response.status_code == 302 and response.url.endswith(f"/swarm/job/{job.pk}/change/")
+    assert response.status_code == 302 and response.url.endswith(f"/jobs/job/{job.pk}/change/")
     assert job.status == JobStatus.DONE and job.created_by is not None  # eager: ran inline
     assert MediaFile.objects.count() == 1
 
@@ -147,9 +147,9 @@ def test_submission_and_channel_admin_pages(staff_client, django_assert_max_num_
     for n, user in enumerate(users):
         Submission.objects.create(user=user, url=f"https://example.com/{n}.mkv")
     Channel.objects.create(name="Updates", kind=Channel.Kind.PUBLIC_UPDATES, chat_id=-1001)
-    for name in ("submission", "channel"):
+    for name in ("ingest_submission", "swarm_channel"):
         with django_assert_max_num_queries(10):
-            assert staff_client.get(reverse(f"admin:swarm_{name}_changelist")).status_code == 200
+            assert staff_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
     with django_assert_max_num_queries(10):
         sub = Submission.objects.first()
         page = staff_client.get(reverse("admin:ingest_submission_change", args=[sub.pk]))
@@ -217,7 +217,7 @@ def test_submissions_api_create_list_and_errors(client, settings, django_assert_
 
 @pytest.mark.django_db(transaction=True)
 def test_ingest_url_command_waits_for_the_result(media, file_server, fake_telegram):
-    from .swarm_support import FileServe
+    from tests.support.swarm import FileServe
 
     file_server.expect_request(f"/{media.movie.name}").respond_with_handler(FileServe(media.movie))
     out = StringIO()

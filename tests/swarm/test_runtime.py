@@ -61,9 +61,10 @@ def test_runtime_runs_coroutines_on_its_loop(fake_telegram):
 
 
 @pytest.mark.django_db
-def test_the_sweep_is_scheduled_in_django_celery_beat():
-    task = PeriodicTask.objects.get(task="swarm.tasks.requeue_stale_jobs")
-    assert task.enabled and (task.interval.every, task.interval.period) == (30, "seconds")
+def test_the_sweeps_are_scheduled_in_django_celery_beat():
+    for name in ("jobs.tasks.requeue_stale_jobs", "swarm.tasks.swarm_housekeeping"):
+        task = PeriodicTask.objects.get(task=name)
+        assert task.enabled and (task.interval.every, task.interval.period) == (30, "seconds")
 
 
 @pytest.mark.django_db(transaction=True)
