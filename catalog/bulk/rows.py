@@ -1,34 +1,19 @@
-"""A fast bulk loader of synthetic titles, for benchmarks (``manage.py load_bulk``).
-
-Going through ``catalog.services`` one row at a time costs a few dozen queries per title, so
-100,000 titles would take hours. This module writes the same rows the services would write
-(``clean_title``, ``search_text``, a ``short_id`` registered in ``IssuedShortId``, genres, files
-with subtitles, embeds and mirrors, episodes and season packs, chapters with their page index)
-with ``bulk_create`` in batches, and builds each title's ``document`` and ``card`` with the
-single definition of the read model (``catalog.documents``) from the objects it just created,
-instead of reading them back. The suite's consistency check (rebuild every document from the
-rows and compare) holds after a bulk load, and a test checks it.
-
-Names are combined from word lists ("Crimson Harbor Chronicles", "The Lantern of the Silent
-Valley"), mostly unique, so search benchmarks see realistic, varied titles.
-"""
+"""The rows of a batch of bulk titles, built in memory and inserted with ``bulk_create`` or
+PostgreSQL's COPY; each title's document and card built from the objects just created."""
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Max, Model
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Model
 
-from .documents import title_card_build, title_document_build
-from .models import (
+from ..documents import title_card_build, title_document_build
+from ..models import (
     Chapter,
     ContentRating,
     DownloadMirror,
@@ -46,83 +31,23 @@ from .models import (
     SeriesStatus,
     SubtitleTrack,
     Title,
-    TitleStatus,
 )
 
 # The services' own helpers, so bulk rows are derived exactly as single writes derive them.
-from .services.titles import genres_for_names, search_text_build
-from .text import clean_title, new_short_id
+from ..services.titles import search_text_build
+from ..text import clean_title, new_short_id
+from .names import (
+    EMBED_HOSTS,
+    MIRROR_HOSTS,
+    QUALITIES,
+    SUBTITLE_LANGS,
+    NameMaker,
+    fake_hash,
+    fake_rating,
+    fake_status,
+    fake_year,
+)
 
-GENRES = [
-    "Action",
-    "Adventure",
-    "Animation",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Family",
-    "Fantasy",
-    "History",
-    "Horror",
-    "Music",
-    "Mystery",
-    "Romance",
-    "Science Fiction",
-    "Thriller",
-    "War",
-    "Western",
-]
-
-ADJECTIVES = """Crimson Silent Broken Hidden Golden Frozen Burning Midnight Scarlet Hollow Iron
-Silver Wicked Savage Endless Forgotten Electric Wild Dark Bright Lost Last Eternal Shattered
-Velvet Neon Emerald Obsidian Restless Fallen Secret Distant Bitter Sacred Stolen Quiet Violent
-Lucky Lonely Northern Southern Ancient Infinite Crystal Phantom Rogue Twisted Painted Sunken
-Wandering Brave Cold Hungry Savage Pale Wounded Gilded Radiant Feral Hallowed""".split()
-
-NOUNS = """Harbor Empire Kingdom River Mountain Shadow Garden Engine Horizon Frontier Dynasty Tide
-Storm Signal Circuit Orchard Citadel Desert Valley Island Forest Canyon Station Paradise Labyrinth
-Voyage Requiem Symphony Outpost Prophecy Covenant Carnival Reckoning Harvest Mirage Lantern Compass
-Anthem Rebellion Sanctuary Vendetta Wilderness Odyssey Paradox Cathedral Meridian Galaxy Serpent
-Falcon Wolf Raven Tiger Dragon Phoenix Knight Witch Hunter Samurai Detective Pilot Sheriff Queen
-King Prince Ghost Stranger Orphan Thief Soldier Doctor Captain Widow Heir Outlaw Monarch Saint
-Daughter Brother Glacier Monsoon Lighthouse""".split()
-
-SUFFIXES = """Chronicles Saga Returns Rising Reborn Protocol Files Diaries Confessions Conspiracy
-Awakening Revelation Uprising Redemption Origins Affair Incident Experiment Directive Code Ballad
-Tales Mysteries Legacy Trilogy Gambit Testament Exodus Endgame Aftermath""".split()
-
-PLACES = """Tokyo Berlin Havana Cairo Marseille Oslo Lagos Lisbon Kyoto Montana Yukon Sahara Vienna
-Istanbul Patagonia Alaska Prague Saigon Dakota Manhattan Brooklyn Siberia Tangier Casablanca
-Reykjavik Nairobi Shanghai Bogotá Montréal Zürich Málaga Kraków São_Paulo Tromsø""".replace(
-    "_", " "
-).split()
-
-NAMES = """Anna Marcus Elena Tomás Yuki Amara Felix Ingrid Omar Chloé Dmitri Lucia Kenji Nadia
-Oscar Priya Rafael Sofia Viktor Zara Hugo Leila Mateo Noor""".split()
-
-SEQUELS = [" 2", " 3", " II", ": Part Two", ": The Return", " Reloaded"]
-
-QUALITIES = [
-    # quality, label, size range in GB, (width, height), codec, hdr
-    ("2160p", "4K HDR [HEVC]", (9.0, 25.0), (3840, 2160), "hevc", True),
-    ("1080p", "1080p [x264]", (1.4, 4.5), (1920, 1080), "h264", False),
-    ("720p", "720p [x264]", (0.6, 1.6), (1280, 720), "h264", False),
-    ("480p", "480p WEB", (0.25, 0.8), (854, 480), "h264", False),
-]
-
-SUBTITLE_LANGS = [
-    ("eng", "English"),
-    ("spa", "Español"),
-    ("fre", "Français"),
-    ("ger", "Deutsch"),
-    ("por", "Português"),
-    ("ita", "Italiano"),
-    ("jpn", "日本語"),
-    ("ara", "العربية"),
-]
-MIRROR_HOSTS = [("PixelDrain", "icon_pixeldrain.png"), ("GoFile", "icon_gofile.png")]
-EMBED_HOSTS = ["VidHide", "StreamWish", "FileMoon"]
 GB = 1_000_000_000
 
 
@@ -137,56 +62,14 @@ class BulkLoadResult:
         self.rows[name] = self.rows.get(name, 0) + n
 
 
-class _NameMaker:
-    """Multi-word names from the word lists; retries a few times to avoid repeats in one run."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.used: set[str] = set()
-
-    def _one(self) -> str:
-        r = self.rng
-        adj, noun, suffix = r.choice(ADJECTIVES), r.choice(NOUNS), r.choice(SUFFIXES)
-        pattern = r.random()
-        if pattern < 0.30:
-            name = f"{adj} {noun} {suffix}"
-        elif pattern < 0.45:
-            name = f"The {noun} of the {adj} {r.choice(NOUNS)}"
-        elif pattern < 0.58:
-            name = f"{adj} {noun}: {suffix}"
-        elif pattern < 0.68:
-            name = f"{r.choice(PLACES)} {noun} {suffix}"
-        elif pattern < 0.78:
-            name = f"{r.choice(NAMES)}'s {adj} {noun}"
-        elif pattern < 0.88:
-            name = f"The {adj} {noun} of {r.choice(PLACES)}"
-        else:
-            name = f"{adj} {noun} {r.choice(NOUNS)}"
-        if r.random() < 0.06:
-            name += r.choice(SEQUELS)
-        return name
-
-    def make(self) -> str:
-        name = self._one()
-        for _ in range(6):
-            if name not in self.used:
-                break
-            name = self._one()
-        self.used.add(name)
-        return name
-
-    def short(self) -> str:
-        return f"{self.rng.choice(ADJECTIVES)} {self.rng.choice(NOUNS)}"
-
-
-def _prefetched(obj: Model, **relations: list[Any]) -> None:
+def prefetched(obj: Model, **relations: list[Any]) -> None:
     """Fill the prefetch cache exactly as ``prefetch_related`` would, so the document builder
     reads the in-memory rows (``title.files.all()`` returns them) instead of querying."""
     cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
     cache.update(relations)
 
 
-def _issue_short_ids(n: int) -> list[str]:
+def short_ids_issue(n: int) -> list[str]:
     """``n`` fresh short ids, registered in ``IssuedShortId`` (never reused, as the services
     guarantee). Candidates already issued, or repeated in the batch, are drawn again."""
     ids: set[str] = set()
@@ -198,44 +81,15 @@ def _issue_short_ids(n: int) -> list[str]:
         ids |= candidates - taken
     issued = sorted(ids)
     rows = [IssuedShortId(short_id=s) for s in issued]
-    _stamp(IssuedShortId, rows)
-    _insert_rows(IssuedShortId, rows)
+    stamp(IssuedShortId, rows)
+    rows_insert(IssuedShortId, rows)
     return issued
 
 
-def _rating(rng: random.Random) -> Decimal | None:
-    if rng.random() < 0.05:
-        return None
-    value = min(9.8, max(1.0, rng.gauss(6.6, 1.2)))
-    return Decimal(f"{value:.1f}")
-
-
-def _year(rng: random.Random) -> int:
-    return max(1950, 2025 - int(abs(rng.gauss(0, 20))))
-
-
-def _media_type(rng: random.Random) -> str:
-    r = rng.random()
-    return MediaType.MOVIE if r < 0.72 else MediaType.SERIES if r < 0.90 else MediaType.MANGA
-
-
-def _status(rng: random.Random) -> str:
-    r = rng.random()
-    if r < 0.95:
-        return TitleStatus.AVAILABLE
-    if r < 0.975:
-        return TitleStatus.PROCESSING
-    return TitleStatus.REPAIRING if r < 0.995 else TitleStatus.BANNED
-
-
-def _hash(*parts: object) -> str:
-    return hashlib.sha256("/".join(("bulk", *map(str, parts))).encode()).hexdigest()
-
-
-class _Batch:
+class Batch:
     """One batch of titles and everything hanging off them, built in memory then inserted."""
 
-    def __init__(self, rng: random.Random, names: _NameMaker, genres: list[Genre]) -> None:
+    def __init__(self, rng: random.Random, names: NameMaker, genres: list[Genre]) -> None:
         self.rng = rng
         self.names = names
         self.genres = genres
@@ -264,11 +118,11 @@ class _Batch:
             short_id=short_id,
             title=name,
             clean_title=clean_title(name),
-            year=_year(rng),
-            rating=_rating(rng),
+            year=fake_year(rng),
+            rating=fake_rating(rng),
             overview=f"{self.names.short()} meets {self.names.short().lower()} in {name}.",
             content_rating=ContentRating.ADULT if rng.random() < 0.08 else ContentRating.SAFE,
-            status=_status(rng),
+            status=fake_status(rng),
             poster=f"bulk/posters/{short_id}.jpg",
             backdrop=f"bulk/backdrops/{short_id}.jpg" if rng.random() < 0.7 else "",
             views=int(rng.paretovariate(1.2) * 100),
@@ -296,7 +150,7 @@ class _Batch:
     def _file(self, title: Title, episode: Episode | None, spec: tuple, tag: str) -> MediaFile:
         rng = self.rng
         quality, label, (lo, hi), (width, height), codec, hdr = spec
-        digest = _hash(title.short_id, tag, quality)
+        digest = fake_hash(title.short_id, tag, quality)
         f = MediaFile(
             title=title,
             episode=episode,
@@ -459,7 +313,7 @@ class _Batch:
             (MediaFile, self.files),
             (Chapter, self.chapters),
         ):
-            for obj, pk in zip(objs, _allocate_ids(model, len(objs)), strict=True):
+            for obj, pk in zip(objs, ids_allocate(model, len(objs)), strict=True):
                 obj.pk = pk
         through = Title.genres.through
         links = [
@@ -480,25 +334,25 @@ class _Batch:
             (Chapter, self.chapters),
         ]
         for model, objs in tables:
-            _stamp(model, objs)
+            stamp(model, objs)
         self._build_documents()
         for model, objs in tables:
-            _insert_rows(model, objs)
+            rows_insert(model, objs)
             result.count(model._meta.model_name, len(objs))
 
     def _build_documents(self) -> None:
         for f in self.files:
-            _prefetched(f, **self.children[id(f)])
+            prefetched(f, **self.children[id(f)])
         for ep in self.episodes:
-            _prefetched(ep, **self.children[id(ep)])
+            prefetched(ep, **self.children[id(ep)])
         for i, title in enumerate(self.titles):
             genres = self.title_genres[i]
-            _prefetched(title, genres=genres, intro_votes=[], **self.children[id(title)])
+            prefetched(title, genres=genres, intro_votes=[], **self.children[id(title)])
             title.document = title_document_build(title)
             title.card = title_card_build(title.document)
 
 
-def _allocate_ids(model: type[Model], n: int) -> list[int]:
+def ids_allocate(model: type[Model], n: int) -> list[int]:
     """Reserve ``n`` primary keys, so documents (which show chapter ids) are built before the
     rows are written and every table is written once."""
     if n == 0:
@@ -523,7 +377,7 @@ def _allocate_ids(model: type[Model], n: int) -> list[int]:
         return list(range(start, start + n))
 
 
-def _stamp(model: type[Model], objs: list[Model]) -> None:
+def stamp(model: type[Model], objs: list[Model]) -> None:
     """Set auto_now/auto_now_add values as a save would (documents show ``created_at``)."""
     fields = [f for f in model._meta.concrete_fields if getattr(f, "auto_now_add", False)]
     fields += [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
@@ -532,7 +386,7 @@ def _stamp(model: type[Model], objs: list[Model]) -> None:
             f.pre_save(obj, True)
 
 
-def _insert_rows(model: type[Model], objs: list[Model]) -> None:
+def rows_insert(model: type[Model], objs: list[Model]) -> None:
     """Write the rows, each value prepared by its field as the ORM does. PostgreSQL gets them
     through COPY, several times faster than INSERT for this volume."""
     if not objs:
@@ -561,50 +415,3 @@ def _insert_rows(model: type[Model], objs: list[Model]) -> None:
         else:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-
-
-def titles_bulk_load(
-    *,
-    count: int,
-    batch_size: int = 2000,
-    seed: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> BulkLoadResult:
-    """Create ``count`` synthetic titles (about 72% movies, 18% series, 10% manga) with their
-    files, subtitles, links, episodes, packs and chapters, and their documents built. Each
-    batch is one transaction. Returns what was created and how long it took."""
-    if count < 0 or batch_size < 1:
-        raise ValueError("count must be >= 0 and batch_size >= 1")
-    if connection.vendor not in ("postgresql", "sqlite"):
-        raise RuntimeError(
-            f"the bulk loader supports PostgreSQL and SQLite, not {connection.vendor}"
-        )
-    started = time.monotonic()
-    rng = random.Random(seed)
-    names = _NameMaker(rng)
-    genres = genres_for_names(GENRES)
-    next_tmdb = {
-        mt: (Title.objects.filter(media_type=mt).aggregate(m=Max("tmdb_id"))["m"] or 0) + 1
-        for mt in (MediaType.MOVIE, MediaType.SERIES)
-    }
-    result = BulkLoadResult()
-    done = 0
-    while done < count:
-        n = min(batch_size, count - done)
-        with transaction.atomic():
-            batch = _Batch(rng, names, genres)
-            for short_id in _issue_short_ids(n):
-                media_type = _media_type(rng)
-                tmdb_id = None
-                if media_type in next_tmdb:
-                    tmdb_id = next_tmdb[media_type]
-                    next_tmdb[media_type] += 1
-                batch.add_title(short_id=short_id, media_type=media_type, tmdb_id=tmdb_id)
-                result.by_type[media_type] = result.by_type.get(media_type, 0) + 1
-            batch.save(result)
-        done += n
-        result.titles = done
-        if progress is not None:
-            progress(done, count)
-    result.seconds = time.monotonic() - started
-    return result
