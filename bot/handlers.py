@@ -1,77 +1,19 @@
-"""The Manager bot's handlers: adapt a Telegram update, call a service, reply. ``HANDLERS`` is
-what ``bot.client.bot_client`` registers."""
+"""Every command of the Manager bot, in the order the client tries them. A new command is one
+module in ``bot/commands/`` (a handler and its ``FILTER``) and one line here."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
-from typing import Any
+from bot.commands import index, start
 
-from asgiref.sync import sync_to_async
-from pyrogram import filters
-
-from bot.services import BotError, bot_admin_for, bot_index_message, bot_job_outcome, job_admin_link
-
-log = logging.getLogger(__name__)
-
-REFUSAL = (
-    "Sorry — only StreamVault admins can add files to the library. "
-    "If you think you should be one, ask an administrator."
-)
-HELP = (
-    "Hi! I am the StreamVault Manager bot.\n"
-    "Admins: forward me a video or a document and I index it into the library."
-)
-
-# How the bot follows a job it queued (``run_bot`` may change them).
-FOLLOW = {"poll_seconds": 5.0, "timeout_seconds": 2 * 3600.0}
-_follows: set[asyncio.Task] = set()  # keep references: the loop holds tasks weakly
-
-
-async def follow_job(
-    message: Any, job_id: int, *, poll_seconds: float, timeout_seconds: float
-) -> str:
-    """Wait for the job to end and reply with its outcome (the title link). Returns the text."""
-    deadline = time.monotonic() + timeout_seconds
-    while True:
-        text = await sync_to_async(bot_job_outcome)(job_id=job_id)
-        if text is not None:
-            break
-        if time.monotonic() >= deadline:
-            link = job_admin_link(job_id)
-            text = f"Job #{job_id} is still running; follow it in the admin: {link}"
-            break
-        await asyncio.sleep(poll_seconds)
-    await message.reply_text(text)
-    return text
-
-
-async def on_media(client: Any, message: Any) -> asyncio.Task | None:
-    """A video or a document in a private chat: index it when an admin sent it. Returns the
-    task that follows the job (None when nothing was queued)."""
-    sender = getattr(message, "from_user", None)
-    actor = await sync_to_async(bot_admin_for)(telegram_id=getattr(sender, "id", None))
-    if actor is None:
-        await message.reply_text(REFUSAL)
-        return None
-    try:
-        job = await bot_index_message(client=client, message=message, actor=actor)
-    except BotError as exc:
-        await message.reply_text(f"Not indexed: {exc}")
-        return None
-    await message.reply_text(f"⏳ Indexing — job #{job.pk}. I will tell you when it is done.")
-    task = asyncio.ensure_future(follow_job(message, job.pk, **FOLLOW))
-    _follows.add(task)
-    task.add_done_callback(_follows.discard)
-    return task
-
-
-async def on_start(client: Any, message: Any) -> None:
-    await message.reply_text(HELP)
-
+# Re-exported for the client and the tests.
+FOLLOW = index.FOLLOW
+REFUSAL = index.REFUSAL
+HELP = start.HELP
+follow_job = index.follow_job
+on_media = index.on_media
+on_start = start.on_start
 
 HANDLERS = [
-    (on_media, filters.private & (filters.video | filters.document)),
-    (on_start, filters.private & filters.command(["start", "help"])),
+    (index.on_media, index.FILTER),
+    (start.on_start, start.FILTER),
 ]
