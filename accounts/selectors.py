@@ -1,14 +1,17 @@
-"""Reads used by the API and the admin."""
+"""Reads of accounts data: for the API and the admin, and for other apps (the bot's admin
+check, the wishlist notifier), which read accounts only through here."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any
 
-from django.db.models import CharField, QuerySet, Value
+from django.db.models import CharField, Q, QuerySet, Value
 
-from catalog.models import TitleStatus
+from catalog.models import Title, TitleStatus
 
-from .models import ReadProgress, User, WatchProgress
+from .models import ReadProgress, Role, User, WatchProgress, WishlistEntry, WishlistStatus
 
 
 def _iso(value) -> str | None:
@@ -91,3 +94,58 @@ def history_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         elif r["kind"] == "read" and r["id"] in read:
             items.append(read_item(read[r["id"]]))
     return items
+
+
+# --- for other apps ---------------------------------------------------------------------
+
+
+def user_staff_by_telegram_id(*, telegram_id: int | None) -> User | None:
+    """The admin or staff user behind a Telegram account, or None (unknown, neither, banned,
+    inactive): who may use the Manager bot's admin commands."""
+    if not telegram_id:
+        return None
+    return (
+        User.objects.filter(telegram_id=telegram_id, is_active=True)
+        .filter(Q(role=Role.ADMIN) | Q(is_staff=True))
+        .exclude(role=Role.BANNED)
+        .first()
+    )
+
+
+MATCH_RATIO = 0.85
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+
+
+def _norm(text: str) -> tuple[str, int | None]:
+    year_match = _YEAR.search(text)
+    year = int(year_match.group(0)) if year_match else None
+    words = sorted(w for w in _YEAR.sub(" ", text).split() if w)
+    return " ".join(words), year
+
+
+def request_matches(query_clean: str, title: Title) -> bool:
+    q, q_year = _norm(query_clean)
+    t, _ = _norm(title.clean_title)
+    if not q or (q_year and title.year and q_year != title.year):
+        return False
+    return q == t or difflib.SequenceMatcher(None, q, t).ratio() >= MATCH_RATIO
+
+
+def wishlist_matches(*, title: Title):
+    """Unnotified entries for this title: saved ones, and matching open requests (the
+    request's ``query_clean`` against the title's ``clean_title``, token-sorted, difflib ratio
+    ≥ 0.85; a year in the request must equal the title's). Candidates are pre-filtered in SQL
+    (open requests sharing a word of the title), so the scan stays bounded."""
+    saved = list(WishlistEntry.objects.filter(title=title, notified_at__isnull=True)[:5000])
+    words = [w for w in title.clean_title.split() if len(w) >= 3] or title.clean_title.split()
+    word_q = Q()
+    for w in words[:5]:
+        word_q |= Q(query_clean__contains=w)
+    requests = [
+        e
+        for e in WishlistEntry.objects.filter(
+            word_q, title__isnull=True, status=WishlistStatus.REQUESTED, notified_at__isnull=True
+        )[:5000]
+        if request_matches(e.query_clean, title)
+    ]
+    return saved, requests

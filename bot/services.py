@@ -17,10 +17,10 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.urls import reverse
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.selectors import user_staff_by_telegram_id
 from catalog.models import MediaFile, Title
 from ingest.pipeline import forward_index, forward_index_from_message
 from jobs.models import Job, JobStatus
@@ -35,14 +35,7 @@ class BotError(Exception):
 
 def bot_admin_for(*, telegram_id: int | None) -> User | None:
     """The admin behind this Telegram account, or None (unknown, not an admin, banned)."""
-    if not telegram_id:
-        return None
-    return (
-        User.objects.filter(telegram_id=telegram_id, is_active=True)
-        .filter(Q(role=Role.ADMIN) | Q(is_staff=True))
-        .exclude(role=Role.BANNED)
-        .first()
-    )
+    return user_staff_by_telegram_id(telegram_id=telegram_id)
 
 
 def _media_of(message: Any) -> Any:

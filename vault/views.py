@@ -31,6 +31,7 @@ from media import cbz
 from media.langs import iso639_2
 from vault import BackendUnavailable, NotFound, VaultError, get_backend, read_all, resolve_tagged
 from vault.pagecache import pages
+from vault.registry import split_tagged
 from vault.stream import plan_body, stream_plan
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def _image_source(ref: str) -> tuple[str, str] | None:
     if shot is not None:
         return shot, ref
     if Title.objects.filter(Q(poster=ref) | Q(backdrop=ref)).exists():
-        return "local", ref
+        return split_tagged(ref)  # posters and backdrops hold tagged refs
     return None
 
 
@@ -162,10 +163,7 @@ async def image(request: HttpRequest, ref: str) -> HttpResponseBase:
         return _error(404, "not_found", "No such image.")
     backend_name, raw_ref = source
     try:
-        if backend_name == "local":
-            backend, raw_ref = resolve_tagged(raw_ref)
-        else:
-            backend = get_backend(backend_name)
+        backend = get_backend(backend_name)
         data = await read_all(backend, raw_ref, max_bytes=32 * 1024 * 1024)
     except BackendUnavailable:
         return _error(503, "backend_unavailable", "The image's storage is not reachable.")

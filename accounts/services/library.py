@@ -3,6 +3,7 @@ requests for titles not in the library yet)."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -198,4 +199,12 @@ def wishlist_request_fulfil(*, entry: WishlistEntry, title: Title, notified: boo
             status=WishlistStatus.AVAILABLE,
             notified_at=now if notified else None,
         )
+    return bool(updated)
+
+
+def wishlist_entry_notified(*, entry: WishlistEntry, at: datetime.datetime | None = None) -> bool:
+    """The user was told their saved title arrived (idempotent: False when already marked)."""
+    updated = WishlistEntry.objects.filter(pk=entry.pk, notified_at__isnull=True).update(
+        notified_at=at or timezone.now()
+    )
     return bool(updated)

@@ -31,6 +31,7 @@ from ..models import (
     SeriesStatus,
     SubtitleTrack,
     Title,
+    default_backend,
 )
 
 # The services' own helpers, so bulk rows are derived exactly as single writes derive them.
@@ -158,7 +159,7 @@ class Batch:
             label=label,
             size_bytes=int(rng.uniform(lo, hi) * (GB if episode is None else GB // 4)),
             file_hash=digest,
-            backend="local",
+            backend=default_backend(),
             ref=f"bulk/{title.short_id}/{tag}-{quality}.mkv",
             container="matroska",
             video_codec=codec,
@@ -262,7 +263,7 @@ class Batch:
                 pack = SeasonPack(
                     series=title,
                     season=season,
-                    backend="local",
+                    backend=default_backend(),
                     ref=f"bulk/{title.short_id}/season{season}.zip",
                     size_bytes=len(numbers) * rng.randint(300, 900) * 1_000_000,
                     episodes=numbers,
@@ -295,7 +296,7 @@ class Batch:
                     manga=title,
                     number=number.quantize(Decimal("0.01")),
                     name=self.names.short() if rng.random() < 0.7 else "",
-                    backend="local",
+                    backend=default_backend(),
                     ref=f"bulk/{title.short_id}/{number}.cbz",
                     page_count=len(pages),
                     pages=pages,

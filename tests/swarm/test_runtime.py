@@ -7,10 +7,10 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from accounts.models import WishlistEntry
+from accounts.selectors import request_matches, wishlist_matches
 from core.models import AdminAlert
 from ingest.broadcast import broadcast_request
 from ingest.models import Broadcast
-from ingest.wishlist import request_matches, wishlist_matches
 from jobs.models import Job, JobKind, JobStatus
 from jobs.services import job_retry
 from swarm.jobs import alerts_forward

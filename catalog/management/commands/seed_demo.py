@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalog import services
-from catalog.models import MediaType, Title, TitleStatus
+from catalog.models import MediaType, Title, TitleStatus, default_backend
 
 GB = 1_000_000_000
 
@@ -187,7 +187,7 @@ class Command(BaseCommand):
         services.season_pack_set(
             series=series,
             season=1,
-            backend="local",
+            backend=default_backend(),
             ref="demo/got/season1.zip",
             size_bytes=25 * GB,
             episodes=[1, 2, 3],
@@ -220,7 +220,7 @@ class Command(BaseCommand):
                 manga=manga,
                 number=number,
                 name=name,
-                backend="local",
+                backend=default_backend(),
                 ref=f"demo/solo/{number}.cbz",
                 pages=pages,
             )

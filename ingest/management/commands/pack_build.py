@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("short_id")
         parser.add_argument("--season", type=int, help="only this season (series)")
-        parser.add_argument("--backend", default="local")
+        parser.add_argument(
+            "--backend", help="vault backend (default: settings.VAULT_DEFAULT_BACKEND)"
+        )
 
     def handle(self, *args, **opts) -> None:
         title = Title.objects.filter(short_id=opts["short_id"]).first()
