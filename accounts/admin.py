@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.parsing import ascii_int
+
 from . import services
 from .errors import AccountsError
 from .models import Role, User, WishlistEntry
@@ -147,8 +149,9 @@ class UserAdmin(BaseUserAdmin):
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
-        if term.lstrip("-").isdigit():
-            queryset |= self.model.objects.filter(telegram_id=int(term))
+        telegram_id = ascii_int(term, allow_negative=True)
+        if telegram_id is not None:
+            queryset |= self.model.objects.filter(telegram_id=telegram_id)
         return queryset, may_have_duplicates
 
     def lookup_allowed(self, lookup, value, request=None):

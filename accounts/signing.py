@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -45,11 +46,18 @@ def sign(*, uri: str, ttl: int, now: float | None = None) -> SignedUrl:
     return SignedUrl(url=f"{settings.STREAM_BASE_URL.rstrip('/')}{uri}?{query}", expires=expires)
 
 
+# An expiry is a Unix time in ASCII digits (``str.isdigit`` also takes "²" and other scripts'
+# digits); a signature is 22 base64url characters.
+_EXPIRES = re.compile(r"[0-9]{1,12}", re.ASCII)
+_MD5 = re.compile(r"[A-Za-z0-9_-]{22}", re.ASCII)
+
+
 def verify(
     *, uri: str, md5: str | None, expires: str | None, now: float | None = None
 ) -> LinkCheck:
-    """Check a request as nginx does: bad or missing signature → INVALID, past → EXPIRED."""
-    if not md5 or not expires or not expires.isdigit():
+    """Check a request as nginx does: bad or missing signature → INVALID, past → EXPIRED.
+    Any malformed value is INVALID, never an exception."""
+    if not md5 or not expires or not _EXPIRES.fullmatch(expires) or not _MD5.fullmatch(md5):
         return LinkCheck.INVALID
     if not hmac.compare_digest(md5, signature(uri=uri, expires=int(expires))):
         return LinkCheck.INVALID

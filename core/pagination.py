@@ -4,6 +4,8 @@ from django.core.paginator import InvalidPage
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from core.parsing import ascii_int
+
 
 class StrictPageNumberPagination(PageNumberPagination):
     """Page-number pagination whose bad ``page``/``page_size`` values are a 400 with a field
@@ -16,21 +18,23 @@ class StrictPageNumberPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = ascii_int(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
             raise ValidationError(
                 {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
             )
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         page_size = self.get_page_size(request)
         raw = request.query_params.get(self.page_query_param, "1")
-        if not raw.isdigit() or int(raw) < 1:
+        number = ascii_int(raw)
+        if number is None or number < 1:
             raise ValidationError({"page": ["Must be a whole number from 1."]})
         paginator = self.django_paginator_class(queryset, page_size)
         try:
-            self.page = paginator.page(int(raw))
+            self.page = paginator.page(number)
         except InvalidPage as exc:
             raise ValidationError(
                 {"page": [f"Page {raw} is past the last page ({paginator.num_pages})."]}

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SPEC = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+# ASCII digits only (``\d`` would take other scripts' digits), at most 20 of them (larger than
+# any file): a longer number is malformed, and the whole file is served.
+_SPEC = re.compile(r"^[ \t]*([0-9]{0,20})[ \t]*-[ \t]*([0-9]{0,20})[ \t]*$", re.ASCII)
 
 
 class Unsatisfiable(Exception):

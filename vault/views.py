@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title
 from core.errors import error_body
+from core.parsing import ascii_int
 from media import cbz
 from media.langs import iso639_2
 from vault import BackendUnavailable, NotFound, VaultError, get_backend, read_all, resolve_tagged
@@ -84,8 +85,9 @@ def _track(file_hash: str, key: str) -> tuple[bool, SubtitleTrack | None]:
     if media_file is None:
         return False, None
     tracks = SubtitleTrack.objects.filter(media_file=media_file)
-    if key.isdigit():
-        tracks = tracks.filter(stream_index=int(key))
+    index = ascii_int(key)
+    if index is not None:
+        tracks = tracks.filter(stream_index=index)
     else:
         # Prefer a text track of the language: a bitmap twin must not hide a usable one.
         tracks = tracks.filter(lang=iso639_2(key)).order_by("-kind", "stream_index")

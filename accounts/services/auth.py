@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -19,6 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+
+from core.parsing import ascii_int
 
 from ..errors import AccountsError
 from ..models import MagicLinkToken, ReadProgress, User, UserKind, WatchProgress, WishlistEntry
@@ -101,11 +104,12 @@ def magic_link_consume(*, token: str) -> User:
         raise _invalid() from None
     sub, jti = unverified.get("sub"), unverified.get("jti")
     # Unverified input: bound it before it reaches a query (bigint, the jti column).
-    if not isinstance(sub, str) or not sub.isdigit() or len(sub) > 18:
+    user_id = ascii_int(sub)
+    if user_id is None:
         raise _invalid()
     if not isinstance(jti, str) or len(jti) > 32:
         raise _invalid()
-    user = User.objects.filter(pk=int(sub)).first()
+    user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise _invalid()
     row = MagicLinkToken.objects.filter(jti=jti, user=user).first()
@@ -154,6 +158,10 @@ def magic_links_purge(*, grace: timedelta = timedelta(days=1)) -> int:
 
 # --- Telegram Login Widget ------------------------------------------------------------------
 
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
+_DIGITS18 = re.compile(r"[0-9]{1,18}", re.ASCII)
+_DIGITS11 = re.compile(r"[0-9]{1,11}", re.ASCII)
+
 
 def telegram_login_verify(
     *, data: Mapping[str, Any], bot_token: str | None = None, now: float | None = None
@@ -170,10 +178,10 @@ def telegram_login_verify(
     check = "\n".join(f"{k}={fields[k]}" for k in sorted(fields))
     secret = hashlib.sha256(token.encode()).digest()
     expected = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
-    if not received or not hmac.compare_digest(expected, received.lower()):
+    if not _HEX64.fullmatch(received) or not hmac.compare_digest(expected, received.lower()):
         raise AccountsError("telegram_auth_invalid", "The Telegram login data is not valid.")
     tg_id, auth_date = fields.get("id", ""), fields.get("auth_date", "")
-    if not (tg_id.isdigit() and len(tg_id) <= 18 and auth_date.isdigit() and len(auth_date) < 12):
+    if not (_DIGITS18.fullmatch(tg_id) and _DIGITS11.fullmatch(auth_date)):
         raise AccountsError("telegram_auth_invalid", "The Telegram login data is not valid.")
     age = (time.time() if now is None else now) - int(fields["auth_date"])
     if age > settings.TELEGRAM_LOGIN_MAX_AGE or age < -60:
