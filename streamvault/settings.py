@@ -276,8 +276,9 @@ VAULT_SCREENSHOT_POSITIONS = env.list(
 VAULT_ACCEL_REDIRECT = env.str("VAULT_ACCEL_REDIRECT", default="")
 VAULT_PAGE_CACHE_MAX_BYTES = env.int("VAULT_PAGE_CACHE_MAX_BYTES", default=256 * 1024**2)
 VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", default=8 * 1024**2)
-VAULT_SUBS_CACHE_SECONDS = env.int("VAULT_SUBS_CACHE_SECONDS", default=7 * 24 * 3600)
-VAULT_PAGE_CACHE_SECONDS = env.int("VAULT_PAGE_CACHE_SECONDS", default=7 * 24 * 3600)
+# Browser/CDN lifetime of bytes a takedown can withdraw (subtitles, pages, images): short and
+# must-revalidate, so a takedown reaches every cache within this many seconds.
+VAULT_BYTES_MAX_AGE = env.int("VAULT_BYTES_MAX_AGE", default=300)
 # How long a web process reuses a /s/ file lookup (a player's burst of ranges = one query).
 VAULT_STREAM_LOOKUP_SECONDS = env.float("VAULT_STREAM_LOOKUP_SECONDS", default=5.0)
 

@@ -119,6 +119,7 @@ def _pack_target(file_hash: str) -> Target | None:
     downloadable through the same signed URL scheme."""
     season = (
         SeasonPack.objects.filter(ref=file_hash)
+        .exclude(series__status=TitleStatus.BANNED)
         .values("backend", "ref", "size_bytes", "season", "series__title", "series__year")
         .first()
     )
@@ -136,6 +137,7 @@ def _pack_target(file_hash: str) -> Target | None:
         )
     chapters = (
         ChapterPack.objects.filter(ref=file_hash)
+        .exclude(manga__status=TitleStatus.BANNED)
         .values("backend", "ref", "size_bytes", "first", "last", "manga__title")
         .first()
     )
@@ -181,8 +183,17 @@ class _TargetCache:
     def clear(self) -> None:
         self.items.clear()
 
+    def forget(self, file_hashes: list[str]) -> None:
+        for file_hash in file_hashes:
+            self.items.pop(file_hash, None)
+
 
 targets = _TargetCache()
+
+
+def targets_forget(file_hashes: list[str]) -> None:
+    """Drop these files from this process's lookup cache (a takedown: stop serving at once)."""
+    targets.forget(file_hashes)
 
 
 # --- what to answer ---------------------------------------------------------------------------

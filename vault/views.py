@@ -25,7 +25,7 @@ from django.http import (
 )
 from django.views.decorators.csrf import csrf_exempt
 
-from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title
+from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title, TitleStatus
 from core.errors import error_body
 from core.parsing import ascii_int
 from media import cbz
@@ -36,6 +36,12 @@ from vault.registry import split_tagged
 from vault.stream import plan_body, stream_plan
 
 log = logging.getLogger(__name__)
+
+
+def withdrawable_cache_control() -> str:
+    """Bytes a takedown can withdraw: kept by browsers and CDNs only briefly, and revalidated
+    (with the ETag: a 304 costs nothing) after that — never a long public max-age."""
+    return f"public, max-age={settings.VAULT_BYTES_MAX_AGE}, must-revalidate"
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -81,7 +87,12 @@ async def stream(request: HttpRequest, file_hash: str) -> HttpResponseBase:
 
 def _track(file_hash: str, key: str) -> tuple[bool, SubtitleTrack | None]:
     """(file exists, track or None)."""
-    media_file = MediaFile.objects.filter(file_hash=file_hash).only("id").first()
+    media_file = (
+        MediaFile.objects.filter(file_hash=file_hash)
+        .exclude(title__status=TitleStatus.BANNED)  # a takedown withdraws its subtitles too
+        .only("id")
+        .first()
+    )
     if media_file is None:
         return False, None
     tracks = SubtitleTrack.objects.filter(media_file=media_file)
@@ -111,7 +122,7 @@ async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpRe
         return _error(404, "no_vtt", f"Track {track.stream_index} has no extracted WebVTT.")
     etag = f'"{hashlib.sha256(track.vtt_ref.encode()).hexdigest()[:32]}"'
     headers = {
-        "Cache-Control": f"public, max-age={settings.VAULT_SUBS_CACHE_SECONDS}",
+        "Cache-Control": withdrawable_cache_control(),
         "ETag": etag,
         "Access-Control-Allow-Origin": "*",
     }
@@ -145,10 +156,12 @@ def _image_mime(data: bytes) -> str:
 def _image_source(ref: str) -> tuple[str, str] | None:
     """(backend, ref) of a catalog image: a screenshot, a poster or a backdrop. Any other vault
     object (a whole movie, a CBZ) is not served here."""
-    shot = Screenshot.objects.filter(ref=ref).values_list("backend", flat=True).first()
+    shots = Screenshot.objects.filter(ref=ref).exclude(title__status=TitleStatus.BANNED)
+    shot = shots.values_list("backend", flat=True).first()
     if shot is not None:
         return shot, ref
-    if Title.objects.filter(Q(poster=ref) | Q(backdrop=ref)).exists():
+    titles = Title.objects.filter(Q(poster=ref) | Q(backdrop=ref))
+    if titles.exclude(status=TitleStatus.BANNED).exists():
         return split_tagged(ref)  # posters and backdrops hold tagged refs
     return None
 
@@ -157,7 +170,7 @@ async def image(request: HttpRequest, ref: str) -> HttpResponseBase:
     """Screenshots and posters stored in the vault, by the ref the title document lists.
     Content-addressed (the ref is the content), so cacheable for good."""
     etag = f'"{hashlib.sha256(ref.encode()).hexdigest()[:32]}"'
-    headers = {"Cache-Control": "public, max-age=31536000, immutable", "ETag": etag}
+    headers = {"Cache-Control": withdrawable_cache_control(), "ETag": etag}
     if _etag_matches(request, etag):
         return HttpResponse(status=304, headers=headers)
     source = await sync_to_async(_image_source)(ref)
@@ -181,7 +194,12 @@ async def image(request: HttpRequest, ref: str) -> HttpResponseBase:
 
 
 def _chapter(chapter_id: int) -> dict[str, Any] | None:
-    return Chapter.objects.filter(pk=chapter_id).values("backend", "ref", "pages").first()
+    return (
+        Chapter.objects.filter(pk=chapter_id)
+        .exclude(manga__status=TitleStatus.BANNED)  # a takedown withdraws every page
+        .values("backend", "ref", "pages")
+        .first()
+    )
 
 
 async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpResponseBase:
@@ -197,7 +215,7 @@ async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpRes
     digest = hashlib.sha256(f"{chapter['ref']}:{name}".encode()).hexdigest()
     etag = f'"{digest[:32]}"'
     headers = {
-        "Cache-Control": f"public, max-age={settings.VAULT_PAGE_CACHE_SECONDS}",
+        "Cache-Control": withdrawable_cache_control(),
         "ETag": etag,
     }
     if _etag_matches(request, etag):

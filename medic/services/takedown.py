@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Title, TitleStatus
+from catalog.stored import title_stored_objects
 from core.audit import audit_record
 from core.queue import task_send
 from medic.models import OPEN_STATUSES, Repair, RepairStatus, Report, ReportStatus, Takedown
 from medic.services.repair import repair_open
+from vault.stream import targets_forget as stream_targets_forget
 
 from .. import integrations, purge
 from .reports import report_transition
@@ -97,6 +99,12 @@ def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
         )
         takedown_id = takedown.pk
         task_send("medic.tasks.takedown_execute", takedown_id)
+        # This process's /s/ lookups forget the title's files at once (other processes' within
+        # VAULT_STREAM_LOOKUP_SECONDS; nginx's cache is purged by takedown_execute).
+        served = [f.file_hash for f in files] + [
+            o.ref for o in title_stored_objects(title=title) if o.kind.endswith("_pack")
+        ]
+        transaction.on_commit(lambda: stream_targets_forget(served))
     return takedown
 
 
@@ -123,34 +131,42 @@ def takedown_execute(*, takedown_id: int) -> Takedown | None:
                 purged[file_hash] = purge.nginx_purge(file_hash=file_hash)
             except purge.PurgeError as exc:
                 purged[file_hash] = f"error: {exc}"
-        if messages.get(file_hash) not in DONE:
-            f = files.get(file_hash)
-            if not settings.MEDIC_TAKEDOWN_DELETE_SOURCES:
-                messages[file_hash] = "kept"
-            elif f is None or not f.ref:
-                messages[file_hash] = "absent"
-            else:
-                previous = messages.get(file_hash) or ""
-                queued = previous.startswith(integrations.PENDING)
-                pending = previous[len(integrations.PENDING) :] if queued else ""
-                try:
-                    # A Telegram file: queued on the swarm's telegram queue ("pending:<id>",
-                    # not done: the retry of this task reads the outcome).
-                    messages[file_hash] = integrations.delete_source_bytes(
-                        backend=f.backend, ref=f.ref, pending=pending
-                    )
-                except integrations.Unavailable as exc:
-                    messages[file_hash] = f"unavailable: {exc}"[:200]
-                except Exception as exc:  # a Telegram/storage error: retried on the next run
-                    log.warning("takedown %s: deleting %s failed: %s", takedown_id, file_hash, exc)
-                    messages[file_hash] = f"error: {type(exc).__name__}"
-    title = Title.objects.only("short_id").get(pk=takedown.title_id)
+        f = files.get(file_hash)
+        messages[file_hash] = _delete_bytes(
+            takedown_id, messages.get(file_hash), f.backend if f else "", f.ref if f else ""
+        )
+    # Everything else of the title in the vault: subtitles, screenshots, poster, backdrop,
+    # chapters and packs (objects another live title shares are kept).
+    title = Title.objects.get(pk=takedown.title_id)
+    for obj in title_stored_objects(title=title):
+        messages[obj.key] = _delete_bytes(takedown_id, messages.get(obj.key), obj.backend, obj.ref)
     cache.delete(catalog.title_cache_key(title.short_id))
     Takedown.objects.filter(pk=takedown.pk).update(
         purge_results=purged, messages_results=messages, executed_at=timezone.now()
     )
     takedown.purge_results, takedown.messages_results = purged, messages
     return takedown
+
+
+def _delete_bytes(takedown_id: int, previous: str | None, backend: str, ref: str) -> str:
+    """One stored object's deletion, resumable: an outcome in DONE is kept; a backend that
+    deletes in another process is polled ("pending:<task id>" until it answers)."""
+    if previous in DONE:
+        return previous
+    if not settings.MEDIC_TAKEDOWN_DELETE_SOURCES:
+        return "kept"
+    if not ref:
+        return "absent"
+    previous = previous or ""
+    queued = previous.startswith(integrations.PENDING)
+    pending = previous[len(integrations.PENDING) :] if queued else ""
+    try:
+        return integrations.delete_source_bytes(backend=backend, ref=ref, pending=pending)
+    except integrations.Unavailable as exc:
+        return f"unavailable: {exc}"[:200]
+    except Exception as exc:  # a Telegram/storage error: retried on the next run
+        log.warning("takedown %s: deleting %s:%s failed: %s", takedown_id, backend, ref, exc)
+        return f"error: {type(exc).__name__}"
 
 
 def takedown_incomplete(takedown: Takedown) -> bool:

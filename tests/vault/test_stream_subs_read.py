@@ -137,7 +137,7 @@ def test_screenshots_in_the_document_are_served(movie, client, django_assert_max
             r = client.get(f"/api/img/{ref}")
         assert r.status_code == 200 and r["Content-Type"] == "image/jpeg"
         assert r.content[:3] == b"\xff\xd8\xff"
-        assert "immutable" in r["Cache-Control"]
+        assert r["Cache-Control"] == "public, max-age=300, must-revalidate"
     first = client.get(f"/api/img/{refs[0]}")
     assert client.get(f"/api/img/{refs[0]}", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
