@@ -8,3 +8,7 @@ from django.dispatch import Signal
 # (``core.alerts.alert_raise``). The swarm's receiver (``swarm.jobs``) queues the post to the
 # admin_alerts channel.
 admin_alert = Signal()
+
+# Sent when a stored object a row points at is not in its backend
+# (``file_hash``, ``backend``, ``ref``): the medic opens a repair.
+vault_object_missing = Signal()

@@ -27,11 +27,14 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from accounts.signing import LinkCheck, verify
+from catalog import services as catalog
 from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, TitleStatus
 from core.errors import error_body
+from core.signals import vault_object_missing
 from media.names import clean_filename
 from vault import (
     BackendUnavailable,
+    NotFound,
     StorageBackend,
     VaultError,
     backend_ready,
@@ -158,6 +161,20 @@ def _pack_target(file_hash: str) -> Target | None:
     return None
 
 
+def _bytes_missing(file_hash: str, target: Target, *, outside_django: bool = False) -> None:
+    """Mark the media file dead (the document stops offering it) and tell the listeners of
+    ``core.signals.vault_object_missing`` (the medic opens a repair)."""
+    if outside_django:
+        close_old_connections()
+    media_file = MediaFile.objects.filter(file_hash=file_hash, status=FileStatus.ACTIVE).first()
+    if media_file is not None:
+        catalog.media_file_set_status(media_file=media_file, status=FileStatus.DEAD)
+    log.warning("vault object %s:%s of %s is missing", target.backend, target.ref, file_hash)
+    vault_object_missing.send(
+        sender=Target, file_hash=file_hash, backend=target.backend, ref=target.ref
+    )
+
+
 class _TargetCache:
     """file_hash → Target for ``VAULT_STREAM_LOOKUP_SECONDS``: a player's burst of range
     requests costs one query. Short, so a takedown or a dead file stops serving quickly."""
@@ -165,6 +182,7 @@ class _TargetCache:
     def __init__(self, size: int = 2048) -> None:
         self.size = size
         self.items: OrderedDict[str, tuple[float, Target | None]] = OrderedDict()
+        self.present: dict[str, float] = {}
 
     async def get(self, file_hash: str, *, outside_django: bool = False) -> Target | None:
         ttl = settings.VAULT_STREAM_LOOKUP_SECONDS
@@ -182,10 +200,23 @@ class _TargetCache:
 
     def clear(self) -> None:
         self.items.clear()
+        self.present.clear()
 
     def forget(self, file_hashes: list[str]) -> None:
         for file_hash in file_hashes:
             self.items.pop(file_hash, None)
+            self.present.pop(file_hash, None)
+
+    def seen_present(self, file_hash: str) -> bool:
+        """The bytes were found in the vault within the lookup window (a burst of ranges
+        costs one ``stat``)."""
+        at = self.present.get(file_hash)
+        return at is not None and time.monotonic() - at < settings.VAULT_STREAM_LOOKUP_SECONDS
+
+    def mark_present(self, file_hash: str) -> None:
+        self.present[file_hash] = time.monotonic()
+        while len(self.present) > self.size:
+            self.present.pop(next(iter(self.present)))
 
 
 targets = _TargetCache()
@@ -244,6 +275,18 @@ async def stream_plan(
         return _error(503, "backend_unavailable", "The file's storage is not reachable now.")
     if target.tg_raw and hasattr(backend, "remember"):
         backend.remember(target.ref, target.tg_raw)  # a location the row already knows
+    if not targets.seen_present(file_hash):
+        # Before any header: a file whose bytes are gone is a 404 (and a repair), not a 200
+        # with a Content-Length and no body.
+        try:
+            await backend.stat(target.ref)
+        except NotFound:
+            targets.forget([file_hash])
+            await sync_to_async(_bytes_missing)(file_hash, target, outside_django=outside_django)
+            return _error(404, "bytes_missing", "The file's bytes are missing; a repair is queued.")
+        except VaultError:
+            return _error(503, "backend_unavailable", "The file's storage is not reachable now.")
+        targets.mark_present(file_hash)
 
     size = target.size
     etag = f'"{file_hash}"'

@@ -177,15 +177,27 @@ def user_logout_everywhere(*, user: User, actor: User | None = None) -> None:
     """Rotate ``auth_token_secret``: every outstanding magic link and every session of the user
     (whose session hash includes the secret) stops working at once; open streams are
     released."""
-
+    staff_target_guard(actor=actor, user=user)
     with transaction.atomic():
         _rotate_secret(user)
         _audit(actor=actor or user, action="user_logout_everywhere", user=user, before={}, after={})
     stream_sessions_clear(user_id=user.pk)
 
 
+def staff_target_guard(*, actor: User | None, user: User) -> None:
+    """Moderators act on viewers, not on the staff: only a superuser may ban, log out, unbind
+    or change the plan of a staff user or a superuser (the system, ``actor`` None, may)."""
+    if actor is None or actor.pk == user.pk or getattr(actor, "is_superuser", False):
+        return
+    if user.is_staff or user.is_superuser:
+        raise AccountsError(
+            "forbidden", "Only a superuser can do that to a staff account.", status=403
+        )
+
+
 def user_ban(*, user: User, actor: User | None) -> bool:
     """Role banned and logged out everywhere. Idempotent: False when already banned."""
+    staff_target_guard(actor=actor, user=user)
     if user.role == Role.BANNED:
         return False
 
@@ -207,6 +219,7 @@ def user_ban(*, user: User, actor: User | None) -> bool:
 
 def user_unban(*, user: User, actor: User | None) -> bool:
     """Back to premium if paid time remains, else free. Idempotent."""
+    staff_target_guard(actor=actor, user=user)
     if user.role != Role.BANNED:
         return False
     active = user.premium_until is not None and user.premium_until > timezone.now()
@@ -226,6 +239,7 @@ def user_unban(*, user: User, actor: User | None) -> bool:
 
 def user_grant_premium(*, user: User, days: int, actor: User | None) -> User:
     """Add ``days`` of premium, from the current end if still running, else from now."""
+    staff_target_guard(actor=actor, user=user)
     if days < 1:
         raise AccountsError("invalid", "Grant at least one day.", fields={"days": ["Min 1."]})
     if user.role == Role.BANNED:
@@ -287,6 +301,7 @@ def user_device_reset(
 ) -> bool:
     """Unbind the device. Staff (``actor``) may always; the user only from the bound device.
     Returns False when nothing was bound."""
+    staff_target_guard(actor=actor, user=user)
     if not user.bound_device_hash:
         return False
     if actor is None:

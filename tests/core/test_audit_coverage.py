@@ -241,3 +241,65 @@ def _empty_inlines(response) -> dict[str, str]:
         data[f"{prefix}-MIN_NUM_FORMS"] = "0"
         data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
     return data
+
+
+# --- who may run what ------------------------------------------------------------------------
+
+EDITORS_MAY = {
+    key
+    for key in CASES
+    if key[0] in ("catalog.title", "catalog.mediafile") and key[1] != "take_down"
+}
+MODERATORS_MAY = {key for key in CASES if key[0] == "medic.report"} | {
+    ("accounts.user", name) for name in ("ban_users", "unban_users", "logout_everywhere")
+}
+ROLES = ["superuser", "Editors", "Moderators", "plain staff"]
+
+
+def _staff(role: str) -> User:
+    if role == "superuser":
+        return StaffFactory()
+    user = UserFactory(is_staff=True)
+    if role != "plain staff":
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _may(role: str, key: tuple[str, str]) -> bool:
+    return {
+        "superuser": True,
+        "Editors": key in EDITORS_MAY,
+        "Moderators": key in MODERATORS_MAY,
+        "plain staff": False,
+    }[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", sorted(CASES), ids=lambda k: f"{k[0]}:{k[1]}")
+def test_each_staff_group_runs_exactly_the_actions_it_is_allowed(key, role, client):
+    label, name = key
+    case = CASES[key]
+    actor = _staff(role)
+    client.force_login(actor)
+    obj = case.make()
+    before = AuditEntry.objects.count()
+    app, model = label.split(".")
+    data = {"action": name, ACTION_CHECKBOX_NAME: [obj.pk], "index": "0", **case.extra}
+    response = client.post(reverse(f"admin:{app}_{model}_changelist"), data)
+    assert response.status_code in (200, 302, 403)
+    acted = AuditEntry.objects.filter(id__gt=0).count() > before
+    assert acted is _may(role, key), f"{role} {'could' if acted else 'could not'} run {key}"
+    if acted:
+        assert AuditEntry.objects.order_by("-id").filter(actor=actor).exists()
+
+
+@pytest.mark.parametrize("target", ["staff", "superuser"])
+def test_a_moderator_cannot_touch_staff_accounts(target, client):
+    moderator = _staff("Moderators")
+    client.force_login(moderator)
+    victim = StaffFactory() if target == "superuser" else UserFactory(is_staff=True)
+    for name in ("ban_users", "logout_everywhere"):
+        _run(client, "accounts.user", name, victim, {})
+    victim.refresh_from_db()
+    assert victim.role != Role.BANNED
+    assert not AuditEntry.objects.filter(actor=moderator).exists()

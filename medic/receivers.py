@@ -1,0 +1,31 @@
+"""What the medic does when another app reports a problem (signals from ``core``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from catalog.models import MediaFile, TitleStatus
+from core.signals import vault_object_missing
+from medic.services.repair import repair_open
+
+
+@receiver(vault_object_missing, dispatch_uid="medic-repair-missing-bytes")
+def _on_object_missing(sender: Any, file_hash: str, **kwargs: Any) -> None:
+    """A file whose bytes are gone from the vault: a repair that looks for new bytes (backup
+    URL, mirrors, the source it was ingested from, its channel message)."""
+    media_file = (
+        MediaFile.objects.select_related("title")
+        .filter(file_hash=file_hash)
+        .exclude(title__status=TitleStatus.BANNED)
+        .first()
+    )
+    if media_file is None:
+        return  # a pack, or a taken-down title: nothing to repair
+    repair_open(
+        title=media_file.title,
+        media_file=media_file,
+        reason="the file's bytes are missing from the vault",
+        needs_new_bytes=True,
+    )
