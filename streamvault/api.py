@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny, IsAdminUser
 
 from .errors import page_not_found
+
+DOCS = [AllowAny] if settings.API_DOCS_PUBLIC else [IsAdminUser]
 
 urlpatterns = [
     path("", include("catalog.urls")),
@@ -13,8 +17,12 @@ urlpatterns = [
     path("", include("vault.urls")),
     path("", include("ingest.urls")),
     path("", include("medic.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=DOCS),
+        name="swagger-ui",
+    ),
     # Anything else under /api/ is a JSON 404, in DEBUG too.
     re_path(r"^", page_not_found),
 ]

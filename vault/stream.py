@@ -14,6 +14,7 @@ One planner (``stream_plan``) serves two front doors:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -25,6 +26,7 @@ from urllib.parse import parse_qs, quote
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
+from django.http.request import split_domain_port, validate_host
 
 from accounts.signing import LinkCheck, verify
 from catalog import services as catalog
@@ -242,11 +244,24 @@ class Plan:
 
 
 def _error(status: int, code: str, message: str, **headers: str) -> Plan:
-    import json
-
     body = json.dumps(error_body(code=code, message=message)).encode()
-    hs = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    hs = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
     return Plan(status, hs + list(headers.items()), body)
+
+
+def _host_allowed(host: str | None) -> bool:
+    """The lean door skips Django's middleware, so it checks the Host header as Django does."""
+    if host is None:
+        return True  # HTTP/1.0 without Host: nothing to validate, as Django's own handling
+    domain, _port = split_domain_port(host)
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return bool(domain) and validate_host(domain, allowed)
 
 
 async def stream_plan(
@@ -258,6 +273,8 @@ async def stream_plan(
     outside_django: bool = False,
 ) -> Plan:
     """The whole decision for one request. ``headers`` keys are lower-case."""
+    if not _host_allowed(headers.get("host")):
+        return _error(400, "bad_host", "The Host header is not one this server answers for.")
     if method not in {"GET", "HEAD"}:
         return _error(405, "method_not_allowed", "Only GET and HEAD.", Allow="GET, HEAD")
     check = verify(uri=path, md5=query.get("md5"), expires=query.get("expires"))
@@ -296,6 +313,7 @@ async def stream_plan(
         ("Content-Type", target.content_type),
         ("Content-Disposition", f"inline; filename*=UTF-8''{quote(target.filename, safe='')}"),
         ("Cache-Control", "private, max-age=3600"),
+        ("X-Content-Type-Options", "nosniff"),
     ]
     accel = settings.VAULT_ACCEL_REDIRECT
     if accel and hasattr(backend, "accel_path"):
