@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.db.models import QuerySet
 from drf_spectacular.authentication import SessionScheme
@@ -13,10 +14,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Title, TitleStatus
@@ -48,8 +50,8 @@ def api_error(err: AccountsError) -> APIException:
 
 
 def client_ip(request) -> str | None:
-    from django.conf import settings
-
+    """The client's address: the first X-Forwarded-For hop when nginx in front is trusted to
+    set it (``ACCOUNTS_TRUST_X_FORWARDED_FOR``), else the socket's peer."""
     if settings.ACCOUNTS_TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
@@ -71,9 +73,31 @@ class GuestSessionAuthentication(SessionAuthentication):
             return user, result[1]
         if request.method not in SAFE_METHODS:
             self.enforce_csrf(request)
-        guest = services.guest_create(ip=client_ip(request._request))
+        ip = client_ip(request._request)
+        wait = services.guest_creation_allowed(ip=ip)
+        if wait:
+            raise Throttled(wait=wait, detail="Too many new visitors from this address.")
+        guest = services.guest_create(ip=ip)
         login(request._request, guest, backend=BACKEND)
+        # Throttles key a session born in this request by the client's address, not by the
+        # new guest: a client that drops its cookies cannot reset its allowance.
+        request._request.new_guest = True
         return guest, None
+
+
+class NewSessionAwareThrottle(UserRateThrottle):
+    """A per-user rate whose key, for a request with no session before it (a guest made just
+    now, or an anonymous one), is the client's address: 200 cookie-less requests from one
+    address share one allowance, as 200 from one user do."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        user = request.user
+        fresh = getattr(request._request, "new_guest", False)
+        if user and user.is_authenticated and not fresh:
+            ident = f"user:{user.pk}"
+        else:
+            ident = f"ip:{client_ip(request._request) or 'unknown'}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class GuestSessionScheme(SessionScheme):

@@ -15,17 +15,17 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
-from accounts.api import GuestSessionAuthentication
+from accounts.api import GuestSessionAuthentication, NewSessionAwareThrottle
 from catalog.models import Chapter, Episode, MediaFile, MediaType, Title, TitleStatus
 from medic.models import Report, ReportIssue, ReportStatus
 
 from . import services
 
 
-class ReportRateThrottle(UserRateThrottle):
-    """Per user (guests included), in the shared cache (Redis in production)."""
+class ReportRateThrottle(NewSessionAwareThrottle):
+    """Per user, or per client address for a visitor without a session (a new guest), in the
+    shared cache (Redis in production)."""
 
     scope = "reports"
 

@@ -267,6 +267,8 @@ TELEGRAM_LOGIN_MAX_AGE = env.int("TELEGRAM_LOGIN_MAX_AGE", default=86400)
 # Behind a proxy that sets X-Forwarded-For (nginx), take the client IP from it.
 ACCOUNTS_TRUST_X_FORWARDED_FOR = env.bool("ACCOUNTS_TRUST_X_FORWARDED_FOR", default=False)
 GUEST_IDLE_DAYS = env.int("GUEST_IDLE_DAYS", default=30)
+# New guests per client address (behind nginx: set ACCOUNTS_TRUST_X_FORWARDED_FOR).
+GUEST_CREATE_RATE = env.str("GUEST_CREATE_RATE", default="30/hour")
 REFERRAL_UNLOCK_INVITES = env.int("REFERRAL_UNLOCK_INVITES", default=3)
 PREMIUM_QUALITY_MIN_HEIGHT = env.int("PREMIUM_QUALITY_MIN_HEIGHT", default=2160)
 WATCH_MIN_DURATION = env.int("WATCH_MIN_DURATION", default=300)

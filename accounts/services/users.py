@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -43,6 +45,32 @@ def _referral_code_new() -> str:
         if not User.objects.filter(referral_code=code).exists():
             return code
     raise RuntimeError("could not find a free referral code")
+
+
+def guest_creation_allowed(*, ip: str | None) -> float | None:
+    """Count one guest made for this client address; past ``GUEST_CREATE_RATE`` the seconds to
+    wait (the caller answers 429), else None."""
+    limit, window = _rate(settings.GUEST_CREATE_RATE)
+    now = time.time()
+    key = f"accounts:guests:{ip or 'unknown'}:{int(now // window)}"
+    if cache.add(key, 1, timeout=window + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window + 1)
+            count = 1
+    if count > limit:
+        return max(1.0, window - now % window)
+    return None
+
+
+def _rate(rate: str) -> tuple[int, int]:
+    """ "30/hour" → (30, 3600), as DRF writes rates."""
+    number, _, period = rate.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[:1]]
+    return int(number), seconds
 
 
 def guest_create(*, ip: str | None = None) -> User:
