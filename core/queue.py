@@ -9,10 +9,17 @@ eager mode, routes and retries as they are.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Task, current_app
 from django.db import transaction
+from kombu.exceptions import OperationalError
+
+from core.redis import ERRORS as REDIS_ERRORS
+
+log = logging.getLogger(__name__)
+BROKER_ERRORS = (OperationalError, *REDIS_ERRORS)
 
 
 def task_get(name: str) -> Task:
@@ -27,6 +34,11 @@ def task_send(name: str, *args: Any, countdown: float | None = None) -> None:
     none is open)."""
 
     def send() -> None:
-        task_get(name).apply_async(args=list(args), countdown=countdown)
+        try:
+            task_get(name).apply_async(args=list(args), countdown=countdown)
+        except BROKER_ERRORS as exc:
+            # The broker is down: the request still succeeds; the durable row this task would
+            # act on (a report, a repair, a takedown) is picked up by its periodic sweep.
+            log.warning("could not queue %s%s: %s", name, args, exc)
 
     transaction.on_commit(send)

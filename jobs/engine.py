@@ -39,7 +39,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core.queue import task_get
+from core.queue import BROKER_ERRORS, task_get
 from jobs.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -155,9 +155,12 @@ def job_enqueue(*, job: Job, countdown: float = 0) -> None:
             # sweep (job_requeue_stale) sends it again later.
             log.info("eager mode: job %s left queued for %.0fs", job_id, countdown)
             return
-        task.apply_async(
-            args=[job_id], queue=queue, countdown=countdown or None, priority=celery_priority
-        )
+        try:
+            task.apply_async(
+                args=[job_id], queue=queue, countdown=countdown or None, priority=celery_priority
+            )
+        except BROKER_ERRORS as exc:  # the job stays queued; the stale sweep sends it again
+            log.warning("job %s: could not queue it now: %s", job_id, exc)
 
     transaction.on_commit(send)
 

@@ -118,7 +118,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, with an in-process fallback while it is unreachable (core/cache.py).
+            "BACKEND": "core.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="sv"),
         }
@@ -126,11 +127,21 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Redis client behaviour (core/redis.py): short socket timeouts, so a frozen Redis never hangs
+# a request; after a failure, REDIS_RETRY_SECONDS of in-process fallback before trying again.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.25)
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=5.0)
+REDIS_FALLBACK_TTL = env.int("REDIS_FALLBACK_TTL", default=30)
+
 # Celery: eager without Redis so the embedded default runs with no broker at all.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Sending a task must not hang a request when the broker is down: a short timeout and no
+# publish retries; the durable rows (jobs, reports, repairs, takedowns) are swept and re-sent.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

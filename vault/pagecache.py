@@ -15,6 +15,10 @@ from collections import OrderedDict
 
 from django.conf import settings
 
+from core.redis import ERRORS as REDIS_ERRORS
+from core.redis import breaker
+from core.redis import client as redis_client
+
 _STORE = """
 local size = string.len(ARGV[1])
 local old = redis.call('HGET', KEYS[3], KEYS[1])
@@ -75,13 +79,13 @@ class PageCache:
         self._url = None
 
     def _redis(self):
+        """The Redis client, or None: no Redis configured, or the breaker is open (Redis
+        failed moments ago; ``core.redis``) — then the in-process store serves."""
         url = settings.REDIS_URL
-        if not url:
+        if not url or not breaker.closed():
             return None
         if self._client is None or self._url != url:
-            import redis
-
-            self._client = redis.Redis.from_url(url)
+            self._client = redis_client(url)
             self._script = self._client.register_script(_STORE)
             self._url = url
         return self._client
@@ -96,14 +100,17 @@ class PageCache:
 
     def get_sync(self, key: str) -> bytes | None:
         client = self._redis()
-        if client is None:
-            return self._memory.get(key)
-        data_key, lru, _, _ = self._keys(key)
-        pipe = client.pipeline(transaction=False)
-        pipe.get(data_key)
-        pipe.zadd(lru, {data_key: time.time()}, xx=True)
-        data, _ = pipe.execute()
-        return data
+        if client is not None:
+            data_key, lru, _, _ = self._keys(key)
+            pipe = client.pipeline(transaction=False)
+            pipe.get(data_key)
+            pipe.zadd(lru, {data_key: time.time()}, xx=True)
+            try:
+                data, _ = pipe.execute()
+                return data
+            except REDIS_ERRORS as exc:
+                breaker.trip(exc)
+        return self._memory.get(key)
 
     def set_sync(self, key: str, data: bytes) -> bool:
         """Store a page; False when it is too big to cache (it would evict too much)."""
@@ -111,10 +118,13 @@ class PageCache:
             return False
         cap = settings.VAULT_PAGE_CACHE_MAX_BYTES
         client = self._redis()
-        if client is None:
-            self._memory.set(key, data, cap)
-            return True
-        self._script(keys=self._keys(key), args=[data, time.time(), cap])
+        if client is not None:
+            try:
+                self._script(keys=self._keys(key), args=[data, time.time(), cap])
+                return True
+            except REDIS_ERRORS as exc:
+                breaker.trip(exc)
+        self._memory.set(key, data, cap)
         return True
 
     def total_bytes(self) -> int:

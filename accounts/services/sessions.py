@@ -7,15 +7,21 @@ import re
 import threading
 import time
 import uuid
-from functools import lru_cache
+from collections.abc import Callable
+from typing import TypeVar
 
 import redis
 from django.conf import settings
+
+from core.redis import ERRORS as REDIS_ERRORS
+from core.redis import breaker
+from core.redis import client as redis_client
 
 from ..errors import AccountsError
 from ..models import User
 
 _SESSION_RE = re.compile(r"^[0-9a-f]{32}$")
+T = TypeVar("T")
 
 # --- concurrent streams ---------------------------------------------------------------------
 
@@ -41,9 +47,15 @@ return 1
 """
 
 
-@lru_cache(maxsize=4)
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+def _with_redis(op: Callable[[redis.Redis], T], fallback: Callable[[], T]) -> T:
+    """``op`` on Redis; the in-process ``fallback`` without Redis, or while it is unreachable
+    (``core.redis``: slots are then counted per process until it is back)."""
+    if settings.REDIS_URL and breaker.closed():
+        try:
+            return op(redis_client(settings.REDIS_URL))
+        except REDIS_ERRORS as exc:
+            breaker.trip(exc)
+    return fallback()
 
 
 def _slots_key(user_id: int) -> str:
@@ -73,15 +85,18 @@ def stream_session_open(*, user: User, session: str | None = None) -> str:
     quality in the same player costs nothing), else a new slot is taken if one is free."""
     slot = session if session and _SESSION_RE.match(session) else uuid.uuid4().hex
     ttl, limit, now = settings.STREAM_SESSION_TTL, stream_limit(user=user), time.time()
-    if settings.REDIS_URL:
-        client = _redis(settings.REDIS_URL)
-        held = client.eval(_OPEN, 1, _slots_key(user.pk), now, ttl, limit, slot)
-    else:
+
+    def local() -> bool:
         with _local_lock:
             slots = _local(user.pk, now)
             held = slot in slots or len(slots) < limit
             if held:
                 slots[slot] = now + ttl
+            return held
+
+    held = _with_redis(
+        lambda client: client.eval(_OPEN, 1, _slots_key(user.pk), now, ttl, limit, slot), local
+    )
     if not held:
         raise AccountsError(
             "too_many_streams",
@@ -97,38 +112,47 @@ def stream_heartbeat(*, user: User, session: str) -> bool:
     if not _SESSION_RE.match(session or ""):
         return False
     ttl, now = settings.STREAM_SESSION_TTL, time.time()
-    if settings.REDIS_URL:
-        client = _redis(settings.REDIS_URL)
-        return bool(client.eval(_BEAT, 1, _slots_key(user.pk), now, ttl, session))
-    with _local_lock:
-        slots = _local(user.pk, now)
-        if session not in slots:
-            return False
-        slots[session] = now + ttl
-        return True
+
+    def local() -> bool:
+        with _local_lock:
+            slots = _local(user.pk, now)
+            if session not in slots:
+                return False
+            slots[session] = now + ttl
+            return True
+
+    return bool(
+        _with_redis(
+            lambda client: client.eval(_BEAT, 1, _slots_key(user.pk), now, ttl, session), local
+        )
+    )
 
 
 def stream_session_close(*, user: User, session: str) -> None:
-    if settings.REDIS_URL:
-        _redis(settings.REDIS_URL).zrem(_slots_key(user.pk), session)
-        return
-    with _local_lock:
-        _local_slots.get(user.pk, {}).pop(session, None)
+    def local() -> None:
+        with _local_lock:
+            _local_slots.get(user.pk, {}).pop(session, None)
+
+    _with_redis(lambda client: client.zrem(_slots_key(user.pk), session), local)
 
 
 def stream_sessions_clear(*, user_id: int) -> None:
     """Free every slot of a user (logout everywhere, ban)."""
-    if settings.REDIS_URL:
-        _redis(settings.REDIS_URL).delete(_slots_key(user_id))
-        return
-    with _local_lock:
-        _local_slots.pop(user_id, None)
+
+    def local() -> None:
+        with _local_lock:
+            _local_slots.pop(user_id, None)
+
+    _with_redis(lambda client: client.delete(_slots_key(user_id)), local)
 
 
 def stream_sessions_active(*, user: User) -> int:
     now = time.time()
-    if settings.REDIS_URL:
-        client = _redis(settings.REDIS_URL)
-        return int(client.zcount(_slots_key(user.pk), f"({now}", "+inf"))
-    with _local_lock:
-        return len(_local(user.pk, now))
+
+    def local() -> int:
+        with _local_lock:
+            return len(_local(user.pk, now))
+
+    return int(
+        _with_redis(lambda client: client.zcount(_slots_key(user.pk), f"({now}", "+inf"), local)
+    )
