@@ -26,9 +26,11 @@ class ReportStatus(models.TextChoices):
     REPAIRING = "repairing", "Repairing"
     FIXED = "fixed", "Fixed"
     IGNORED = "ignored", "Ignored"
+    # The automatic repair tried everything: a moderator must decide (the queue shows why).
+    NEEDS_HUMAN = "needs_human", "Needs a moderator"
 
 
-OPEN_STATUSES = (ReportStatus.PENDING, ReportStatus.REPAIRING)
+OPEN_STATUSES = (ReportStatus.PENDING, ReportStatus.REPAIRING, ReportStatus.NEEDS_HUMAN)
 
 
 class TargetType(models.TextChoices):
@@ -65,7 +67,7 @@ class Report(models.Model):
     issue = models.CharField(max_length=14, choices=ReportIssue.choices)
     note = models.CharField(max_length=500, blank=True, default="")
     status = models.CharField(
-        max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
+        max_length=12, choices=ReportStatus.choices, default=ReportStatus.PENDING
     )
     auto_fix_attempted = models.BooleanField(default=False)
     check_result = models.JSONField(default=dict, blank=True)
@@ -82,7 +84,7 @@ class Report(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["reported_by", "target_key", "issue"],
-                condition=Q(status__in=["pending", "repairing"]),
+                condition=Q(status__in=["pending", "repairing", "needs_human"]),
                 name="report_one_open_per_user_target_issue",
             ),
         ]

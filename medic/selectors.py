@@ -24,7 +24,9 @@ PENDING_TTL = 30  # seconds: the badge is on every admin page, so it is cached b
 def pending_reports_count() -> int:
     count = cache.get(PENDING_KEY)
     if count is None:
-        count = Report.objects.filter(status=ReportStatus.PENDING).count()
+        count = Report.objects.filter(
+            status__in=[ReportStatus.PENDING, ReportStatus.NEEDS_HUMAN]
+        ).count()
         cache.set(PENDING_KEY, count, PENDING_TTL)
     return count
 

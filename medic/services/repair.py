@@ -54,7 +54,7 @@ from medic.models import (
 )
 
 from .. import checks, integrations
-from .reports import reports_fix_for_target
+from .reports import report_needs_human, reports_fix_for_target
 
 log = logging.getLogger(__name__)
 
@@ -437,8 +437,8 @@ def _round_failed(repair: Repair, reason: str) -> str:
 
 
 def repair_give_up(*, repair: Repair, reason: str, actor: Any = None) -> str:
-    """Stop retrying: the title stays repairing, the open reports keep the reason, and the
-    admins are alerted."""
+    """Stop retrying: the title stays repairing, the open reports go to ``needs_human`` with
+    the reason (their reporters are told), and the admins are alerted."""
     with transaction.atomic():
         claimed = Repair.objects.filter(pk=repair.pk, status=RepairStatus.OPEN).update(
             status=RepairStatus.FAILED,
@@ -456,9 +456,7 @@ def repair_give_up(*, repair: Repair, reason: str, actor: Any = None) -> str:
                 media_file_id=repair.media_file_id, status__in=OPEN_STATUSES
             )
         for report in reports:
-            note = f"Automatic repair gave up: {reason}"
-            report.resolution_notes = f"{report.resolution_notes}\n{note}".strip()
-            report.save(update_fields=["resolution_notes", "updated_at"])
+            report_needs_human(report=report, reason=f"Automatic repair gave up: {reason}")
         audit_record(
             actor=actor,
             action="repair_gave_up",

@@ -19,7 +19,7 @@ def report_start_repair(*, report: Report, actor: Any, note: str = "") -> bool:
         actor=actor,
         action="report_start_repair",
         to=ReportStatus.REPAIRING,
-        allowed_from=(ReportStatus.PENDING,),
+        allowed_from=(ReportStatus.PENDING, ReportStatus.NEEDS_HUMAN),
         note=note,
     )
     if changed:

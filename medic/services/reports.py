@@ -39,6 +39,9 @@ ISSUES_BY_MEDIA_TYPE = {
 }
 
 FIXED_MESSAGE = "✅ Your report on “{title}” is resolved: it is fixed and plays again."
+NEEDS_HUMAN_MESSAGE = (
+    "🛠 Your report on “{title}” could not be fixed automatically; a moderator will look at it."
+)
 
 
 def target_key(
@@ -196,6 +199,26 @@ def report_transition(
             report_id = report.pk
             task_send("medic.tasks.report_notify", report_id)
     return True
+
+
+def report_needs_human(*, report: Report, reason: str, actor: Any = None) -> bool:
+    """Nothing automatic is left to try: the report waits for a moderator, with the reason, and
+    its reporter is told (once). Idempotent."""
+    changed = report_transition(
+        report=report,
+        actor=actor,
+        action="report_needs_human",
+        to=ReportStatus.NEEDS_HUMAN,
+        allowed_from=(ReportStatus.PENDING, ReportStatus.REPAIRING),
+        note=reason,
+    )
+    if changed:
+        integrations.notify_user(
+            user_id=report.reported_by_id,
+            text=NEEDS_HUMAN_MESSAGE.format(title=report.title.title),
+            dedupe_key=f"medic-report-needs-human-{report.pk}",
+        )
+    return changed
 
 
 def report_mark_fixed(*, report: Report, actor: Any, note: str = "") -> bool:

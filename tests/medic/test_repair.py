@@ -9,10 +9,11 @@ import pytest
 
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Title
-from core.models import AdminAlert
+from core.models import AdminAlert, AuditEntry
 from jobs.models import Job, JobKind, JobStatus
 from medic import integrations, services
 from medic.models import Repair, RepairAttempt, Report
+from medic.selectors import pending_reports_count
 from medic.services import repair as repair_mod
 from tests.factories import TitleFactory, UserFactory, add_file
 from tests.medic.factories import movie_with_mirrors, report_on, stored_file
@@ -97,9 +98,15 @@ def test_dead_file_other_quality_mitigates_then_releech_is_unavailable_then_give
     repair.refresh_from_db()
     assert repair.status == "failed" and "after 2 rounds" in repair.reason
     assert Title.objects.get(pk=title.pk).status == "repairing"
+    # Nothing left to try: the report asks a human (shown in the queue), with the reason, and
+    # the reporter is told it did not fix itself.
     report.refresh_from_db()
-    assert report.status == "repairing"
-    assert "gave up" in report.resolution_notes
+    assert report.status == "needs_human"
+    assert "gave up" in report.resolution_notes and "after 2 rounds" in report.resolution_notes
+    told = Job.objects.get(kind="notify_user", payload__user_id=report.reported_by_id)
+    assert "moderator" in told.payload["text"]
+    assert AuditEntry.objects.filter(action="report_needs_human", target_id=str(report.pk)).exists()
+    assert pending_reports_count() >= 1  # the admin badge counts it
     alert = AdminAlert.objects.get()
     assert title.short_id in alert.message
 
