@@ -414,6 +414,16 @@ _GRANT = inline_serializer(
         "expires": serializers.IntegerField(),
         "session": serializers.CharField(),
         "heartbeat_every": serializers.IntegerField(),
+        "subtitles": inline_serializer(
+            name="StreamGrantSubtitle",
+            fields={
+                "stream_index": serializers.IntegerField(),
+                "lang": serializers.CharField(),
+                "label": serializers.CharField(),
+                "url": serializers.URLField(),
+            },
+            many=True,
+        ),
     },
 )
 
@@ -453,6 +463,7 @@ class StreamView(UserAPIView):
                 "expires": grant.expires,
                 "session": grant.session,
                 "heartbeat_every": grant.heartbeat_every,
+                "subtitles": list(grant.subtitles),
             }
         )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import api
+from . import api, api_read
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="me"),
@@ -15,4 +15,5 @@ urlpatterns = [
     path("auth/logout/", api.LogoutView.as_view(), name="auth-logout"),
     path("stream/heartbeat/", api.StreamHeartbeatView.as_view(), name="stream-heartbeat"),
     path("stream/<str:file_hash>/", api.StreamView.as_view(), name="stream-authorize"),
+    path("read/<int:chapter_id>/", api_read.ReadView.as_view(), name="read-authorize"),
 ]

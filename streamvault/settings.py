@@ -231,6 +231,7 @@ LOGGING = {
 STREAM_SIGNING_SECRET = env.str("STREAM_SIGNING_SECRET", default=SECRET_KEY)
 STREAM_BASE_URL = env.str("STREAM_BASE_URL", default="http://127.0.0.1:8000")
 STREAM_URL_TTL = env.int("STREAM_URL_TTL", default=6 * 3600)
+READ_URL_TTL = env.int("READ_URL_TTL", default=2 * 3600)  # signed manga page URLs
 
 # Swarm (docs/swarm.md): Telegram accounts, durable jobs, ingestion, TMDB, mirrors.
 # Worker session strings are Fernet-encrypted with the first key (the others still decrypt,

@@ -25,6 +25,7 @@ from django.http import (
 )
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.signing import LinkCheck, verify
 from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title, TitleStatus
 from core.errors import error_body
 from core.parsing import ascii_int
@@ -105,7 +106,21 @@ def _track(file_hash: str, key: str) -> tuple[bool, SubtitleTrack | None]:
     return True, tracks.first()
 
 
+def _signature_refusal(request: HttpRequest) -> JsonResponse | None:
+    """Pages and subtitles pass the gatekeeper like streams: their URLs are signed with an
+    expiry (``accounts.signing``), so they cannot be enumerated or kept."""
+    check = verify(uri=request.path, md5=request.GET.get("md5"), expires=request.GET.get("expires"))
+    if check is LinkCheck.INVALID:
+        return _error(403, "invalid_signature", "The link signature is invalid.")
+    if check is LinkCheck.EXPIRED:
+        return _error(410, "expired", "The link has expired; ask the gatekeeper again.")
+    return None
+
+
 async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpResponseBase:
+    refusal = _signature_refusal(request)
+    if refusal is not None:
+        return refusal
     exists, track = await sync_to_async(_track)(file_hash, key)
     if not exists:
         return _error(404, "not_found", "No such file.")
@@ -203,6 +218,9 @@ def _chapter(chapter_id: int) -> dict[str, Any] | None:
 
 
 async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpResponseBase:
+    refusal = _signature_refusal(request)
+    if refusal is not None:
+        return refusal
     chapter = await sync_to_async(_chapter)(chapter_id)
     if chapter is None:
         return _error(404, "not_found", "No such chapter.")

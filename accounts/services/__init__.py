@@ -13,7 +13,7 @@ from .auth import (
     user_login_telegram_widget,
     user_magic_link,
 )
-from .gatekeeper import StreamGrant, rate_limit_hit, stream_authorize
+from .gatekeeper import ReadGrant, StreamGrant, rate_limit_hit, read_authorize, stream_authorize
 from .library import (
     ProgressResult,
     read_progress_save,
@@ -53,6 +53,7 @@ __all__ = [
     "GUEST_MERGERS",
     "MagicLink",
     "ProgressResult",
+    "ReadGrant",
     "StreamGrant",
     "device_check",
     "device_hash",
@@ -65,6 +66,7 @@ __all__ = [
     "magic_links_purge",
     "quality_needs_unlock",
     "rate_limit_hit",
+    "read_authorize",
     "read_progress_save",
     "referral_apply",
     "stream_authorize",

@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 
-from catalog.models import FileStatus, MediaFile, TitleStatus
+from catalog.models import Chapter, FileStatus, MediaFile, SubtitleTrack, TitleStatus
 
 from .. import signing
 from ..errors import AccountsError
@@ -31,6 +32,14 @@ class StreamGrant:
     expires: int
     session: str
     heartbeat_every: int
+    # Text subtitle tracks: {"stream_index", "lang", "label", "url"} (signed, same expiry).
+    subtitles: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ReadGrant:
+    pages: tuple[str, ...]  # signed URLs, page 1 first
+    expires: int
 
 
 # --- rate limit -----------------------------------------------------------------------------
@@ -96,9 +105,49 @@ def stream_authorize(
     slot = stream_session_open(user=user, session=session)
     user_touch(user=user, ip=ip)
     signed = signing.sign(uri=f"/s/{media_file.file_hash}", ttl=settings.STREAM_URL_TTL)
+    tracks = SubtitleTrack.objects.filter(media_file=media_file, kind=SubtitleTrack.Kind.TEXT)
+    subtitles = tuple(
+        {
+            "stream_index": t.stream_index,
+            "lang": t.lang,
+            "label": t.label,
+            "url": signing.sign(
+                uri=f"/api/subs/{media_file.file_hash}/{t.stream_index}.vtt",
+                ttl=settings.STREAM_URL_TTL,
+            ).url,
+        }
+        for t in tracks.exclude(vtt_ref="").order_by("stream_index")
+    )
     return StreamGrant(
         url=signed.url,
         expires=signed.expires,
         session=slot,
         heartbeat_every=max(5, settings.STREAM_SESSION_TTL // 3),
+        subtitles=subtitles,
     )
+
+
+def read_authorize(
+    *, user: User, chapter_id: int, fingerprint: str | None, ip: str | None = None
+) -> ReadGrant:
+    """The gatekeeper for manga: the same rules as a stream (rate limit, the title available,
+    not banned, the device), then every page of the chapter as a signed URL. Page addresses
+    cannot be enumerated: each carries a signature with an expiry."""
+    rate_limit_hit(user=user, scope="read")
+    chapter = Chapter.objects.select_related("manga").filter(pk=chapter_id).first()
+    if chapter is None or chapter.manga.status == TitleStatus.BANNED:
+        raise AccountsError("chapter_not_found", "No such chapter.", status=404)
+    if chapter.manga.status != TitleStatus.AVAILABLE:
+        raise AccountsError(
+            "title_unavailable", "This title is not available right now.", status=409
+        )
+    if user.is_banned:
+        raise AccountsError("banned", "This account is banned.", status=403)
+    device_check(user=user, fingerprint=fingerprint)
+    user_touch(user=user, ip=ip)
+    ttl = settings.READ_URL_TTL
+    signed = [
+        signing.sign(uri=f"/api/read/{chapter.pk}/{n}", ttl=ttl)
+        for n in range(1, chapter.page_count + 1)
+    ]
+    return ReadGrant(pages=tuple(s.url for s in signed), expires=signed[0].expires if signed else 0)

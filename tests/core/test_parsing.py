@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.parsing import ascii_int
+from tests.support.signed import signed
 
 
 @given(st.text(max_size=30))
@@ -34,4 +35,4 @@ def test_page_parameters_are_400(client, param, value):
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", ["²", "٣"])
 def test_a_subtitle_key_in_other_digits_is_404(client, key):
-    assert client.get(f"/api/subs/{'a' * 64}/{key}.vtt").status_code == 404
+    assert client.get(signed(f"/api/subs/{'a' * 64}/{key}.vtt")).status_code == 404

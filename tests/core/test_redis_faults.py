@@ -21,6 +21,7 @@ from ingest.local import media_ingest, path_ingest
 from tests.conftest import require
 from tests.factories import UserFactory
 from tests.support.media import free_port
+from tests.support.signed import signed
 
 pytestmark = pytest.mark.django_db
 FAST = 2.0  # seconds: far below the 5 s a client without timeouts would hang
@@ -76,8 +77,8 @@ def _requests(library) -> list[tuple[str, object]]:
     return [
         ("document", lambda: anonymous.get(f"/api/titles/{movie.title.short_id}/")),
         ("list", lambda: anonymous.get("/api/titles/")),
-        ("page", lambda: anonymous.get(f"/api/read/{chapter.id}/1")),
-        ("subtitle", lambda: anonymous.get(f"/api/subs/{movie.file_hash}/2.vtt")),
+        ("page", lambda: anonymous.get(signed(f"/api/read/{chapter.id}/1"))),
+        ("subtitle", lambda: anonymous.get(signed(f"/api/subs/{movie.file_hash}/2.vtt"))),
         (
             "gatekeeper",
             lambda: viewer.post(f"/api/stream/{movie.file_hash}/", {}, format="json", **device),

@@ -16,6 +16,7 @@ from ingest.packs import chapter_pack_build, season_pack_build
 from medic import services
 from medic.services.takedown import CLI
 from tests.factories import TitleFactory
+from tests.support.signed import signed
 from tests.vault.test_stream import signed_path
 
 pytestmark = pytest.mark.django_db
@@ -60,11 +61,11 @@ def _urls(lib) -> dict[str, str]:
     shot = Screenshot.objects.filter(media_file=movie).first()
     return {
         "file": signed_path(movie.file_hash),
-        "subtitle": f"/api/subs/{movie.file_hash}/2.vtt",
+        "subtitle": signed(f"/api/subs/{movie.file_hash}/2.vtt"),
         "screenshot": f"/api/img/{shot.ref}",
         "poster": f"/api/img/{movie.title.poster}",
         "season_pack": signed_path(lib["season_pack"].ref),
-        "page": f"/api/read/{lib['chapter'].id}/1",
+        "page": signed(f"/api/read/{lib['chapter'].id}/1"),
         "chapter_pack": signed_path(lib["chapter_pack"].ref),
     }
 

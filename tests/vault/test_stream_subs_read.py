@@ -12,6 +12,7 @@ from ingest.chapters import chapter_ingest
 from ingest.local import media_ingest
 from tests.factories import TitleFactory
 from tests.support.media import CBZ_ORDER
+from tests.support.signed import signed
 from vault import get_backend
 from vault.pagecache import pages
 
@@ -25,7 +26,7 @@ def movie(media):
 
 def test_vtt_by_language_and_by_index(movie, client: Client, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
-        r = client.get(f"/api/subs/{movie.file_hash}/eng.vtt")
+        r = client.get(signed(f"/api/subs/{movie.file_hash}/eng.vtt"))
     assert r.status_code == 200
     assert r["Content-Type"] == "text/vtt; charset=utf-8"
     assert "max-age=" in r["Cache-Control"] and "public" in r["Cache-Control"]
@@ -33,16 +34,16 @@ def test_vtt_by_language_and_by_index(movie, client: Client, django_assert_max_n
     body = r.content.decode()
     assert body.startswith("WEBVTT") and "00:01.000 --> 00:03.500\nHello there" in body
 
-    assert "Hola" in client.get(f"/api/subs/{movie.file_hash}/3.vtt").content.decode()
-    assert "Hola" in client.get(f"/api/subs/{movie.file_hash}/es.vtt").content.decode()
+    assert "Hola" in client.get(signed(f"/api/subs/{movie.file_hash}/3.vtt")).content.decode()
+    assert "Hola" in client.get(signed(f"/api/subs/{movie.file_hash}/es.vtt")).content.decode()
 
-    again = client.get(f"/api/subs/{movie.file_hash}/eng.vtt", HTTP_IF_NONE_MATCH=r["ETag"])
+    again = client.get(signed(f"/api/subs/{movie.file_hash}/eng.vtt"), HTTP_IF_NONE_MATCH=r["ETag"])
     assert again.status_code == 304
 
 
 def test_image_track_is_a_clear_404(movie, client):
     for key in ("fre", "4"):
-        r = client.get(f"/api/subs/{movie.file_hash}/{key}.vtt")
+        r = client.get(signed(f"/api/subs/{movie.file_hash}/{key}.vtt"))
         assert r.status_code == 404
         error = r.json()["error"]
         assert error["code"] == "image_subtitle"
@@ -50,10 +51,12 @@ def test_image_track_is_a_clear_404(movie, client):
 
 
 def test_unknown_file_or_track(movie, client):
-    assert client.get(f"/api/subs/{'0' * 64}/eng.vtt").json()["error"]["code"] == "not_found"
-    r = client.get(f"/api/subs/{movie.file_hash}/jpn.vtt")
+    assert (
+        client.get(signed(f"/api/subs/{'0' * 64}/eng.vtt")).json()["error"]["code"] == "not_found"
+    )
+    r = client.get(signed(f"/api/subs/{movie.file_hash}/jpn.vtt"))
     assert r.status_code == 404 and r.json()["error"]["code"] == "no_subtitle"
-    assert client.get(f"/api/subs/{movie.file_hash}/9.vtt").status_code == 404
+    assert client.get(signed(f"/api/subs/{movie.file_hash}/9.vtt")).status_code == 404
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def test_read_every_page(chapter, media, client, django_assert_max_num_queries):
     with zipfile.ZipFile(media.cbz) as zf:
         for n, name in enumerate(CBZ_ORDER, start=1):
             with django_assert_max_num_queries(1):
-                r = client.get(f"/api/read/{chapter.id}/{n}")
+                r = client.get(signed(f"/api/read/{chapter.id}/{n}"))
             assert r.status_code == 200, name
             assert r.content == zf.read(name)
             assert r["Content-Type"] == chapter.pages[n - 1]["type"]
@@ -74,12 +77,12 @@ def test_read_every_page(chapter, media, client, django_assert_max_num_queries):
 
 
 def test_hot_pages_come_from_the_cache(chapter, media, client, settings):
-    first = client.get(f"/api/read/{chapter.id}/2")
+    first = client.get(signed(f"/api/read/{chapter.id}/2"))
     # the archive is gone from the vault: only the cache can answer now
     get_backend("local").path(chapter.ref).unlink()
-    second = client.get(f"/api/read/{chapter.id}/2")
+    second = client.get(signed(f"/api/read/{chapter.id}/2"))
     assert second["X-Page-Cache"] == "hit" and second.content == first.content
-    r = client.get(f"/api/read/{chapter.id}/3")
+    r = client.get(signed(f"/api/read/{chapter.id}/3"))
     assert r.status_code == 404 and r.json()["error"]["code"] == "missing_archive"
 
 
@@ -111,10 +114,10 @@ def test_page_cache_uses_redis_when_configured(settings):
 
 
 def test_read_errors(chapter, client):
-    assert client.get(f"/api/read/{chapter.id}/0").status_code == 404
-    r = client.get(f"/api/read/{chapter.id}/5")
+    assert client.get(signed(f"/api/read/{chapter.id}/0")).status_code == 404
+    r = client.get(signed(f"/api/read/{chapter.id}/5"))
     assert r.status_code == 404 and r.json()["error"]["code"] == "no_page"
-    assert client.get("/api/read/999999/1").json()["error"]["code"] == "not_found"
+    assert client.get(signed("/api/read/999999/1")).json()["error"]["code"] == "not_found"
 
 
 def test_damaged_archive_is_reported(media, client, tmp_path):
@@ -123,7 +126,7 @@ def test_damaged_archive_is_reported(media, client, tmp_path):
     path = get_backend("local").path(chapter.ref)
     path.chmod(0o644)
     path.write_bytes(b"garbage" * 10)  # bit rot
-    r = client.get(f"/api/read/{chapter.id}/1")
+    r = client.get(signed(f"/api/read/{chapter.id}/1"))
     assert r.status_code == 500 and r.json()["error"]["code"] == "bad_archive"
     assert Chapter.objects.count() == 1
 
@@ -185,12 +188,12 @@ def test_read_a_telegram_stored_chapter(media, client):
         with zipfile.ZipFile(media.cbz) as zf:
             for n, name in enumerate(CBZ_ORDER, start=1):
                 cloud.calls.clear()
-                r = client.get(f"/api/read/{chapter.id}/{n}")
+                r = client.get(signed(f"/api/read/{chapter.id}/{n}"))
                 assert r.status_code == 200 and r.content == zf.read(name)
                 assert all(offset % (1024 * 1024) == 0 for _, offset, _, _ in cloud.calls)
     finally:
         vault.unregister("telegram")
-    assert client.get(f"/api/read/{chapter.id}/1")["X-Page-Cache"] == "hit"
+    assert client.get(signed(f"/api/read/{chapter.id}/1"))["X-Page-Cache"] == "hit"
     pages.clear()
-    r = client.get(f"/api/read/{chapter.id}/1")
+    r = client.get(signed(f"/api/read/{chapter.id}/1"))
     assert r.status_code == 503 and r.json()["error"]["code"] == "backend_unavailable"

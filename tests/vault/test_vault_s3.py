@@ -23,6 +23,7 @@ from ingest.packs import season_pack_build
 from tests.conftest import require
 from tests.factories import TitleFactory
 from tests.support.media import CBZ_ORDER, free_port, wait_http
+from tests.support.signed import signed
 from tests.vault.test_stream import signed_path
 from vault.backends.s3 import S3Backend
 from vault.registry import reset as registry_reset
@@ -158,7 +159,7 @@ def test_subtitles_and_screenshots_of_an_s3_file_record_and_serve_from_s3(s3, me
     media_file = media_ingest(path=media.movie, backend="s3").media_file
     track = SubtitleTrack.objects.get(media_file=media_file, stream_index=2)
     assert track.vtt_ref.startswith("s3:")
-    vtt = client.get(f"/api/subs/{media_file.file_hash}/2.vtt")
+    vtt = client.get(signed(f"/api/subs/{media_file.file_hash}/2.vtt"))
     assert vtt.status_code == 200 and b"Hello there" in vtt.content
     shots = list(Screenshot.objects.filter(media_file=media_file))
     assert shots and {s.backend for s in shots} == {"s3"}
@@ -172,7 +173,7 @@ def test_a_cbz_in_s3_reads_page_by_page(s3, media, client):
     assert chapter.backend == "s3"
     with zipfile.ZipFile(media.cbz) as zf:
         for n, name in enumerate(CBZ_ORDER, start=1):
-            page = client.get(f"/api/read/{chapter.id}/{n}")
+            page = client.get(signed(f"/api/read/{chapter.id}/{n}"))
             assert page.status_code == 200, page.content
             assert page.content == zf.read(name)
 

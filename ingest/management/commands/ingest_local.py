@@ -52,7 +52,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"chapter {ch.number.normalize():f} of {t.title} [{t.short_id}]: "
                 f"{ch.page_count} pages (chapter id {ch.id})\n"
-                f"  read: {settings.SITE_URL.rstrip('/')}/api/read/{ch.id}/1"
+                f"  read (page 1): "
+                f"{sign(uri=f'/api/read/{ch.id}/1', ttl=settings.READ_URL_TTL).url}"
             )
             return
         mf = result.media_file
@@ -67,7 +68,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  stream: {signed.url}")
         for track in mf.subtitles.all():
             if track.kind == "text":
-                self.stdout.write(
-                    f"  subtitles ({track.lang}): {settings.SITE_URL.rstrip('/')}"
-                    f"/api/subs/{mf.file_hash}/{track.stream_index}.vtt"
-                )
+                uri = f"/api/subs/{mf.file_hash}/{track.stream_index}.vtt"
+                url = sign(uri=uri, ttl=settings.STREAM_URL_TTL).url
+                self.stdout.write(f"  subtitles ({track.lang}): {url}")
