@@ -155,6 +155,7 @@ def title_document_build(title: Title) -> dict[str, Any]:
         doc["season_packs"] = [
             {
                 "season": p.season,
+                "pack_hash": p.ref,  # POST /api/stream/{pack_hash}/ signs its download
                 "size": size_human(p.size_bytes),
                 "size_bytes": p.size_bytes,
                 "episodes": p.episodes,
@@ -172,6 +173,7 @@ def title_document_build(title: Title) -> dict[str, Any]:
         doc["chapter_packs"] = [
             {
                 "chapters": p.chapters,
+                "pack_hash": p.ref,
                 "size": size_human(p.size_bytes),
                 "size_bytes": p.size_bytes,
             }

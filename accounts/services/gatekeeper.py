@@ -17,7 +17,15 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from catalog.models import Chapter, FileStatus, MediaFile, SubtitleTrack, TitleStatus
+from catalog.models import (
+    Chapter,
+    ChapterPack,
+    FileStatus,
+    MediaFile,
+    SeasonPack,
+    SubtitleTrack,
+    TitleStatus,
+)
 
 from .. import signing
 from ..errors import AccountsError
@@ -84,8 +92,10 @@ def stream_authorize(
     allowed → device binding → a free stream slot."""
     rate_limit_hit(user=user)
     media_file = MediaFile.objects.select_related("title").filter(file_hash=file_hash).first()
+    if media_file is None:
+        return _pack_authorize(user=user, pack_hash=file_hash, fingerprint=fingerprint, ip=ip)
     # A banned (taken down) title leaves no trace: same answer as an unknown hash.
-    if media_file is None or media_file.title.status == TitleStatus.BANNED:
+    if media_file.title.status == TitleStatus.BANNED:
         raise AccountsError("file_not_found", "No file with this hash.", status=404)
     if media_file.title.status != TitleStatus.AVAILABLE:
         raise AccountsError(
@@ -125,6 +135,29 @@ def stream_authorize(
         heartbeat_every=max(5, settings.STREAM_SESSION_TTL // 3),
         subtitles=subtitles,
     )
+
+
+def _pack_authorize(
+    *, user: User, pack_hash: str, fingerprint: str | None, ip: str | None
+) -> StreamGrant:
+    """A season or chapter pack (a download): the title available, the user not banned, the
+    device bound; no stream slot is held."""
+    pack = (
+        SeasonPack.objects.filter(ref=pack_hash).values_list("series__status", flat=True).first()
+        or ChapterPack.objects.filter(ref=pack_hash).values_list("manga__status", flat=True).first()
+    )
+    if pack is None or pack == TitleStatus.BANNED:
+        raise AccountsError("file_not_found", "No file with this hash.", status=404)
+    if pack != TitleStatus.AVAILABLE:
+        raise AccountsError(
+            "title_unavailable", "This title is not available right now.", status=409
+        )
+    if user.is_banned:
+        raise AccountsError("banned", "This account is banned.", status=403)
+    device_check(user=user, fingerprint=fingerprint)
+    user_touch(user=user, ip=ip)
+    signed = signing.sign(uri=f"/s/{pack_hash}", ttl=settings.STREAM_URL_TTL)
+    return StreamGrant(url=signed.url, expires=signed.expires, session="", heartbeat_every=0)
 
 
 def read_authorize(

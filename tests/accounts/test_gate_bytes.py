@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from accounts.signing import signature
 from ingest.local import media_ingest, path_ingest
-from tests.factories import UserFactory
+from ingest.packs import season_pack_build
+from tests.factories import TitleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 DEVICE = {"HTTP_X_DEVICE_FINGERPRINT": "device-1"}
@@ -74,3 +75,15 @@ def test_the_stream_grant_carries_signed_subtitle_urls(media, viewer):
     assert sorted(subs) == [2, 3]  # the text tracks; the image track is not WebVTT
     vtt = viewer.get(_path(subs[2]["url"]))
     assert vtt.status_code == 200 and b"Hello there" in vtt.content
+
+
+def test_packs_are_signed_by_the_gatekeeper_from_the_document(media, viewer):
+    series = TitleFactory(media_type="series", title="Test Show")
+    media_ingest(path=media.episode1, title=series, season=1, episode=1)
+    season_pack_build(series=series, season=1)
+    series.refresh_from_db()
+    pack_hash = series.document["season_packs"][0]["pack_hash"]
+    grant = viewer.post(f"/api/stream/{pack_hash}/", {}, format="json", **DEVICE)
+    assert grant.status_code == 200, grant.content
+    download = viewer.get(_path(grant.json()["url"]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"

@@ -213,7 +213,13 @@ def test_series_document_shape():
     assert doc["seasons"]["1"][0]["quality"] == "720p"
     assert doc["total_seasons"] == 2 and doc["series_status"] == "ongoing"
     assert doc["season_packs"] == [
-        {"season": 1, "size": "25.0 GB", "size_bytes": 25_000_000_000, "episodes": [1, 2]}
+        {
+            "season": 1,
+            "pack_hash": "p",
+            "size": "25.0 GB",
+            "size_bytes": 25_000_000_000,
+            "episodes": [1, 2],
+        }
     ]
     assert "files" not in doc and series.card["qualities"] == ["720p"]
 
