@@ -100,7 +100,7 @@ class TelegramStorage:
         signature = telegram_delete_message.s(chat_id, message_id)
         if telegram_delete_message.app.conf.task_always_eager:
             result = signature.apply()
-            return result.id, str(result.get())
+            return result.id, str(result.get(disable_sync_subtasks=False))
         task_id = signature.freeze().id
         transaction.on_commit(lambda: signature.apply_async(task_id=task_id))
         return task_id, None

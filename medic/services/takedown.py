@@ -17,8 +17,10 @@ from catalog.models import FileStatus, MediaFile, Title, TitleStatus
 from catalog.stored import title_stored_objects
 from core.audit import audit_record
 from core.queue import task_send
+from ingest.models import Broadcast
 from medic.models import OPEN_STATUSES, Repair, RepairStatus, Report, ReportStatus, Takedown
 from medic.services.repair import repair_open
+from swarm.vault_telegram import message_stored
 from vault.stream import targets_forget as stream_targets_forget
 
 from .. import integrations, purge
@@ -140,6 +142,14 @@ def takedown_execute(*, takedown_id: int) -> Takedown | None:
     title = Title.objects.get(pk=takedown.title_id)
     for obj in title_stored_objects(title=title):
         messages[obj.key] = _delete_bytes(takedown_id, messages.get(obj.key), obj.backend, obj.ref)
+    # The release card in the public channel (a channel message, deleted like a stored one).
+    card = Broadcast.objects.filter(title=title, message_id__isnull=False).first()
+    if card is not None and card.chat_id:
+        where = message_stored(chat_id=card.chat_id, message_id=card.message_id, size=0, tg_raw={})
+        key = f"card:{where['ref']}"
+        messages[key] = _delete_bytes(
+            takedown_id, messages.get(key), where["backend"], where["ref"]
+        )
     cache.delete(catalog.title_cache_key(title.short_id))
     Takedown.objects.filter(pk=takedown.pk).update(
         purge_results=purged, messages_results=messages, executed_at=timezone.now()

@@ -111,3 +111,25 @@ def test_a_shared_object_survives_the_takedown_of_one_of_its_titles(
     catalog.title_update(title=other, data={"poster": movie.title.poster})
     _take_down(movie.title, django_capture_on_commit_callbacks)
     assert _exists(other.poster)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_release_card_in_the_public_channel_is_deleted(tmp_path, fake_telegram):
+    """The card the broadcast posted is deleted through a leased account (eager here; the
+    telegram queue in production), like a stored message."""
+    from ingest.models import Broadcast
+    from swarm.models import Worker
+    from swarm.telegram.fake import fake_message_exists, fake_message_put
+    from swarm.workers import worker_set_session
+
+    chat, message = -1001000000042, 5
+    worker_set_session(worker=Worker.objects.create(name="w"), session_string="s")
+    card = tmp_path / "card.txt"
+    card.write_bytes(b"card")
+    fake_message_put(chat_id=chat, message_id=message, path=card)
+    title = TitleFactory()
+    Broadcast.objects.create(title=title, chat_id=chat, message_id=message)
+    takedown = services.title_takedown(title=title, actor=CLI, reason="DMCA #8")
+    takedown = services.takedown_execute(takedown_id=takedown.pk)
+    assert takedown.messages_results[f"card:{chat}:{message}"] == "deleted"
+    assert not fake_message_exists(chat_id=chat, message_id=message)
