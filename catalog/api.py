@@ -11,7 +11,7 @@ from django.db.models import F, TextField
 from django.db.models.functions import Cast
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import BaseFilterBackend
@@ -25,21 +25,42 @@ from .services import title_cache_key
 SHORT_ID_RE = re.compile(r"^[0-9A-Za-z]{7}$")
 
 
+@extend_schema_field({"type": "integer", "minimum": 1870, "maximum": 2100})
+class YearFilter(django_filters.NumberFilter):
+    """A release year (the schema states the bounds the form enforces)."""
+
+
+@extend_schema_field({"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"})
+class TextFilter(django_filters.CharFilter):
+    """Free text (no NUL characters, which the form refuses; the schema says so)."""
+
+
 class TitleFilter(django_filters.FilterSet):
     media_type = django_filters.ChoiceFilter(choices=MediaType.choices)
-    genre = django_filters.CharFilter(method="filter_genre", help_text="Genre slug")
-    year = django_filters.NumberFilter(min_value=1870, max_value=2100)
+    genre = TextFilter(method="filter_genre", max_length=200, help_text="Genre slug")
+    year = YearFilter(min_value=1870, max_value=2100)
     content_rating = django_filters.ChoiceFilter(choices=ContentRating.choices)
     status = django_filters.ChoiceFilter(
         choices=[c for c in TitleStatus.choices if c[0] != TitleStatus.BANNED]
     )
-    search = django_filters.CharFilter(
+    search = TextFilter(
         method="filter_search", max_length=200, help_text="Typo-tolerant; results ranked"
     )
 
     class Meta:
         model = Title
         fields: list[str] = []
+
+    CHOICES = ("media_type", "content_rating", "status")
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        # An empty choice ("?status=") is not "any": it is not one of the choices (400).
+        for name in self.CHOICES:
+            if self.data.get(name, None) == "":
+                self.form.add_error(name, "Choose one of the listed values.")
+                valid = False
+        return valid
 
     def filter_genre(self, queryset, name, value):
         return queryset.filter(genres__slug=value)
@@ -80,9 +101,14 @@ class OrderingFilter(BaseFilterBackend):
                 "required": False,
                 "in": "query",
                 "description": f"Comma-separated: {', '.join(view.ordering_map)} ('-' descends)",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": _ordering_pattern(view.ordering_map)},
             }
         ]
+
+
+def _ordering_pattern(mapping: dict[str, str]) -> str:
+    name = f"-?({'|'.join(mapping)})"
+    return f"^{name}(,{name})*$"
 
 
 class TitleCardSerializer(serializers.Serializer):

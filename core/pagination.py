@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.core.paginator import InvalidPage
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from core.parsing import ascii_int
+
+MAX_PAGE = 1_000_000
 
 
 class StrictPageNumberPagination(PageNumberPagination):
@@ -13,6 +15,16 @@ class StrictPageNumberPagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"minimum": 1, "maximum": MAX_PAGE},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for param in params:
+            param["schema"] = {**param["schema"], **bounds.get(param["name"], {})}
+        return params
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -30,13 +42,12 @@ class StrictPageNumberPagination(PageNumberPagination):
         page_size = self.get_page_size(request)
         raw = request.query_params.get(self.page_query_param, "1")
         number = ascii_int(raw)
-        if number is None or number < 1:
-            raise ValidationError({"page": ["Must be a whole number from 1."]})
+        if number is None or not 1 <= number <= MAX_PAGE:
+            raise ValidationError({"page": [f"Must be a whole number from 1 to {MAX_PAGE}."]})
         paginator = self.django_paginator_class(queryset, page_size)
         try:
             self.page = paginator.page(number)
         except InvalidPage as exc:
-            raise ValidationError(
-                {"page": [f"Page {raw} is past the last page ({paginator.num_pages})."]}
-            ) from exc
+            # A well-formed page past the end: nothing there (404), not bad input (400).
+            raise NotFound(f"Page {number} is past the last page ({paginator.num_pages}).") from exc
         return list(self.page)

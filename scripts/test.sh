@@ -42,4 +42,9 @@ set -e
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure" >&2
 fi
+# The whole suite (no arguments) also fuzzes the API over its schema on a live server.
+if [ "$#" -eq 0 ] && [ "$rc" -eq 0 ]; then
+  export PG_PORT
+  bash scripts/fuzz.sh || rc=$?
+fi
 exit $rc

@@ -9,6 +9,7 @@ same shape, so a client never has to parse an HTML error page.
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.views import csrf as csrf_views
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -35,13 +36,22 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    """Machine clients' paths: the API and the byte endpoints answer JSON errors."""
+    return request.path.startswith(("/api/", "/s/"))
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None):
     if _is_api(request):
         return JsonResponse(error_body(code="not_found", message="Not found."), status=404)
     return defaults.page_not_found(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = ""):
+    if _is_api(request):
+        return JsonResponse(
+            error_body(code="csrf_failed", message=f"CSRF check failed: {reason}"), status=403
+        )
+    return csrf_views.csrf_failure(request, reason=reason)
 
 
 def server_error(request: HttpRequest):

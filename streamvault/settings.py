@@ -28,6 +28,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "streamvault.errors.csrf_failure"  # JSON under /api/
 
 # HTTPS deployments (docs/deploy in the README): nginx terminates TLS and says so in
 # X-Forwarded-Proto; then cookies are secure and HSTS tells browsers to stay on HTTPS.
@@ -202,6 +203,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "streamvault.openapi.postprocess",
+    ],
 }
 
 # Catalog behaviour

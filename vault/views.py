@@ -106,9 +106,20 @@ def _track(file_hash: str, key: str) -> tuple[bool, SubtitleTrack | None]:
     return True, tracks.first()
 
 
+def _method_refusal(request: HttpRequest) -> JsonResponse | None:
+    if request.method in ("GET", "HEAD"):
+        return None
+    response = _error(405, "method_not_allowed", "Only GET and HEAD.")
+    response["Allow"] = "GET, HEAD"
+    return response
+
+
 def _signature_refusal(request: HttpRequest) -> JsonResponse | None:
     """Pages and subtitles pass the gatekeeper like streams: their URLs are signed with an
     expiry (``accounts.signing``), so they cannot be enumerated or kept."""
+    refusal = _method_refusal(request)
+    if refusal is not None:
+        return refusal
     check = verify(uri=request.path, md5=request.GET.get("md5"), expires=request.GET.get("expires"))
     if check is LinkCheck.INVALID:
         return _error(403, "invalid_signature", "The link signature is invalid.")
@@ -117,6 +128,7 @@ def _signature_refusal(request: HttpRequest) -> JsonResponse | None:
     return None
 
 
+@csrf_exempt  # GET/HEAD only, no cookies involved: other methods get a JSON 405
 async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpResponseBase:
     refusal = _signature_refusal(request)
     if refusal is not None:
@@ -181,9 +193,13 @@ def _image_source(ref: str) -> tuple[str, str] | None:
     return None
 
 
+@csrf_exempt  # GET/HEAD only, no cookies involved: other methods get a JSON 405
 async def image(request: HttpRequest, ref: str) -> HttpResponseBase:
     """Screenshots and posters stored in the vault, by the ref the title document lists.
     Content-addressed (the ref is the content), so cacheable for good."""
+    refusal = _method_refusal(request)
+    if refusal is not None:
+        return refusal
     etag = f'"{hashlib.sha256(ref.encode()).hexdigest()[:32]}"'
     headers = {"Cache-Control": withdrawable_cache_control(), "ETag": etag}
     if _etag_matches(request, etag):
@@ -217,6 +233,7 @@ def _chapter(chapter_id: int) -> dict[str, Any] | None:
     )
 
 
+@csrf_exempt  # GET/HEAD only, no cookies involved: other methods get a JSON 405
 async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpResponseBase:
     refusal = _signature_refusal(request)
     if refusal is not None:

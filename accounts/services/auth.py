@@ -179,10 +179,14 @@ def telegram_login_verify(
     secret = hashlib.sha256(token.encode()).digest()
     expected = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
     if not _HEX64.fullmatch(received) or not hmac.compare_digest(expected, received.lower()):
-        raise AccountsError("telegram_auth_invalid", "The Telegram login data is not valid.")
+        raise AccountsError(
+            "telegram_auth_invalid", "The Telegram login data is not valid.", status=401
+        )
     tg_id, auth_date = fields.get("id", ""), fields.get("auth_date", "")
     if not (_DIGITS18.fullmatch(tg_id) and _DIGITS11.fullmatch(auth_date)):
-        raise AccountsError("telegram_auth_invalid", "The Telegram login data is not valid.")
+        raise AccountsError(
+            "telegram_auth_invalid", "The Telegram login data is not valid.", status=401
+        )
     age = (time.time() if now is None else now) - int(fields["auth_date"])
     if age > settings.TELEGRAM_LOGIN_MAX_AGE or age < -60:
         raise AccountsError(

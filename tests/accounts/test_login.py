@@ -283,7 +283,7 @@ def test_telegram_widget_rejects_bad_hash_stale_date_and_other_bot(client, bot):
     tampered = {**good, "id": 10}
     assert post(tampered).json()["error"]["code"] == "telegram_auth_invalid"
     other_bot = _widget({"id": 9, "first_name": "X", "auth_date": now}, token="999:other")
-    assert post(other_bot).status_code == 400
+    assert post(other_bot).status_code == 401
     stale = _widget({"id": 9, "first_name": "X", "auth_date": now - 3601})
     response = post(stale)
     assert (

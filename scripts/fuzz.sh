@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Schema fuzzing (run by scripts/test.sh after pytest, with the same PostgreSQL and Redis):
+# a live uvicorn on a database of its own with the demo library, then schemathesis with every
+# check over the OpenAPI schema — anonymous, then logged in (session + CSRF cookie) — and a
+# bounded number of examples. Any 5xx or schema violation fails the run.
+# Needs: DATABASE_URL's server, REDIS_URL, PG_PORT, and the venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+EXAMPLES=${FUZZ_EXAMPLES:-40}
+WORK=$(mktemp -d /tmp/streamvault-fuzz.XXXXXX)
+PORT=$(free_port)
+FUZZ_DB="streamvault_fuzz"
+export DATABASE_URL="postgres://streamvault@127.0.0.1:${PG_PORT}/${FUZZ_DB}"
+export DEBUG=false SECRET_KEY="fuzz-only-secret-key" ALLOWED_HOSTS="127.0.0.1,localhost"
+export VAULT_DIR="$WORK/vault" TELEGRAM_GATEWAY=fake TELEGRAM_LOGIN_BOT_TOKEN="123:fuzz"
+export CELERY_TASK_ALWAYS_EAGER=true CACHE_KEY_PREFIX="fuzz"
+# Limits out of the way, so the fuzzer reaches the code behind them (they have their own tests).
+export REPORT_RATE=100000/hour SUBMISSION_RATE=100000/hour GUEST_CREATE_RATE=100000/hour
+export STREAM_RATE_LIMIT=100000
+
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pg_run "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U streamvault "$FUZZ_DB" 2>/dev/null || true
+.venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py seed_demo > /dev/null
+SESSION=$(.venv/bin/python manage.py shell -c "
+from django.test import Client
+from accounts.models import User
+user, _ = User.objects.get_or_create(username='fuzzer', defaults={'kind': 'telegram', 'telegram_id': 424242})
+client = Client()
+client.force_login(user)
+print(client.cookies['sessionid'].value)" | tail -n 1)
+CSRF=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+
+.venv/bin/uvicorn streamvault.asgi:application --host 127.0.0.1 --port "$PORT" \
+  --log-level warning > "$WORK/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do
+  curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/schema/" && break
+  sleep 0.2
+done
+
+run() {
+  echo ">> schemathesis ($1): --checks all, $EXAMPLES examples per operation"
+  shift
+  .venv/bin/schemathesis run "http://127.0.0.1:$PORT/api/schema/" --checks all \
+    --max-examples "$EXAMPLES" --workers 2 --seed 1 --no-color "$@"
+}
+rc=0
+run anonymous || rc=1
+run "logged in" -H "Cookie: sessionid=$SESSION; csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" \
+  || rc=1
+if grep -q "Traceback" "$WORK/server.log"; then
+  echo "the server logged a traceback:" >&2
+  grep -A 30 "Traceback" "$WORK/server.log" | head -60 >&2
+  rc=1
+fi
+exit $rc

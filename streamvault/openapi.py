@@ -1,0 +1,144 @@
+"""Post-processing of the OpenAPI schema so it tells the truth about every endpoint:
+
+- the one error shape (``core.errors``) as the ``Error`` component, and every status an
+  operation can answer besides its success (bad input, refusals, not found, rate limits);
+- the session cookie is optional where a visitor without one gets a guest session;
+- the byte endpoints, which are plain async views (not DRF), documented by hand: ``/s/``,
+  ``/api/subs``, ``/api/read`` and ``/api/img``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": True},
+            },
+        }
+    },
+}
+REASONS = {
+    "400": "Invalid input (the `fields` say which)",
+    "401": "Not logged in",
+    "403": "Refused: no permission, a banned account, a bad signature, a CSRF failure",
+    "404": "Not found (a taken-down title is not found)",
+    "405": "Method not allowed",
+    "409": "Not available right now",
+    "410": "The signed link has expired",
+    "416": "Range not satisfiable",
+    "429": "Rate limited (see Retry-After)",
+    "503": "A backend this needs is not reachable or not configured",
+}
+ALWAYS = ("400", "403", "404", "429")
+
+
+def _error(code: str) -> dict[str, Any]:
+    return {"description": REASONS[code], "content": {"application/json": {"schema": ERROR}}}
+
+
+def _bytes_op(
+    op_id: str, summary: str, content_type: str, codes: tuple[str, ...], params: list
+) -> dict:
+    responses: dict[str, Any] = {
+        "200": {
+            "description": summary,
+            "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+    for code in codes:
+        responses[code] = (
+            _error(code) if code in REASONS else {"description": "Partial content / not modified"}
+        )
+    return {
+        "get": {
+            "operationId": op_id,
+            "summary": summary,
+            "tags": ["bytes"],
+            "parameters": params,
+            "responses": responses,
+            "security": [{}],
+        }
+    }
+
+
+def _path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+SIGNATURE = [
+    {"name": "md5", "in": "query", "required": True, "schema": {"type": "string"}},
+    {"name": "expires", "in": "query", "required": True, "schema": {"type": "string"}},
+]
+HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+BYTE_PATHS = {
+    "/s/{file_hash}": _bytes_op(
+        "s_retrieve",
+        "A signed stream or pack download, with Range",
+        "application/octet-stream",
+        ("206", "304", "400", "403", "404", "405", "410", "416", "503"),
+        [
+            _path_param("file_hash", HASH),
+            *SIGNATURE,
+            {"name": "Range", "in": "header", "required": False, "schema": {"type": "string"}},
+        ],
+    ),
+    "/api/subs/{file_hash}/{key}.vtt": _bytes_op(
+        "subs_retrieve",
+        "A text subtitle track as WebVTT (signed by the stream gatekeeper)",
+        "text/vtt",
+        ("304", "403", "404", "410", "503"),
+        [
+            _path_param("file_hash", HASH),
+            _path_param("key", {"type": "string", "pattern": "^[A-Za-z0-9-]{1,16}$"}),
+            *SIGNATURE,
+        ],
+    ),
+    "/api/read/{chapter_id}/{page}": _bytes_op(
+        "read_page_retrieve",
+        "One manga page (signed by POST /api/read/{chapter_id}/)",
+        "image/*",
+        ("304", "403", "404", "410", "503"),
+        [
+            _path_param("chapter_id", {"type": "integer", "minimum": 0}),
+            _path_param("page", {"type": "integer", "minimum": 0}),
+            *SIGNATURE,
+        ],
+    ),
+    "/api/img/{ref}": _bytes_op(
+        "img_retrieve",
+        "A poster, backdrop or screenshot the title document lists",
+        "image/*",
+        ("304", "404", "503"),
+        [_path_param("ref", {"type": "string"})],
+    ),
+}
+
+
+def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path_item in result.get("paths", {}).values():
+        for method, op in path_item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = op.setdefault("responses", {})
+            for code in ALWAYS:
+                responses.setdefault(code, _error(code))
+            for code in ("401", "409", "503") if method != "get" else ():
+                responses.setdefault(code, _error(code))
+            security = op.get("security")
+            if security and {} not in security:
+                op["security"] = [*security, {}]  # no cookie: a guest session is made
+    for path, item in BYTE_PATHS.items():
+        result["paths"].setdefault(path, item)
+    return result
