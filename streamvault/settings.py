@@ -327,6 +327,8 @@ MEDIC_HEALTH_MIN_AGE_HOURS = env.float("MEDIC_HEALTH_MIN_AGE_HOURS", default=24.
 MEDIC_PROBE_HEAD_BYTES = env.int("MEDIC_PROBE_HEAD_BYTES", default=4 * 1024 * 1024)
 MEDIC_SYNC_TOLERANCE = env.float("MEDIC_SYNC_TOLERANCE", default=1.0)  # seconds
 MEDIC_REPAIR_MAX_ROUNDS = env.int("MEDIC_REPAIR_MAX_ROUNDS", default=3)
+# Transient failures in a row (timeouts, 5xx, DNS, refused) before a link is dead.
+MEDIC_DEAD_AFTER = env.int("MEDIC_DEAD_AFTER", default=3)
 MEDIC_REPAIR_RETRY_SECONDS = env.float("MEDIC_REPAIR_RETRY_SECONDS", default=600.0)
 MEDIC_REPAIR_POLL_SECONDS = env.float("MEDIC_REPAIR_POLL_SECONDS", default=30.0)
 MEDIC_TAKEDOWN_DELETE_SOURCES = env.bool("MEDIC_TAKEDOWN_DELETE_SOURCES", default=True)

@@ -1,8 +1,10 @@
 """Scheduled link health: mirrors, embeds and backup URLs, oldest check first, in batches.
 
 A definitive failure (404, 410, a redirect loop, a refused HEAD and GET) marks the link dead
-at once; a transient one (timeout, 5xx, 429) only when the previous check failed too, so a
-host's bad minute does not send every title it serves into repair. A link that answers again
+at once; a transient one (timeout, 5xx, 429, a host that does not resolve or refuses the
+connection) after ``MEDIC_DEAD_AFTER`` failed checks in a row (spaced by the batch's
+``MEDIC_HEALTH_MIN_AGE_HOURS``), so a host's bad minute does not send every title it serves
+into repair, and a host that is gone is not retried forever. A link that answers again
 becomes active again. A newly dead mirror or embed opens the same repair as a user report.
 """
 
@@ -49,17 +51,17 @@ def _backups_due(cutoff, size):
     )
 
 
-def _previous_failed(kind: str, ids: list[int], since) -> set[int]:
-    """Links whose latest check (within ``since``) failed."""
-    latest: dict[int, bool] = {}
+def _failures_in_a_row(kind: str, ids: list[int], since) -> dict[int, int]:
+    """How many of each link's latest checks (within ``since``) failed in a row."""
+    streak: dict[int, int] = {}
     rows = (
         LinkCheck.objects.filter(kind=kind, link_id__in=ids, checked_at__gte=since)
         .order_by("link_id", "checked_at")
         .values_list("link_id", "ok")
     )
     for link_id, ok in rows:
-        latest[link_id] = ok
-    return {link_id for link_id, ok in latest.items() if not ok}
+        streak[link_id] = 0 if ok else streak.get(link_id, 0) + 1
+    return streak
 
 
 def links_health_batch(*, size: int | None = None) -> dict[str, Any]:
@@ -93,7 +95,7 @@ def _check_links(*, mirrors: list, embeds: list, backups: list) -> dict[str, Any
     counts = {"checked": 0, "alive": 0, "dead": 0, "newly_dead": 0, "repairs": 0}
     rows: list[LinkCheck] = []
     for kind, links in ((LinkKind.MIRROR, mirrors), (LinkKind.EMBED, embeds)):
-        failed_before = _previous_failed(kind, [link.pk for link in links], since)
+        failed_before = _failures_in_a_row(kind, [link.pk for link in links], since)
         unchanged: list[int] = []
         for link in links:
             r = results[link.url]
@@ -102,8 +104,10 @@ def _check_links(*, mirrors: list, embeds: list, backups: list) -> dict[str, Any
             counts["alive" if r.ok else "dead"] += 1
             if r.ok:
                 status = LinkStatus.ACTIVE
-            elif r.transient and link.pk not in failed_before:
-                status = link.status  # one transient failure: look again next time
+            elif r.transient and failed_before.get(link.pk, 0) + 1 < settings.MEDIC_DEAD_AFTER:
+                # A timeout, a 5xx, a host that does not resolve or refuses: look again next
+                # time; only MEDIC_DEAD_AFTER failures in a row make the link dead.
+                status = link.status
             else:
                 status = LinkStatus.DEAD
             if status == link.status:

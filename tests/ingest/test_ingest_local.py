@@ -242,7 +242,12 @@ def test_chapter_pack(media):
         assert zf.read("Test Manga - Chapter 7.cbz") == media.cbz.read_bytes()
     manga.refresh_from_db()
     assert manga.document["chapter_packs"] == [
-        {"chapters": [7, 8], "size": size_human(pack.size_bytes), "size_bytes": pack.size_bytes}
+        {
+            "chapters": [7, 8],
+            "pack_hash": pack.ref,
+            "size": size_human(pack.size_bytes),
+            "size_bytes": pack.size_bytes,
+        }
     ]
 
 

@@ -69,7 +69,8 @@ def test_definitive_failure_is_dead_at_once_and_repair_opens(web):
     assert Title.objects.get(pk=title.pk).status == "repairing"
 
 
-def test_transient_failure_needs_two_checks(web):
+def test_transient_failure_needs_medic_dead_after_checks(web, settings):
+    settings.MEDIC_DEAD_AFTER = 2
     web.expect_request("/busy").respond_with_data("", status=503)
     _, f = _file_with(web, "/busy")
     services.links_health_batch()
@@ -79,6 +80,26 @@ def test_transient_failure_needs_two_checks(web):
     services.links_health_batch()
     assert DownloadMirror.objects.get(pk=mirror.pk).status == "dead"
     assert LinkCheck.objects.filter(kind="mirror", link_id=mirror.pk, ok=False).count() == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://host-that-does-not-resolve.invalid/file.mkv", "http://127.0.0.1:9/refused.mkv"],
+    ids=["dns", "refused"],
+)
+def test_a_host_that_is_gone_is_dead_after_the_spaced_checks_not_retried_forever(url, settings):
+    settings.MEDIC_DEAD_AFTER = 3
+    title = TitleFactory()
+    f = stored_file(title)
+    catalog.mirrors_set(media_file=f, mirrors=[{"host": "gone", "url": url}])
+    mirror = DownloadMirror.objects.get(media_file=f)
+    seen = []
+    for _ in range(3):
+        DownloadMirror.objects.filter(pk=mirror.pk).update(last_checked_at=None)  # next spacing
+        services.links_health_batch()
+        seen.append(DownloadMirror.objects.get(pk=mirror.pk).status)
+    assert seen == ["active", "active", "dead"]
+    assert Repair.objects.filter(media_file=f).exists()
 
 
 def test_a_dead_link_that_answers_again_is_active(web):
