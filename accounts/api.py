@@ -14,7 +14,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotAuthenticated,
+    NotFound,
+    Throttled,
+    ValidationError,
+)
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -71,6 +77,12 @@ class GuestSessionAuthentication(SessionAuthentication):
             user = getattr(result[0], "_wrapped", result[0])
             services.user_touch(user=user)
             return user, result[1]
+        if not request._request.COOKIES:
+            # A client that keeps no cookie would get a new guest on every request: it must
+            # first take a cookie (GET /api/session/, or any page of the site) and send it back.
+            raise NotAuthenticated(
+                "No session: send back the cookies this site sets (GET /api/session/ sets one)."
+            )
         if request.method not in SAFE_METHODS:
             self.enforce_csrf(request)
         ip = client_ip(request._request)
@@ -401,99 +413,3 @@ class TelegramLoginView(APIView):
             raise api_error(err) from None
         login_with_merge(request._request, user)
         return Response(me_body(user))
-
-
-class StreamRequestSerializer(serializers.Serializer):
-    session = serializers.CharField(max_length=64, required=False, allow_blank=True)
-
-
-_GRANT = inline_serializer(
-    "StreamGrant",
-    {
-        "url": serializers.URLField(),
-        "expires": serializers.IntegerField(),
-        "session": serializers.CharField(),
-        "heartbeat_every": serializers.IntegerField(),
-        "subtitles": inline_serializer(
-            name="StreamGrantSubtitle",
-            fields={
-                "stream_index": serializers.IntegerField(),
-                "lang": serializers.CharField(),
-                "label": serializers.CharField(),
-                "url": serializers.URLField(),
-            },
-            many=True,
-        ),
-    },
-)
-
-
-class StreamView(UserAPIView):
-    """The gatekeeper: checks the user may play this file now and returns a signed URL.
-    Send the device fingerprint in ``X-Device-Fingerprint`` and, from a player that already
-    streams, its ``session``. Refusals: 404 file_not_found, 409 title_unavailable /
-    file_unavailable, 403 banned / quality_locked / device_mismatch, 400 device_required,
-    429 rate_limited / too_many_streams (with Retry-After)."""
-
-    @extend_schema(
-        request=StreamRequestSerializer,
-        responses={200: _GRANT},
-        parameters=[OpenApiParameter(DEVICE_HEADER, str, OpenApiParameter.HEADER)],
-    )
-    def post(self, request: Request, file_hash: str) -> Response:
-        if not FILE_HASH_RE.match(file_hash):
-            raise AccountsAPIError(
-                AccountsError("file_not_found", "No file with this hash.", status=404)
-            )
-        data = StreamRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            grant = services.stream_authorize(
-                user=self.user,
-                file_hash=file_hash,
-                fingerprint=request.headers.get(DEVICE_HEADER),
-                session=data.validated_data.get("session") or None,
-                ip=client_ip(request._request),
-            )
-        except AccountsError as err:
-            raise api_error(err) from None
-        return Response(
-            {
-                "url": grant.url,
-                "expires": grant.expires,
-                "session": grant.session,
-                "heartbeat_every": grant.heartbeat_every,
-                "subtitles": list(grant.subtitles),
-            }
-        )
-
-
-class HeartbeatSerializer(serializers.Serializer):
-    session = serializers.RegexField(r"^[0-9a-f]{32}$", max_length=32)
-
-
-class StreamHeartbeatView(UserAPIView):
-    """POST keeps a player's stream slot alive (404 stream_session_expired when it lapsed);
-    DELETE frees it when the player stops."""
-
-    @extend_schema(request=HeartbeatSerializer, responses={204: None})
-    def post(self, request: Request) -> Response:
-        data = HeartbeatSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        if not services.stream_heartbeat(user=self.user, session=data.validated_data["session"]):
-            raise AccountsAPIError(
-                AccountsError(
-                    "stream_session_expired",
-                    "This stream session expired; request the stream again.",
-                    status=404,
-                )
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(request=HeartbeatSerializer, responses={204: None})
-    def delete(self, request: Request) -> Response:
-        raw = request.data if request.data else request.query_params
-        data = HeartbeatSerializer(data={"session": raw.get("session")})
-        data.is_valid(raise_exception=True)
-        services.stream_session_close(user=self.user, session=data.validated_data["session"])
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -71,6 +71,14 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture
+def client(client):
+    """pytest-django's client, keeping the cookie the site sets first (as a browser does), so a
+    visitor's first per-user request may become a guest (a cookie-less one may not)."""
+    client.get("/api/session/")
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     yield

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from catalog.models import (
     Chapter,
     ChapterPack,
+    ContentRating,
     FileStatus,
     MediaFile,
     SeasonPack,
@@ -29,7 +30,7 @@ from catalog.models import (
 
 from .. import signing
 from ..errors import AccountsError
-from ..models import User
+from ..models import User, UserKind
 from .sessions import stream_session_open
 from .users import device_check, user_can_stream_quality, user_touch
 
@@ -105,6 +106,7 @@ def stream_authorize(
         raise AccountsError("file_unavailable", "This file is not available right now.", status=409)
     if user.is_banned:
         raise AccountsError("banned", "This account is banned.", status=403)
+    _rating_check(user=user, content_rating=media_file.title.content_rating)
     if not user_can_stream_quality(user=user, quality=media_file.quality):
         raise AccountsError(
             "quality_locked",
@@ -137,23 +139,38 @@ def stream_authorize(
     )
 
 
+def _rating_check(*, user: User, content_rating: str) -> None:
+    """18+ titles are for account holders (a Telegram login), not anonymous guests."""
+    if content_rating == ContentRating.ADULT and user.kind != UserKind.TELEGRAM:
+        raise AccountsError(
+            "account_required",
+            "This title is rated 18+: log in with Telegram to watch or read it.",
+            status=403,
+        )
+
+
 def _pack_authorize(
     *, user: User, pack_hash: str, fingerprint: str | None, ip: str | None
 ) -> StreamGrant:
     """A season or chapter pack (a download): the title available, the user not banned, the
     device bound; no stream slot is held."""
     pack = (
-        SeasonPack.objects.filter(ref=pack_hash).values_list("series__status", flat=True).first()
-        or ChapterPack.objects.filter(ref=pack_hash).values_list("manga__status", flat=True).first()
+        SeasonPack.objects.filter(ref=pack_hash)
+        .values_list("series__status", "series__content_rating")
+        .first()
+        or ChapterPack.objects.filter(ref=pack_hash)
+        .values_list("manga__status", "manga__content_rating")
+        .first()
     )
-    if pack is None or pack == TitleStatus.BANNED:
+    if pack is None or pack[0] == TitleStatus.BANNED:
         raise AccountsError("file_not_found", "No file with this hash.", status=404)
-    if pack != TitleStatus.AVAILABLE:
+    if pack[0] != TitleStatus.AVAILABLE:
         raise AccountsError(
             "title_unavailable", "This title is not available right now.", status=409
         )
     if user.is_banned:
         raise AccountsError("banned", "This account is banned.", status=403)
+    _rating_check(user=user, content_rating=pack[1])
     device_check(user=user, fingerprint=fingerprint)
     user_touch(user=user, ip=ip)
     signed = signing.sign(uri=f"/s/{pack_hash}", ttl=settings.STREAM_URL_TTL)
@@ -176,6 +193,7 @@ def read_authorize(
         )
     if user.is_banned:
         raise AccountsError("banned", "This account is banned.", status=403)
+    _rating_check(user=user, content_rating=chapter.manga.content_rating)
     device_check(user=user, fingerprint=fingerprint)
     user_touch(user=user, ip=ip)
     ttl = settings.READ_URL_TTL

@@ -9,7 +9,11 @@ from tests.factories import TitleFactory, add_file
 
 @pytest.fixture
 def api() -> APIClient:
-    return APIClient()
+    """A browser-like client: it keeps the cookie a page (or GET /api/session/) sets, so its
+    first per-user request may become a guest session."""
+    client = APIClient()
+    client.get("/api/session/")
+    return client
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from accounts.signing import signature
+from catalog import services as catalog
 from ingest.local import media_ingest, path_ingest
 from ingest.packs import season_pack_build
 from tests.factories import TitleFactory, UserFactory
@@ -87,3 +88,14 @@ def test_packs_are_signed_by_the_gatekeeper_from_the_document(media, viewer):
     assert grant.status_code == 200, grant.content
     download = viewer.get(_path(grant.json()["url"]))
     assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+
+
+def test_an_18_plus_title_needs_an_account_not_a_guest(media, viewer):
+    movie = media_ingest(path=media.movie).media_file
+    catalog.title_update(title=movie.title, data={"content_rating": "18+"})
+    guest = APIClient()
+    guest.get("/api/session/")  # a browser that keeps cookies: a guest session
+    refused = guest.post(f"/api/stream/{movie.file_hash}/", {}, format="json", **DEVICE)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_required"
+    allowed = viewer.post(f"/api/stream/{movie.file_hash}/", {}, format="json", **DEVICE)
+    assert allowed.status_code == 200

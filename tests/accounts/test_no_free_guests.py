@@ -25,10 +25,22 @@ def titles():
 
 
 def _report(title, ip: str = "203.0.113.7", **extra):
-    # A fresh client each time: no session cookie, as a script that never keeps cookies.
-    return Client(REMOTE_ADDR=ip, **extra).post(
+    # A fresh client each time with only the CSRF cookie: a script that drops its session.
+    client = Client(REMOTE_ADDR=ip, **extra)
+    client.get("/api/session/")
+    return client.post(
         URL, {"title": title.short_id, "issue": "dead_link"}, content_type="application/json"
     )
+
+
+def test_a_client_that_keeps_no_cookie_gets_no_guest(titles):
+    response = Client().post(
+        URL, {"title": titles[0].short_id, "issue": "dead_link"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert "/api/session/" in response.json()["error"]["message"]
+    assert not User.objects.filter(kind=UserKind.GUEST).exists()
+    assert Client().get("/api/me/").status_code == 403
 
 
 def test_cookieless_reports_from_one_address_are_throttled(titles, settings):
