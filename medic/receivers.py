@@ -6,15 +6,30 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from catalog.models import MediaFile, TitleStatus
+from catalog.models import Chapter, MediaFile, TitleStatus
 from core.signals import vault_object_missing
 from medic.services.repair import repair_open
 
 
 @receiver(vault_object_missing, dispatch_uid="medic-repair-missing-bytes")
-def _on_object_missing(sender: Any, file_hash: str, **kwargs: Any) -> None:
+def _on_object_missing(
+    sender: Any, file_hash: str = "", chapter_id: int | None = None, **kwargs: Any
+) -> None:
     """A file whose bytes are gone from the vault: a repair that looks for new bytes (backup
-    URL, mirrors, the source it was ingested from, its channel message)."""
+    URL, mirrors, the source it was ingested from, its channel message). A chapter whose
+    archive is gone: a repair of the chapter."""
+    if chapter_id is not None:
+        chapter = (
+            Chapter.objects.select_related("manga")
+            .filter(pk=chapter_id)
+            .exclude(manga__status=TitleStatus.BANNED)
+            .first()
+        )
+        if chapter is not None:
+            repair_open(
+                title=chapter.manga, chapter=chapter, reason="the chapter's archive is missing"
+            )
+        return
     media_file = (
         MediaFile.objects.select_related("title")
         .filter(file_hash=file_hash)

@@ -29,6 +29,7 @@ from accounts.signing import LinkCheck, verify
 from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title, TitleStatus
 from core.errors import error_body
 from core.parsing import ascii_int
+from core.signals import vault_object_missing
 from media import cbz
 from media.langs import iso639_2
 from vault import BackendUnavailable, NotFound, VaultError, get_backend, read_all, resolve_tagged
@@ -265,7 +266,15 @@ async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpRes
         except BackendUnavailable:
             return _error(503, "backend_unavailable", "The chapter's storage is not reachable.")
         except NotFound:
-            return _error(404, "missing_archive", "The chapter's archive is missing.")
+            await sync_to_async(vault_object_missing.send)(
+                sender=Chapter,
+                chapter_id=chapter_id,
+                backend=chapter["backend"],
+                ref=chapter["ref"],
+            )
+            return _error(
+                404, "missing_archive", "The chapter's archive is missing; a repair is queued."
+            )
         except cbz.CbzError as exc:
             log.error("chapter %s page %s: %s", chapter_id, page, exc)
             return _error(500, "bad_archive", "The chapter's archive is damaged.")

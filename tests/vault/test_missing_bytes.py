@@ -7,8 +7,9 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from catalog.models import FileStatus, MediaFile
-from ingest.local import media_ingest
+from ingest.local import media_ingest, path_ingest
 from medic.models import Repair, RepairStatus
+from tests.support.signed import signed
 from tests.vault.test_stream import signed_path
 from vault.backends.local import LocalBackend
 from vault.stream import stream_plan, targets
@@ -44,3 +45,12 @@ def test_s_checks_the_host_and_says_nosniff(media, client):
         headers={"host": "evil.example"},
     )  # the lean ASGI door, which skips Django's middleware
     assert plan.status == 400 and b"bad_host" in plan.body
+
+
+def test_a_missing_chapter_archive_is_a_404_and_a_repair(media, client):
+    chapter = path_ingest(path=media.cbz).chapter
+    LocalBackend().path(chapter.ref).unlink()
+    response = client.get(signed(f"/api/read/{chapter.id}/1"))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "missing_archive"
+    assert Repair.objects.get(chapter=chapter).status == RepairStatus.OPEN
