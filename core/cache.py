@@ -12,6 +12,7 @@ count in the cache become per-process counts meanwhile (see docs/decisions.md).
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -21,6 +22,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
 from core.redis import ERRORS, breaker, socket_options
+
+log = logging.getLogger(__name__)
 
 
 class FallbackRedisCache(BaseCache):
@@ -134,5 +137,5 @@ class FallbackRedisCache(BaseCache):
     def close(self, **kwargs):
         try:
             self.redis.close(**kwargs)
-        except ERRORS:
-            pass
+        except ERRORS as exc:  # closing a connection to a Redis that is gone
+            log.debug("closing the Redis cache connection: %s", exc)

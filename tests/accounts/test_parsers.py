@@ -111,6 +111,8 @@ def test_signed_widget_fields_with_non_ascii_digits_are_refused_cleanly():
 @given(fields=st.dictionaries(st.text(max_size=12), st.text(max_size=40), max_size=6))
 def test_widget_verify_raises_only_accounts_errors(fields):
     try:
-        telegram_login_verify(data=fields, bot_token="123:abc")
-    except AccountsError:
-        pass
+        verified = telegram_login_verify(data=fields, bot_token="123:abc")
+    except AccountsError as err:
+        assert err.status in (400, 401)
+    else:  # only a correctly signed payload gets here, which random text is not
+        raise AssertionError(f"accepted unsigned data: {verified}")
