@@ -39,6 +39,9 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 FILE_HASH_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 SHORT_ID_RE = re.compile(r"^[0-9A-Za-z]{7}$")
 DEVICE_HEADER = "X-Device-Fingerprint"
+# The pagination parameters of hand-paginated views, with the bounds the paginator enforces.
+PAGE = OpenApiParameter("page", int, description="From 1 (at most 1,000,000)")
+PAGE_SIZE = OpenApiParameter("page_size", int, description="From 1 to 100")
 
 
 class AccountsAPIError(APIException):
@@ -169,8 +172,17 @@ _ME = inline_serializer(
 )
 
 
+class StrictCharField(serializers.CharField):
+    """A string, not a number turned into one (the schema says string)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MePatchSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=150, allow_blank=True, trim_whitespace=True)
+    first_name = StrictCharField(max_length=150, allow_blank=True, trim_whitespace=True)
 
 
 class MeView(UserAPIView):
@@ -195,8 +207,8 @@ class HistoryView(UserAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            PAGE,
+            PAGE_SIZE,
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -317,7 +329,7 @@ class WishlistView(UserAPIView):
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        parameters=[PAGE, PAGE_SIZE],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
@@ -325,7 +337,10 @@ class WishlistView(UserAPIView):
         page = paginator.paginate_queryset(self._entries(), request, view=self)
         return paginator.get_paginated_response([wishlist_item(e) for e in page])
 
-    @extend_schema(request=WishlistAddSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=WishlistAddSerializer,
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request) -> Response:
         data = WishlistAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -29,7 +29,7 @@ class ReadView(UserAPIView):
     @extend_schema(
         request=None,
         responses={200: _GRANT},
-        parameters=[OpenApiParameter(DEVICE_HEADER, str, OpenApiParameter.HEADER)],
+        parameters=[OpenApiParameter(DEVICE_HEADER, str, OpenApiParameter.HEADER, required=True)],
     )
     def post(self, request: Request, chapter_id: int) -> Response:
         try:

@@ -55,7 +55,7 @@ class StreamView(UserAPIView):
     @extend_schema(
         request=StreamRequestSerializer,
         responses={200: _GRANT},
-        parameters=[OpenApiParameter(DEVICE_HEADER, str, OpenApiParameter.HEADER)],
+        parameters=[OpenApiParameter(DEVICE_HEADER, str, OpenApiParameter.HEADER, required=True)],
     )
     def post(self, request: Request, file_hash: str) -> Response:
         if not FILE_HASH_RE.match(file_hash):

@@ -125,12 +125,21 @@ BYTE_PATHS = {
 }
 
 
+PAGE_BOUNDS = {
+    "page": {"minimum": 1, "maximum": 1_000_000},
+    "page_size": {"minimum": 1, "maximum": 100},
+}
+
+
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path_item in result.get("paths", {}).values():
         for method, op in path_item.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
+            for param in op.get("parameters", []):
+                if param.get("in") == "query" and param.get("name") in PAGE_BOUNDS:
+                    param["schema"] = {**param.get("schema", {}), **PAGE_BOUNDS[param["name"]]}
             responses = op.setdefault("responses", {})
             for code in ALWAYS:
                 responses.setdefault(code, _error(code))
