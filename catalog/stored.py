@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from .models import Chapter, ChapterPack, Screenshot, SeasonPack, SubtitleTrack, Title, TitleStatus
+from core.refs import split_tagged
 
-_LEGACY_LOCAL = 64  # an untagged ref of 64 hex characters is a local object (before tags)
+from .models import Chapter, ChapterPack, Screenshot, SeasonPack, SubtitleTrack, Title, TitleStatus
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,8 @@ class StoredObject:
 
 
 def _tagged(kind: str, tagged: str) -> StoredObject | None:
-    if not tagged:
-        return None
-    if len(tagged) == _LEGACY_LOCAL and ":" not in tagged:
-        return StoredObject(kind, "local", tagged)
-    backend, sep, ref = tagged.partition(":")
-    return StoredObject(kind, backend, ref) if sep and ref else None
+    found = split_tagged(tagged)
+    return StoredObject(kind, *found) if found else None
 
 
 def title_stored_objects(*, title: Title) -> list[StoredObject]:

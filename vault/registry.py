@@ -13,19 +13,16 @@ Refs in fields with no backend column (subtitle tracks, posters, backdrops) are 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from core.refs import split_tagged as parse_tagged
 from vault.base import StorageBackend, StoredFile, VaultError
 
 log = logging.getLogger(__name__)
-
-_LEGACY_LOCAL_RE = re.compile(r"^[0-9a-f]{64}$")
-_TAG_RE = re.compile(r"^([a-z][a-z0-9_]{0,19}):(.+)$")
 
 
 class BackendUnavailable(VaultError):
@@ -110,12 +107,10 @@ def resolve_tagged(tagged: str) -> tuple[StorageBackend, str]:
 
 
 def split_tagged(tagged: str) -> tuple[str, str]:
-    if _LEGACY_LOCAL_RE.match(tagged):
-        return "local", tagged
-    match = _TAG_RE.match(tagged or "")
-    if match is None:
+    found = parse_tagged(tagged)
+    if found is None:
         raise BackendUnavailable(f"not a tagged vault ref: {tagged[:80]!r}")
-    return match.group(1), match.group(2)
+    return found
 
 
 def backends_start() -> None:

@@ -29,12 +29,12 @@ from accounts.signing import LinkCheck, verify
 from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title, TitleStatus
 from core.errors import error_body
 from core.parsing import ascii_int
+from core.refs import split_tagged
 from core.signals import vault_object_missing
 from media import cbz
 from media.langs import iso639_2
 from vault import BackendUnavailable, NotFound, VaultError, get_backend, read_all, resolve_tagged
 from vault.pagecache import pages
-from vault.registry import split_tagged
 from vault.stream import plan_body, stream_plan
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ def _image_source(ref: str) -> tuple[str, str] | None:
         return shot, ref
     titles = Title.objects.filter(Q(poster=ref) | Q(backdrop=ref))
     if titles.exclude(status=TitleStatus.BANNED).exists():
-        return split_tagged(ref)  # posters and backdrops hold tagged refs
+        return split_tagged(ref)  # posters and backdrops hold tagged refs (None: an URL)
     return None
 
 
