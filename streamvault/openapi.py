@@ -125,10 +125,28 @@ BYTE_PATHS = {
 }
 
 
-PAGE_BOUNDS = {
-    "page": {"minimum": 1, "maximum": 1_000_000},
-    "page_size": {"minimum": 1, "maximum": 100},
+PARAM_BOUNDS = {
+    ("query", "short_id"): {"pattern": "^[0-9A-Za-z]{7}$"},
+    ("query", "id"): {"minimum": 1},
+    ("header", "X-Device-Fingerprint"): {"minLength": 1, "pattern": "\\S"},
+    ("query", "page"): {"minimum": 1, "maximum": 1_000_000},
+    ("query", "page_size"): {"minimum": 1, "maximum": 100},
 }
+
+
+def _body_required_when_fields_are(op: dict[str, Any], result: dict[str, Any]) -> None:
+    """A request body whose schema has required fields is itself required (drf-spectacular
+    leaves it optional, and an empty request is then "valid")."""
+    body = op.get("requestBody")
+    if not body or body.get("required"):
+        return
+    schemas = result.get("components", {}).get("schemas", {})
+    for media in body.get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        schema = schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else media.get("schema", {})
+        if schema.get("required"):
+            body["required"] = True
+            return
 
 
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
@@ -138,8 +156,10 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             for param in op.get("parameters", []):
-                if param.get("in") == "query" and param.get("name") in PAGE_BOUNDS:
-                    param["schema"] = {**param.get("schema", {}), **PAGE_BOUNDS[param["name"]]}
+                bounds = PARAM_BOUNDS.get((param.get("in"), param.get("name")))
+                if bounds:
+                    param["schema"] = {**param.get("schema", {}), **bounds}
+            _body_required_when_fields_are(op, result)
             responses = op.setdefault("responses", {})
             for code in ALWAYS:
                 responses.setdefault(code, _error(code))
