@@ -32,6 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# media is a plain library (no Django): importable before django.setup().
+from media.probe import probe  # noqa: E402
+from media.screenshots import take_screenshots  # noqa: E402
+from media.subtitles import extract_vtt  # noqa: E402
+
 
 def _services_then_rerun() -> int:
     """No DATABASE_URL/REDIS_URL: start private instances (scripts/lib.sh) and run again."""
@@ -93,9 +98,6 @@ def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 def direct(files: list[Path], work: Path, concurrency: int) -> float:
     """The same media work without the swarm: hash, ffprobe, WebVTT, 5 screenshots."""
-    from media.probe import probe
-    from media.screenshots import take_screenshots
-    from media.subtitles import extract_vtt
 
     def one(path: Path) -> None:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -138,6 +140,7 @@ def main() -> int:
     import django
 
     django.setup()
+    # The apps' modules import models: only after django.setup() (start-up order, no cycle).
     from django.core.management import call_command
 
     from catalog.models import MediaFile

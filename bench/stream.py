@@ -263,6 +263,7 @@ def main() -> None:
     import django
 
     django.setup()
+    # The apps' modules import models: only after django.setup() (start-up order, no cycle).
     from asgiref.sync import async_to_sync
     from django.core.management import call_command
 
