@@ -25,9 +25,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def _pretty(value) -> str:
+def pretty_json(value) -> str:
+    """A JSON value as a scrollable, wrapped block on a read-only admin page."""
     return format_html(
-        "<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False, default=str)
+        '<pre style="max-height:40em;overflow:auto;white-space:pre-wrap">{}</pre>',
+        json.dumps(value, indent=2, ensure_ascii=False, default=str),
     )
 
 
@@ -82,11 +84,11 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description="before")
     def before_json(self, obj):
-        return _pretty(obj.before)
+        return pretty_json(obj.before)
 
     @admin.display(description="after")
     def after_json(self, obj):
-        return _pretty(obj.after)
+        return pretty_json(obj.after)
 
 
 @admin.register(AdminAlert)

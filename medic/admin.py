@@ -6,7 +6,6 @@ link checks, dead mirrors, takedowns and the read-only audit log. Every action c
 from __future__ import annotations
 
 import datetime
-import json
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.models import Title
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, pretty_json
 from medic.models import (
     OPEN_STATUSES,
     LinkCheck,
@@ -32,13 +31,6 @@ from medic.models import (
 )
 
 from . import services
-
-
-def _pretty(value) -> str:
-    return format_html(
-        '<pre style="max-height:40em;overflow:auto;white-space:pre-wrap">{}</pre>',
-        json.dumps(value, indent=2, ensure_ascii=False, default=str),
-    )
 
 
 class ReasonForm(forms.Form):
@@ -190,7 +182,7 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description="automatic check")
     def check_display(self, obj: Report) -> str:
-        return _pretty(obj.check_result) if obj.check_result else "—"
+        return pretty_json(obj.check_result) if obj.check_result else "—"
 
     @admin.action(description="Start repair of the selected reports", permissions=["change"])
     def start_repair(self, request, queryset):
@@ -395,19 +387,19 @@ class TakedownAdmin(admin.ModelAdmin):
 
     @admin.display(description="file hashes")
     def files(self, obj):
-        return _pretty(obj.file_hashes)
+        return pretty_json(obj.file_hashes)
 
     @admin.display(description="mirrors to remove by hand")
     def mirrors(self, obj):
-        return _pretty(obj.mirrors_to_remove)
+        return pretty_json(obj.mirrors_to_remove)
 
     @admin.display(description="nginx purge")
     def purges(self, obj):
-        return _pretty(obj.purge_results)
+        return pretty_json(obj.purge_results)
 
     @admin.display(description="stored bytes / channel messages")
     def messages(self, obj):
-        return _pretty(obj.messages_results)
+        return pretty_json(obj.messages_results)
 
     @admin.action(description="Restore the selected titles (superusers)…", permissions=["restore"])
     def restore(self, request, queryset):
