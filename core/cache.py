@@ -24,6 +24,7 @@ from django.core.cache.backends.redis import RedisCache
 from core.redis import ERRORS, breaker, socket_options
 
 log = logging.getLogger(__name__)
+FAILED = object()  # what _on_redis answers when Redis was not (or could not be) asked
 
 
 class FallbackRedisCache(BaseCache):
@@ -37,14 +38,20 @@ class FallbackRedisCache(BaseCache):
 
     # --- routing ---------------------------------------------------------------------------
 
+    def _on_redis(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """The operation on Redis, or ``FAILED`` (the breaker is open, or Redis failed now)."""
+        if not breaker.closed():
+            return FAILED
+        try:
+            self._replay_deletes()
+            return getattr(self.redis, name)(*args, **kwargs)
+        except ERRORS as exc:
+            breaker.trip(exc)
+            return FAILED
+
     def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if breaker.closed():
-            try:
-                self._replay_deletes()
-                return getattr(self.redis, name)(*args, **kwargs)
-            except ERRORS as exc:
-                breaker.trip(exc)
-        return getattr(self.local, name)(*args, **kwargs)
+        result = self._on_redis(name, *args, **kwargs)
+        return getattr(self.local, name)(*args, **kwargs) if result is FAILED else result
 
     def _replay_deletes(self) -> None:
         if not self._pending_deletes:
@@ -65,12 +72,9 @@ class FallbackRedisCache(BaseCache):
         return timeout
 
     def _write(self, name: str, key: Any, *args: Any, timeout: Any = DEFAULT_TIMEOUT, **kw):
-        if breaker.closed():
-            try:
-                self._replay_deletes()
-                return getattr(self.redis, name)(key, *args, timeout=timeout, **kw)
-            except ERRORS as exc:
-                breaker.trip(exc)
+        result = self._on_redis(name, key, *args, timeout=timeout, **kw)
+        if result is not FAILED:
+            return result
         return getattr(self.local, name)(key, *args, timeout=self._local_timeout(timeout), **kw)
 
     # --- the cache API ---------------------------------------------------------------------
@@ -104,25 +108,17 @@ class FallbackRedisCache(BaseCache):
 
     def delete(self, key, version=None):
         self.local.delete(key, version=version)
-        if breaker.closed():
-            try:
-                self._replay_deletes()
-                return self.redis.delete(key, version=version)
-            except ERRORS as exc:
-                breaker.trip(exc)
-        self._remember_deletes([key], version)
-        return False
+        result = self._on_redis("delete", key, version=version)
+        if result is FAILED:
+            self._remember_deletes([key], version)
+            return False
+        return result
 
     def delete_many(self, keys, version=None):
         keys = list(keys)
         self.local.delete_many(keys, version=version)
-        if breaker.closed():
-            try:
-                self._replay_deletes()
-                return self.redis.delete_many(keys, version=version)
-            except ERRORS as exc:
-                breaker.trip(exc)
-        self._remember_deletes(keys, version)
+        if self._on_redis("delete_many", keys, version=version) is FAILED:
+            self._remember_deletes(keys, version)
 
     def _remember_deletes(self, keys: list, version: Any) -> None:
         with self._lock:
