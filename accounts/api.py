@@ -28,10 +28,12 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Title, TitleStatus
+from core.fields import ChapterNumberField, StrictCharField, StrictIntegerField, StrictRegexField
 from core.pagination import StrictPageNumberPagination
+from core.schema import any_of, exactly_one_of, schema_rule
 
 from . import services
-from .errors import AccountsError
+from .errors import AccountsError, wrong_title_kind
 from .models import User, UserKind, WishlistEntry
 from .selectors import history_items, history_rows, read_item, watch_item
 
@@ -172,15 +174,6 @@ _ME = inline_serializer(
 )
 
 
-class StrictCharField(serializers.CharField):
-    """A string, not a number turned into one (the schema says string)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class MePatchSerializer(serializers.Serializer):
     first_name = StrictCharField(max_length=150, allow_blank=True, trim_whitespace=True)
 
@@ -218,13 +211,19 @@ class HistoryView(UserAPIView):
         return paginator.get_paginated_response(history_items(rows))
 
 
+@schema_rule(any_of(("position",), ("chapter", "page")))
 class ProgressSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=0, max_value=10**7, required=False)
-    duration = serializers.IntegerField(min_value=1, max_value=10**7, required=False)
-    season = serializers.IntegerField(min_value=0, max_value=10**4, required=False)
-    episode = serializers.IntegerField(min_value=0, max_value=10**5, required=False)
-    chapter = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
-    page = serializers.IntegerField(min_value=1, max_value=10**5, required=False)
+    position = StrictIntegerField(min_value=0, max_value=10**7, required=False)
+    duration = StrictIntegerField(min_value=1, max_value=10**7, required=False)
+    season = StrictIntegerField(min_value=0, max_value=10**4, required=False)
+    episode = StrictIntegerField(min_value=0, max_value=10**5, required=False)
+    chapter = ChapterNumberField(required=False)
+    page = StrictIntegerField(min_value=1, max_value=10**5, required=False)
+
+    def validate(self, attrs):
+        if "position" not in attrs and not ("chapter" in attrs and "page" in attrs):
+            raise serializers.ValidationError("Send position, or chapter and page.")
+        return attrs
 
 
 def _public_title(short_id: str) -> Title:
@@ -243,8 +242,9 @@ def _public_title(short_id: str) -> Title:
 
 class ProgressView(UserAPIView):
     """Save where the user is: ``position`` (s) and, for series, ``season`` + ``episode``;
-    for manga ``chapter`` + ``page``. Positions outside 5 to 90 % or items under 5 minutes are
-    not kept (``kept: false`` with the reason)."""
+    for manga ``chapter`` + ``page`` (409 wrong_title_kind for a body that does not fit the
+    title). Positions outside 5 to 90 % or items under 5 minutes are not kept (``kept: false``
+    with the reason)."""
 
     @extend_schema(request=ProgressSerializer, responses={200: OpenApiTypes.OBJECT})
     def put(self, request: Request, short_id: str) -> Response:
@@ -254,15 +254,14 @@ class ProgressView(UserAPIView):
         v = data.validated_data
         try:
             if title.media_type == "manga":
-                missing = {f: ["Required for manga."] for f in ("chapter", "page") if f not in v}
-                if missing:
-                    raise ValidationError(missing)
+                if "chapter" not in v or "page" not in v:
+                    raise wrong_title_kind("This title is a manga: send chapter and page.")
                 result = services.read_progress_save(
                     user=self.user, manga=title, chapter_number=v["chapter"], page=v["page"]
                 )
             else:
                 if "position" not in v:
-                    raise ValidationError({"position": ["Required."]})
+                    raise wrong_title_kind("This title is a video: send position.")
                 result = services.watch_progress_save(
                     user=self.user,
                     title=title,
@@ -283,23 +282,19 @@ class ProgressView(UserAPIView):
         return Response({"kept": result.kept, "reason": result.reason, "progress": item})
 
 
+@schema_rule(exactly_one_of("short_id", "query"))
 class WishlistAddSerializer(serializers.Serializer):
-    short_id = serializers.CharField(max_length=7, required=False)
-    query = serializers.CharField(max_length=200, required=False)
+    short_id = StrictRegexField(r"^[0-9A-Za-z]{7}$", required=False, help_text="A library title")
+    query = StrictRegexField(
+        r"\S",
+        max_length=200,
+        required=False,
+        help_text="The name of a title the library does not have yet",
+    )
 
     def validate(self, attrs):
-        if bool(attrs.get("short_id")) == bool(attrs.get("query")):
+        if ("short_id" in attrs) == ("query" in attrs):
             raise serializers.ValidationError("Send either short_id or query.")
-        return attrs
-
-
-class WishlistRemoveSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    short_id = serializers.CharField(max_length=7, required=False)
-
-    def validate(self, attrs):
-        if bool(attrs.get("id")) == bool(attrs.get("short_id")):
-            raise serializers.ValidationError("Send either id or short_id.")
         return attrs
 
 
@@ -357,18 +352,27 @@ class WishlistView(UserAPIView):
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter("id", int), OpenApiParameter("short_id", str)],
+        parameters=[OpenApiParameter("short_id", str, required=True)],
         request=None,
         responses={204: None},
     )
     def delete(self, request: Request) -> Response:
-        raw = request.data if request.data else request.query_params
-        fields = {k: raw.get(k) for k in ("id", "short_id") if k in raw}
-        data = WishlistRemoveSerializer(data=fields)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        title = _public_title(v["short_id"]) if v.get("short_id") else None
-        if not services.wishlist_remove(user=self.user, entry_id=v.get("id"), title=title):
+        """Remove a saved title (``?short_id=``); a free-text request is removed by its id."""
+        short_id = request.query_params.get("short_id")
+        if short_id is None:
+            raise ValidationError({"short_id": ["Required."]})
+        title = _public_title(short_id)
+        if not services.wishlist_remove(user=self.user, title=title):
+            raise NotFound("Not in the wishlist.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WishlistEntryView(UserAPIView):
+    """One wishlist entry (a saved title or a free-text request), by its id."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, entry_id: int) -> Response:
+        if not services.wishlist_remove(user=self.user, entry_id=entry_id):
             raise NotFound("Not in the wishlist.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -8,6 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.fields import StrictCharField, StrictRegexField
+
 from . import services
 from .api import (
     DEVICE_HEADER,
@@ -21,7 +23,7 @@ from .errors import AccountsError
 
 
 class StreamRequestSerializer(serializers.Serializer):
-    session = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    session = StrictCharField(max_length=64, required=False, allow_blank=True)
 
 
 _GRANT = inline_serializer(
@@ -86,12 +88,12 @@ class StreamView(UserAPIView):
 
 
 class HeartbeatSerializer(serializers.Serializer):
-    session = serializers.RegexField(r"^[0-9a-f]{32}$", max_length=32)
+    session = StrictRegexField(r"^[0-9a-f]{32}$", max_length=32)
 
 
 class StreamHeartbeatView(UserAPIView):
     """POST keeps a player's stream slot alive (404 stream_session_expired when it lapsed);
-    DELETE frees it when the player stops."""
+    DELETE (``?session=``) frees it when the player stops."""
 
     @extend_schema(request=HeartbeatSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
@@ -107,10 +109,15 @@ class StreamHeartbeatView(UserAPIView):
             )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=HeartbeatSerializer, responses={204: None})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("session", str, required=True, pattern=r"^[0-9a-f]{32}$"),
+        ],
+        request=None,
+        responses={204: None},
+    )
     def delete(self, request: Request) -> Response:
-        raw = request.data if request.data else request.query_params
-        data = HeartbeatSerializer(data={"session": raw.get("session")})
+        data = HeartbeatSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         services.stream_session_close(user=self.user, session=data.validated_data["session"])
         return Response(status=status.HTTP_204_NO_CONTENT)

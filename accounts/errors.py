@@ -20,3 +20,9 @@ class AccountsError(Exception):
         self.status = status
         self.retry_after = retry_after
         self.fields = fields
+
+
+def wrong_title_kind(message: str) -> AccountsError:
+    """A well-formed request that does not fit this title (video progress for a manga, no
+    episode for a series, a duration nobody knows): a conflict with the title, 409."""
+    return AccountsError("wrong_title_kind", message, status=409)

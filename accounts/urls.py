@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/history/", api.HistoryView.as_view(), name="me-history"),
     path("me/progress/<str:short_id>/", api.ProgressView.as_view(), name="me-progress"),
     path("me/wishlist/", api.WishlistView.as_view(), name="me-wishlist"),
+    path("me/wishlist/<int:entry_id>/", api.WishlistEntryView.as_view(), name="me-wishlist-entry"),
     path("me/device/reset/", api.DeviceResetView.as_view(), name="me-device-reset"),
     path("me/logout-everywhere/", api.LogoutEverywhereView.as_view(), name="me-logout-everywhere"),
     path("auth/telegram/", api.TelegramLoginView.as_view(), name="auth-telegram"),

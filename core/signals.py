@@ -9,6 +9,7 @@ from django.dispatch import Signal
 # admin_alerts channel.
 admin_alert = Signal()
 
-# Sent when a stored object a row points at is not in its backend
-# (``file_hash``, ``backend``, ``ref``): the medic opens a repair.
+# Sent when a stored object a row points at is not in its backend: a file's bytes
+# (``file_hash``, ``backend``, ``ref``), a chapter's archive (``chapter_id``) or a subtitle's
+# WebVTT (``subtitle_track_id``). The medic opens a repair (``medic.receivers``).
 vault_object_missing = Signal()

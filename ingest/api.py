@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework import generics, permissions, serializers
 from rest_framework.throttling import UserRateThrottle
 
+from core.fields import StrictCharField, StrictURLField
 from ingest.models import Submission
 from ingest.submissions import submission_create
 
@@ -27,8 +28,8 @@ class SubmissionThrottle(UserRateThrottle):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    url = serializers.URLField(max_length=1000)
-    title_hint = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    url = StrictURLField(max_length=1000)
+    title_hint = StrictCharField(max_length=200, required=False, allow_blank=True)
 
     class Meta:
         model = Submission

@@ -117,7 +117,7 @@ def storage_channel() -> Channel | None:
     return Channel.objects.filter(kind=Channel.Kind.STORAGE, is_active=True).first()
 
 
-def _locked_file(media_file_id: int) -> MediaFile:
+def locked_file(media_file_id: int) -> MediaFile:
     media_file = (
         MediaFile.objects.select_for_update(of=("self",))
         .select_related("title")
@@ -131,7 +131,7 @@ def _locked_file(media_file_id: int) -> MediaFile:
     return media_file
 
 
-def _open_job(kind: str, media_file_id: int) -> Job | None:
+def open_job(kind: str, media_file_id: int) -> Job | None:
     return (
         Job.objects.filter(kind=kind, status__in=OPEN, payload__media_file_id=media_file_id)
         .order_by("id")
@@ -148,7 +148,7 @@ def releech_create(*, media_file_id: int, url: str = "", created_by: Any = None)
     returned instead of a second. ValidationError: no such file, a taken-down title, no usable
     URL."""
     with transaction.atomic():
-        media_file = _locked_file(media_file_id)
+        media_file = locked_file(media_file_id)
         url = (url or media_file.backup_url or media_file_source_url(media_file=media_file)).strip()
         if not url:
             raise ValidationError({"url": "The file has no backup URL and no recorded source."})
@@ -156,7 +156,7 @@ def releech_create(*, media_file_id: int, url: str = "", created_by: Any = None)
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError as exc:
             raise ValidationError({"url": f"Not an http(s) URL: {url[:200]}"}) from exc
-        existing = _open_job(JobKind.RELEECH, media_file.pk)
+        existing = open_job(JobKind.RELEECH, media_file.pk)
         if existing is not None:
             return existing
         return job_create(
@@ -172,7 +172,7 @@ def recopy_create(*, media_file_id: int, created_by: Any = None) -> Job:
     one is queued or running for the file, that job is returned. ValidationError: no such file,
     a taken-down title, no message carries the file, no storage channel."""
     with transaction.atomic():
-        media_file = _locked_file(media_file_id)
+        media_file = locked_file(media_file_id)
         sources = media_file_channel_messages(media_file=media_file)
         if not sources:
             raise ValidationError(
@@ -180,7 +180,7 @@ def recopy_create(*, media_file_id: int, created_by: Any = None) -> Job:
             )
         if storage_channel() is None:
             raise ValidationError({"channel": "No active storage channel is configured."})
-        existing = _open_job(JobKind.RECOPY, media_file.pk)
+        existing = open_job(JobKind.RECOPY, media_file.pk)
         if existing is not None:
             return existing
         return job_create(

@@ -30,6 +30,22 @@ def put(path: Path, file_name: str, *, backend: str | None = None) -> dict[str, 
     }
 
 
+def fetch(dest: Path, *, backend: str, ref: str) -> int:
+    """Copy a stored object to ``dest`` (for ffmpeg, which reads files); returns its size.
+    Raises the vault's errors: ``NotFound``, ``BackendUnavailable``…"""
+
+    async def copy() -> int:
+        store = get_backend(backend)
+        size = (await store.stat(ref)).size
+        with dest.open("wb") as out:
+            async for chunk in store.open_range(ref, 0, size):
+                out.write(chunk)
+        return size
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return async_to_sync(copy)()
+
+
 def probe_result(data: dict[str, Any]) -> ProbeResult:
     subs = [SubtitleStream(**s) for s in data.get("subtitles", [])]
     return ProbeResult(**{**data, "subtitles": subs})

@@ -17,6 +17,7 @@ class JobKind(models.TextChoices):
     CHANNEL_POST = "channel_post", "Channel post"
     RELEECH = "releech", "Re-leech a file (repair)"
     RECOPY = "recopy", "Re-copy a file from its channel (repair)"
+    SUBTITLES_REBUILD = "subtitles_rebuild", "Re-extract a file's WebVTT tracks (repair)"
 
 
 class JobStatus(models.TextChoices):

@@ -290,7 +290,7 @@ class RepairAdmin(admin.ModelAdmin):
         "reason",
         "updated_at",
     )
-    list_filter = ("status", "needs_new_bytes")
+    list_filter = ("status", "needs_new_bytes", "needs_subtitles")
     list_select_related = ("title", "media_file", "chapter")
     search_fields = ("title__title", "title__short_id", "media_file__file_hash")
     inlines = [RepairAttemptInline]
@@ -301,6 +301,7 @@ class RepairAdmin(admin.ModelAdmin):
         "status",
         "reason",
         "needs_new_bytes",
+        "needs_subtitles",
         "rounds",
         "job_id",
         "job_strategy",

@@ -7,17 +7,17 @@ session a ``guest_…`` user (and the session cookie) on the spot, so both endpo
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api import GuestSessionAuthentication, NewSessionAwareThrottle
-from catalog.models import Chapter, Episode, MediaFile, MediaType, Title, TitleStatus
+from catalog.models import Chapter, Episode, MediaFile, Title, TitleStatus
+from core.fields import ChapterNumberField, StrictCharField, StrictIntegerField, StrictRegexField
+from core.schema import not_both, schema_rule, together
 from medic.models import Report, ReportIssue, ReportStatus
 
 from . import services
@@ -33,6 +33,14 @@ class ReportRateThrottle(NewSessionAwareThrottle):
         return settings.REPORT_RATE
 
 
+class ReportConflict(APIException):
+    """A well-formed report that does not fit its target (an issue this kind of title cannot
+    have, a file of another episode): a conflict with the title, not bad input."""
+
+    status_code = 409
+    default_code = "report_conflict"
+
+
 class NotBanned(permissions.BasePermission):
     message = "This account is banned."
 
@@ -42,24 +50,23 @@ class NotBanned(permissions.BasePermission):
         return True
 
 
+@schema_rule(together("season", "episode"), not_both("chapter", "file_hash"))
 class ReportInputSerializer(serializers.Serializer):
-    title = serializers.RegexField(r"^[0-9A-Za-z]{7}$", help_text="The title's short_id")
+    title = StrictRegexField(r"^[0-9A-Za-z]{7}$", help_text="The title's short_id")
     issue = serializers.ChoiceField(choices=ReportIssue.choices)
-    file_hash = serializers.RegexField(r"^[0-9A-Za-z_-]{1,64}$", required=False)
-    season = serializers.IntegerField(min_value=0, max_value=10000, required=False)
-    episode = serializers.IntegerField(min_value=0, max_value=100000, required=False)
-    chapter = serializers.DecimalField(
-        max_digits=7,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        required=False,
-        help_text="The chapter number (``chap`` in the title document)",
+    file_hash = StrictRegexField(r"^[0-9A-Za-z_-]{1,64}$", required=False)
+    season = StrictIntegerField(min_value=0, max_value=10000, required=False)
+    episode = StrictIntegerField(min_value=0, max_value=100000, required=False)
+    chapter = ChapterNumberField(
+        required=False, help_text="The chapter number (``chap`` in the title document)"
     )
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict) -> dict:
         if ("season" in attrs) != ("episode" in attrs):
             raise ValidationError({"episode": ["Give both season and episode, or neither."]})
+        if "chapter" in attrs and "file_hash" in attrs:
+            raise ValidationError({"chapter": ["Report a chapter, or a file, not both."]})
         return attrs
 
 
@@ -113,23 +120,17 @@ def _resolve_target(data: dict) -> dict:
             title=title, file_hash=data["file_hash"]
         ).first()
         if target["media_file"] is None:
-            raise ValidationError({"file_hash": ["This title has no file with this hash."]})
+            raise NotFound("This title has no file with this hash.")
     if "season" in data:
         target["episode"] = Episode.objects.filter(
             series=title, season=data["season"], number=data["episode"]
         ).first()
         if target["episode"] is None:
-            raise ValidationError({"episode": ["This title has no such episode."]})
+            raise NotFound("This title has no such episode.")
     if "chapter" in data:
-        if title.media_type != MediaType.MANGA:
-            raise ValidationError({"chapter": ["Only manga have chapters."]})
-        try:
-            number = Decimal(data["chapter"])
-        except InvalidOperation as exc:
-            raise ValidationError({"chapter": ["Not a chapter number."]}) from exc
-        target["chapter"] = Chapter.objects.filter(manga=title, number=number).first()
-        if target["chapter"] is None:
-            raise ValidationError({"chapter": ["This title has no such chapter."]})
+        target["chapter"] = Chapter.objects.filter(manga=title, number=data["chapter"]).first()
+        if target["chapter"] is None:  # a movie or series has none
+            raise NotFound("This title has no such chapter.")
     return target
 
 
@@ -172,11 +173,7 @@ class ReportCreateView(generics.GenericAPIView):
                 actor=request.user, issue=data["issue"], note=data["note"], **target
             )
         except DjangoValidationError as exc:
-            raise ValidationError(
-                exc.message_dict
-                if hasattr(exc, "error_dict")
-                else {"non_field_errors": exc.messages}
-            ) from exc
+            raise ReportConflict(" ".join(exc.messages)) from exc
         report = _report_queryset().get(pk=report.pk)
         return Response(
             ReportSerializer(report).data,

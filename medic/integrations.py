@@ -14,9 +14,10 @@ from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 
 import vault
+from catalog.models import SubtitleTrack
 from core.alerts import alert_raise
 from core.models import AdminAlert
-from ingest import repair
+from ingest import repair, subtitles
 from jobs.engine import job_create
 from jobs.models import JobKind
 from jobs.services import job_status
@@ -101,6 +102,37 @@ def queue_releech(*, media_file_id: int, url: str) -> int:
         return repair.releech_create(media_file_id=media_file_id, url=url).pk
     except ValidationError as exc:
         raise Unavailable(_reason(exc)) from exc
+
+
+def queue_subtitles_rebuild(*, media_file_id: int) -> int:
+    """Start the swarm's re-extraction of the file's WebVTT tracks from its stored bytes (a
+    ``subtitles_rebuild`` job); returns the job id. ``Unavailable``: no such file, a taken-down
+    title, no text track."""
+
+    try:
+        return subtitles.subtitles_rebuild_create(media_file_id=media_file_id).pk
+    except ValidationError as exc:
+        raise Unavailable(_reason(exc)) from exc
+
+
+def subtitles_missing(*, media_file_id: int) -> list[int]:
+    """The stream indexes of the file's text tracks whose WebVTT does not read (no ref, or
+    the object is gone or unreadable)."""
+
+    missing = []
+    for track in SubtitleTrack.objects.filter(
+        media_file_id=media_file_id, kind=SubtitleTrack.Kind.TEXT
+    ).order_by("stream_index"):
+        ok = False
+        try:
+            backend, ref = vault.split_tagged(track.vtt_ref)
+        except vault.BackendUnavailable:  # no ref at all, or not a vault ref
+            backend, ref = "", ""
+        if ref:
+            ok = vault_probe(backend=backend, ref=ref, read_bytes=16).ok is True
+        if not ok:
+            missing.append(track.stream_index)
+    return missing
 
 
 def ingest_source_url(*, media_file: Any) -> str:

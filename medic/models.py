@@ -164,6 +164,9 @@ class Repair(models.Model):
     reason = models.CharField(max_length=300, blank=True, default="")
     # A content problem (wrong audio/file): a live mirror is no fix, new bytes are needed.
     needs_new_bytes = models.BooleanField(default=False)
+    needs_subtitles = models.BooleanField(
+        default=False, help_text="A text track's WebVTT is missing: re-extract it from the file"
+    )
     rounds = models.PositiveSmallIntegerField(default=0, help_text="Full passes that failed")
     # The swarm job (re-leech or re-copy) being waited on, and the sources tried this round.
     job_id = models.PositiveBigIntegerField(null=True, blank=True)
@@ -200,6 +203,7 @@ class RepairAttempt(models.Model):
         OTHER_MIRROR = "other_mirror", "Another mirror / the vault serves"
         RELEECH = "releech", "Re-leech"
         RECOPY = "recopy", "Re-copy from the storage channel"
+        REEXTRACT = "reextract", "Re-extract the subtitles from the file"
 
     class Outcome(models.TextChoices):
         SUCCEEDED = "succeeded", "Succeeded"

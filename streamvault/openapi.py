@@ -2,6 +2,8 @@
 
 - the one error shape (``core.errors``) as the ``Error`` component, and every status an
   operation can answer besides its success (bad input, refusals, not found, rate limits);
+- the cross-field rules of request bodies (``core.schema``: either this or that, both or
+  neither), so the schema accepts exactly what the server accepts;
 - the session cookie is optional where a visitor without one gets a guest session;
 - the byte endpoints, which are plain async views (not DRF), documented by hand: ``/s/``,
   ``/api/subs``, ``/api/read`` and ``/api/img``.
@@ -10,6 +12,8 @@
 from __future__ import annotations
 
 from typing import Any
+
+from core.schema import RULES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_SCHEMA = {
@@ -135,8 +139,8 @@ PARAM_BOUNDS = {
 
 
 def _body_required_when_fields_are(op: dict[str, Any], result: dict[str, Any]) -> None:
-    """A request body whose schema has required fields is itself required (drf-spectacular
-    leaves it optional, and an empty request is then "valid")."""
+    """A request body whose schema has required fields (or a rule that asks for some) is itself
+    required (drf-spectacular leaves it optional, and an empty request is then "valid")."""
     body = op.get("requestBody")
     if not body or body.get("required"):
         return
@@ -144,13 +148,24 @@ def _body_required_when_fields_are(op: dict[str, Any], result: dict[str, Any]) -
     for media in body.get("content", {}).values():
         ref = media.get("schema", {}).get("$ref", "")
         schema = schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else media.get("schema", {})
-        if schema.get("required"):
+        if schema.get("required") or schema.get("allOf"):
             body["required"] = True
             return
 
 
+def _add_rules(schemas: dict[str, Any]) -> None:
+    """The cross-field rules serializers declare (``core.schema``); a component with several
+    rules takes them as ``allOf``."""
+    for name, rules in RULES.items():
+        for component in (name, f"Patched{name}"):
+            if component in schemas:
+                schemas[component].setdefault("allOf", []).extend(rules)
+
+
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    _add_rules(schemas)
     for path_item in result.get("paths", {}).values():
         for method, op in path_item.items():
             if method not in ("get", "post", "put", "patch", "delete"):

@@ -38,6 +38,7 @@ from vault.registry import (
     register,
     registered,
     resolve_tagged,
+    split_tagged,
     tag_ref,
     unregister,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "register",
     "registered",
     "resolve_tagged",
+    "split_tagged",
     "tag_ref",
     "unregister",
 ]

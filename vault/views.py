@@ -162,7 +162,14 @@ async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpRe
     except BackendUnavailable:
         return _error(503, "backend_unavailable", "The subtitle's storage is not reachable.")
     except NotFound:
-        return _error(404, "no_vtt", f"The WebVTT of track {track.stream_index} is missing.")
+        await sync_to_async(vault_object_missing.send)(
+            sender=SubtitleTrack, subtitle_track_id=track.pk
+        )
+        return _error(
+            404,
+            "missing_vtt",
+            f"The WebVTT of track {track.stream_index} is missing; a repair is queued.",
+        )
     return HttpResponse(data, content_type="text/vtt; charset=utf-8", headers=headers)
 
 

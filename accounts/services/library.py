@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalog.models import Chapter, Episode, MediaFile, MediaType, Title, TitleStatus
 from catalog.text import clean_title
 
-from ..errors import AccountsError
+from ..errors import AccountsError, wrong_title_kind
 from ..models import ReadProgress, User, WatchProgress, WishlistEntry, WishlistStatus
 
 
@@ -80,19 +80,18 @@ def watch_progress_save(
     it, a movie is finished (dropped from "continue watching") and a series moves on to the
     next episode at 0."""
     if title.media_type == MediaType.MANGA:
-        raise _field_error("position", "Manga progress is a chapter and a page.")
+        raise wrong_title_kind("This title is a manga: send chapter and page.")
     episode = None
     if title.media_type == MediaType.SERIES:
         if season is None or episode_number is None:
-            raise _field_error("episode", "A series needs season and episode.")
+            raise wrong_title_kind("This title is a series: send season and episode.")
         episode = Episode.objects.filter(series=title, season=season, number=episode_number).first()
         if episode is None:
             raise AccountsError("not_found", "No such episode.", status=404)
     length = _known_duration(title, episode) or duration
     if not length:
-        raise _field_error("duration", "The duration is unknown; send it in seconds.")
-    if position > length:
-        raise _field_error("position", "The position is past the end.")
+        raise wrong_title_kind("The duration is unknown; send it in seconds.")
+    position = min(position, length)  # a player's last report can overshoot the end a little
     if length < settings.WATCH_MIN_DURATION:
         return ProgressResult(kept=False, reason="too_short")
     percent = 100 * position / length
@@ -123,12 +122,12 @@ def read_progress_save(
     *, user: User, manga: Title, chapter_number: Decimal, page: int
 ) -> ProgressResult:
     if manga.media_type != MediaType.MANGA:
-        raise _field_error("chapter", "Only manga have chapters.")
+        raise wrong_title_kind("Only manga have chapters.")
     chapter = Chapter.objects.filter(manga=manga, number=chapter_number).first()
     if chapter is None:
         raise AccountsError("not_found", "No such chapter.", status=404)
     if page < 1 or (chapter.page_count and page > chapter.page_count):
-        raise _field_error("page", f"Pages run from 1 to {chapter.page_count}.")
+        raise AccountsError("not_found", f"Pages run from 1 to {chapter.page_count}.", status=404)
     progress, _ = ReadProgress.objects.update_or_create(
         user=user,
         manga=manga,
@@ -149,11 +148,13 @@ def wishlist_add(
     entry and whether it is new; adding twice is not an error."""
     query = query.strip()
     if title is None:
-        cleaned = clean_title(query)
-        if not cleaned:
+        if not query:
             raise _field_error("query", "Name the title you want.")
-        matches = list(
-            Title.objects.exclude(status=TitleStatus.BANNED).filter(clean_title=cleaned)[:2]
+        cleaned = clean_title(query)
+        matches = (
+            list(Title.objects.exclude(status=TitleStatus.BANNED).filter(clean_title=cleaned)[:2])
+            if cleaned
+            else []
         )
         if len(matches) == 1:
             title = matches[0]
@@ -163,7 +164,9 @@ def wishlist_add(
         lookup: dict = {"user": user, "title": title}
         defaults: dict = {"status": WishlistStatus.AVAILABLE, "query": query[:200]}
     else:
-        lookup = {"user": user, "title": None, "query_clean": clean_title(query)[:200]}
+        # A name in a script clean_title drops (千と千尋) is kept by its case-folded words.
+        key = clean_title(query) or " ".join(query.casefold().split())
+        lookup = {"user": user, "title": None, "query_clean": key[:200]}
         defaults = {"status": WishlistStatus.REQUESTED, "query": query[:200]}
     try:
         with transaction.atomic():

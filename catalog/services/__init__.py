@@ -17,6 +17,7 @@ from .files import (
     mirrors_set,
     screenshot_add,
     subtitle_tracks_set,
+    subtitle_vtts_set,
 )
 from .moderation import (
     STAFF_STATUSES,
@@ -76,6 +77,7 @@ __all__ = [
     "screenshot_add",
     "season_pack_set",
     "subtitle_tracks_set",
+    "subtitle_vtts_set",
     "title_cache_key",
     "title_create",
     "title_delete",

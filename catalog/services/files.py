@@ -141,6 +141,20 @@ def subtitle_tracks_set(*, media_file: MediaFile, tracks: list[dict[str, Any]]) 
 
 
 @transaction.atomic
+def subtitle_vtts_set(*, media_file: MediaFile, vtt_refs: dict[str, str]) -> int:
+    """New WebVTT refs for the file's text tracks (stream index → tagged ref), as a re-extraction
+    gives them; returns how many tracks changed."""
+    changed = 0
+    for index, ref in vtt_refs.items():
+        changed += SubtitleTrack.objects.filter(
+            media_file=media_file, stream_index=int(index), kind=SubtitleTrack.Kind.TEXT
+        ).update(vtt_ref=ref)
+    if changed:
+        title_refresh(media_file.title_id)
+    return changed
+
+
+@transaction.atomic
 def embeds_set(*, media_file: MediaFile, embeds: list[dict[str, Any]]) -> None:
     """Replace the file's embeds. Each: host, url, priority (lower plays first)."""
     media_file.embeds.all().delete()

@@ -23,7 +23,8 @@ from catalog.models import DownloadMirror, Embed, LinkStatus, MediaFile, TitleSt
 from medic.models import LinkCheck, LinkKind
 
 from .. import checks
-from .repair import linkcheck_row, repair_open
+from .linkchecks import linkcheck_row
+from .repair import repair_open
 
 
 def _due(model, cutoff, size):

@@ -36,7 +36,6 @@ from catalog import services as catalog
 from catalog.models import (
     Chapter,
     FileStatus,
-    LinkStatus,
     MediaFile,
     Title,
     TitleStatus,
@@ -54,6 +53,7 @@ from medic.models import (
 )
 
 from .. import checks, integrations
+from .linkchecks import links_record, vault_check_fields
 from .reports import report_needs_human, reports_fix_for_target
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ def repair_open(
     media_file: MediaFile | None = None,
     chapter: Chapter | None = None,
     needs_new_bytes: bool = False,
+    needs_subtitles: bool = False,
     actor: Any = None,
 ) -> Repair:
     """Open (or return the open) repair of this file/chapter, set the title repairing and
@@ -86,7 +87,11 @@ def repair_open(
             try:
                 with transaction.atomic():
                     repair = Repair.objects.create(
-                        title=title, reason=reason[:300], needs_new_bytes=needs_new_bytes, **target
+                        title=title,
+                        reason=reason[:300],
+                        needs_new_bytes=needs_new_bytes,
+                        needs_subtitles=needs_subtitles,
+                        **target,
                     )
                     created = True
             except IntegrityError:
@@ -94,6 +99,9 @@ def repair_open(
         if needs_new_bytes and not repair.needs_new_bytes:
             Repair.objects.filter(pk=repair.pk).update(needs_new_bytes=True)
             repair.needs_new_bytes = True
+        if needs_subtitles and not repair.needs_subtitles:
+            Repair.objects.filter(pk=repair.pk).update(needs_subtitles=True)
+            repair.needs_subtitles = True
         if title.status == TitleStatus.AVAILABLE:
             catalog.title_set_status(title=title, status=TitleStatus.REPAIRING)
         if created:
@@ -101,7 +109,11 @@ def repair_open(
                 actor=actor,
                 action="repair_open",
                 target=repair,
-                after={"reason": repair.reason, "needs_new_bytes": needs_new_bytes},
+                after={
+                    "reason": repair.reason,
+                    "needs_new_bytes": needs_new_bytes,
+                    "needs_subtitles": needs_subtitles,
+                },
             )
             repair_id = repair.pk
             task_send("medic.tasks.repair_run", repair_id)
@@ -111,43 +123,6 @@ def repair_open(
 def _attempt(repair: Repair, strategy: str, outcome: str, detail: str) -> None:
     RepairAttempt.objects.create(
         repair=repair, strategy=strategy, outcome=outcome, detail=detail[:500]
-    )
-
-
-def _record_links(media_file: MediaFile, results: dict[str, checks.UrlCheck]) -> None:
-    """LinkCheck history and the links' status from a set of URL checks."""
-    rows = []
-    for kind, links in (
-        (LinkKind.MIRROR, media_file.mirrors.all()),
-        (LinkKind.EMBED, media_file.embeds.all()),
-    ):
-        for link in links:
-            result = results.get(link.url)
-            if result is None:
-                continue
-            rows.append(linkcheck_row(kind, link.pk, media_file, result))
-            catalog.link_set_status(
-                link=link, status=LinkStatus.ACTIVE if result.ok else LinkStatus.DEAD
-            )
-    backup = results.get(media_file.backup_url) if media_file.backup_url else None
-    if backup is not None:
-        rows.append(linkcheck_row(LinkKind.BACKUP, media_file.pk, media_file, backup))
-    LinkCheck.objects.bulk_create(rows)
-
-
-def linkcheck_row(
-    kind: str, link_id: int, media_file: MediaFile | None, r: checks.UrlCheck, report=None
-) -> LinkCheck:
-    return LinkCheck(
-        kind=kind,
-        link_id=link_id,
-        media_file=media_file,
-        url=r.url[:500],
-        status_code=r.status_code,
-        ok=r.ok,
-        error=r.error[:300],
-        elapsed_ms=r.elapsed_ms,
-        report=report,
     )
 
 
@@ -171,6 +146,10 @@ def repair_step(*, repair_id: int) -> str:
     media_file = MediaFile.objects.prefetch_related("mirrors", "embeds").get(
         pk=repair.media_file_id
     )
+    if repair.needs_subtitles:
+        outcome = _subtitles_step(repair, media_file)
+        if outcome is not None:
+            return outcome
 
     # --- a job we started earlier (re-leech / re-copy) --------------------------------------
     if repair.job_id:
@@ -212,7 +191,7 @@ def repair_step(*, repair_id: int) -> str:
         urls.append(media_file.backup_url)
     results = checks.check_urls(urls)
     with transaction.atomic():
-        _record_links(media_file, results)
+        links_record(media_file, results)
         LinkCheck.objects.create(**vault_check_fields(media_file, probe))
     alive_mirrors = [m for m in media_file.mirrors.all() if results.get(m.url, _DEAD).ok]
     alive_embeds = [e for e in media_file.embeds.all() if results.get(e.url, _DEAD).ok]
@@ -290,6 +269,40 @@ def repair_step(*, repair_id: int) -> str:
     return _round_failed(repair, "no strategy repaired the file")
 
 
+def _subtitles_step(repair: Repair, media_file: MediaFile) -> str | None:
+    """A text track's WebVTT is missing: re-extract the tracks from the file's stored bytes (a
+    ``subtitles_rebuild`` job). None when the tracks read again and the file's own bytes need
+    a look too (the rest of the loop goes on)."""
+    if repair.job_id and repair.job_strategy == Strategy.REEXTRACT:
+        job = integrations.job_state(job_id=repair.job_id)
+        if job.status in ("queued", "running"):
+            return WAITING
+        Repair.objects.filter(pk=repair.pk).update(job_id=None, job_strategy="")
+        repair.job_id = None
+        if job.status != "done":
+            _attempt(
+                repair, Strategy.REEXTRACT, Outcome.FAILED, f"swarm job {job.status}: {job.error}"
+            )
+    missing = integrations.subtitles_missing(media_file_id=media_file.pk)
+    if not missing:
+        Repair.objects.filter(pk=repair.pk).update(needs_subtitles=False)
+        repair.needs_subtitles = False
+        if _vault_probe(media_file).ok and not repair.needs_new_bytes:
+            return _succeed(repair, media_file, Strategy.REEXTRACT, "the WebVTT tracks read")
+        return None
+    tracks = ", ".join(str(i) for i in missing)
+    if "reextract" in repair.sources_tried:
+        return _round_failed(repair, f"the WebVTT of tracks {tracks} is still missing")
+    try:
+        job_id = integrations.queue_subtitles_rebuild(media_file_id=media_file.pk)
+    except integrations.Unavailable as exc:
+        _attempt(repair, Strategy.REEXTRACT, Outcome.UNAVAILABLE, str(exc))
+        return _round_failed(repair, f"the WebVTT of tracks {tracks} cannot be re-extracted")
+    _wait_on(repair, Strategy.REEXTRACT, job_id, tried="reextract")
+    _attempt(repair, Strategy.REEXTRACT, Outcome.WAITING, f"swarm job {job_id}: tracks {tracks}")
+    return WAITING
+
+
 _DEAD = checks.UrlCheck(url="", ok=False, error="not checked")
 
 
@@ -324,16 +337,6 @@ def _job_verified(job: integrations.JobState, media_file: MediaFile) -> bool:
         and bool(job.sha256)
         and job.sha256 == media_file.file_hash
     )
-
-
-def vault_check_fields(media_file: MediaFile, probe: integrations.VaultProbe) -> dict[str, Any]:
-    return {
-        "kind": LinkKind.VAULT,
-        "link_id": media_file.pk,
-        "media_file": media_file,
-        "ok": bool(probe.ok),
-        "error": (probe.error or ("" if probe.ok else "not reachable from this process"))[:300],
-    }
 
 
 def _wait_on(repair: Repair, strategy: str, job_id: int, *, tried: str) -> None:

@@ -14,7 +14,8 @@ from catalog.models import FileStatus, LinkStatus, MediaFile
 from medic.models import LinkCheck, LinkKind, Report, ReportIssue, ReportStatus
 
 from .. import checks, integrations
-from .repair import linkcheck_row, repair_open, vault_check_fields
+from .linkchecks import linkcheck_row, vault_check_fields
+from .repair import repair_open
 from .reports import report_attach_check, report_transition
 
 log = logging.getLogger(__name__)

@@ -88,8 +88,10 @@ def test_movie_progress_window(api, movie):
     assert _put(api, movie, position=3500, duration=3600).json()["progress"]["duration"] == 7200
     assert _put(api, movie, position=6481).json()["reason"] == "finished"
     assert not WatchProgress.objects.exists()  # finished: out of "continue watching"
-    _error(_put(api, movie, position=99999), 400, "invalid")
-    _error(_put(api, movie), 400, "invalid")
+    # A last report past the end (players overshoot a little) counts as the end.
+    assert _put(api, movie, position=99999).json()["reason"] == "finished"
+    _error(_put(api, movie), 400, "invalid")  # neither a position nor a chapter and page
+    _error(_put(api, movie, chapter=1, page=1), 409, "wrong_title_kind")
     _error(_put(api, movie, position=-1), 400, "invalid")
 
 
@@ -105,7 +107,7 @@ def test_short_items_are_not_kept(api):
         "progress": None,
     }
     unprobed = TitleFactory()
-    _error(_put(api, unprobed, position=100), 400, "invalid")  # no duration anywhere
+    _error(_put(api, unprobed, position=100), 409, "wrong_title_kind")  # no duration anywhere
     assert _put(api, unprobed, position=1000, duration=2000).json()["kept"] is True
 
 
@@ -123,7 +125,7 @@ def test_series_progress_moves_to_next_episode(api, series):
     }
     assert body["progress"]["position"] == 0
     assert _put(api, series, position=2990, season=2, episode=1).json()["progress"] is None
-    _error(_put(api, series, position=100), 400, "invalid")
+    _error(_put(api, series, position=100), 409, "wrong_title_kind")
     _error(_put(api, series, position=100, season=9, episode=9), 404, "not_found")
 
 
@@ -134,9 +136,9 @@ def test_manga_progress(api, manga):
     assert body["progress"]["chapter"]["chap"] == 2.5 and body["progress"]["page"] == 7
     _put(api, manga, chapter=2, page=3)
     assert ReadProgress.objects.get().page == 3
-    _error(_put(api, manga, chapter=2, page=21), 400, "invalid")
+    _error(_put(api, manga, chapter=2, page=21), 404, "not_found")  # 20 pages
     _error(_put(api, manga, chapter=3, page=1), 404, "not_found")
-    _error(_put(api, manga, position=10), 400, "invalid")
+    _error(_put(api, manga, position=10), 409, "wrong_title_kind")
 
 
 def test_progress_unknown_or_banned_title_is_404(api, movie):
@@ -217,7 +219,13 @@ def test_wishlist_titles_requests_and_removal(api, movie, django_assert_max_num_
         400,
         "invalid",
     )
-    _error(api.post("/api/me/wishlist/", {"query": "!!!"}, format="json"), 400, "invalid")
+    _error(api.post("/api/me/wishlist/", {"query": "   "}, format="json"), 400, "invalid")
+    # A name in another script is a request of its own, not "nothing" (clean_title drops it).
+    cjk = api.post("/api/me/wishlist/", {"query": "千と千尋の神隠し"}, format="json")
+    assert cjk.status_code == 201 and cjk.json()["status"] == "requested"
+    assert api.post("/api/me/wishlist/", {"query": "Ponyo"}, format="json").status_code == 201
+    for entry_id in (cjk.json()["id"], api.get("/api/me/wishlist/").json()["results"][0]["id"]):
+        assert api.delete(f"/api/me/wishlist/{entry_id}/").status_code == 204
     _error(api.post("/api/me/wishlist/", {"short_id": "nope123"}, format="json"), 404, "not_found")
     for _ in range(15):
         api.post("/api/me/wishlist/", {"short_id": TitleFactory().short_id}, format="json")
@@ -225,12 +233,11 @@ def test_wishlist_titles_requests_and_removal(api, movie, django_assert_max_num_
         listing = api.get("/api/me/wishlist/", {"page_size": 5}).json()
     assert listing["count"] == 17 and len(listing["results"]) == 5
     assert api.delete(f"/api/me/wishlist/?short_id={movie.short_id}").status_code == 204
-    assert (
-        api.delete("/api/me/wishlist/", {"id": request.json()["id"]}, format="json").status_code
-        == 204
-    )
-    _error(api.delete("/api/me/wishlist/?id=999999"), 404, "not_found")
-    _error(api.delete("/api/me/wishlist/"), 400, "invalid")
+    assert api.delete(f"/api/me/wishlist/{request.json()['id']}/").status_code == 204
+    _error(api.delete("/api/me/wishlist/999999/"), 404, "not_found")
+    _error(api.delete(f"/api/me/wishlist/{10**30}/"), 404, "not_found")  # past bigint
+    _error(api.delete("/api/me/wishlist/"), 400, "invalid")  # short_id is required
+    _error(api.delete(f"/api/me/wishlist/?short_id={movie.short_id}"), 404, "not_found")
     assert WishlistEntry.objects.count() == 15
 
 
@@ -248,7 +255,7 @@ def test_other_users_data_is_private(api, movie):
     owner = UserFactory()
     entry, _ = services.wishlist_add(user=owner, title=movie)
     api.get("/api/me/")
-    _error(api.delete(f"/api/me/wishlist/?id={entry.id}"), 404, "not_found")
+    _error(api.delete(f"/api/me/wishlist/{entry.id}/"), 404, "not_found")
     assert api.get("/api/me/wishlist/").json()["count"] == 0
     assert WishlistEntry.objects.filter(pk=entry.pk).exists()
 
@@ -258,8 +265,8 @@ def test_hostile_input_is_a_400_or_404_never_a_500(api, movie, manga, settings):
     api.get("/api/me/")
     huge = "9" * 40
     cases = [
-        api.delete(f"/api/me/wishlist/?id={huge}"),
-        api.delete("/api/me/wishlist/?id=abc"),
+        api.delete(f"/api/me/wishlist/{huge}/"),
+        api.delete("/api/me/wishlist/?short_id=abc"),
         api.post("/api/me/wishlist/", {"query": "x" * 500}, format="json"),
         api.post("/api/me/wishlist/", ["not", "an", "object"], format="json"),
         api.put(f"/api/me/progress/{movie.short_id}/", {"position": huge}, format="json"),
@@ -267,6 +274,8 @@ def test_hostile_input_is_a_400_or_404_never_a_500(api, movie, manga, settings):
         api.put(f"/api/me/progress/{manga.short_id}/", {"chapter": "x", "page": 1}, format="json"),
         api.put(f"/api/me/progress/{manga.short_id}/", {"chapter": huge, "page": 1}, format="json"),
         api.patch("/api/me/", {"first_name": ["a"]}, format="json"),
+        api.patch("/api/me/", "[]", content_type="multipart/form-data; boundary=x"),  # 415
+        api.patch("/api/me/", [], format="json"),
         api.post("/api/stream/heartbeat/", {"session": huge}, format="json"),
         api.post(f"/api/stream/{'a' * 65}/", {}, format="json"),
         api.post(

@@ -142,9 +142,8 @@ def test_concurrent_streams_free_one_premium_three(api, user, movie, settings):
     _error(response, 429, "too_many_streams")
     assert response["Retry-After"]
     # The player stops: the slot is free again.
-    assert (
-        api.delete("/api/stream/heartbeat/", {"session": first}, format="json").status_code == 204
-    )
+    assert api.delete(f"/api/stream/heartbeat/?session={first}").status_code == 204
+    _error(api.delete("/api/stream/heartbeat/"), 400, "invalid")  # which session?
     second = _stream(api, media_file).json()["session"]
     services.user_grant_premium(user=user, days=1, actor=None)
     sessions = {second, _stream(api, media_file).json()["session"]}

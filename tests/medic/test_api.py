@@ -105,10 +105,8 @@ def test_banned_users_cannot_report(client, movie):
         ({"title": "AAAAAAA!", "issue": "dead_link"}, "title"),
         ({"issue": "on_fire"}, "issue"),
         ({"issue": "dead_link", "note": "x" * 501}, "note"),
-        ({"issue": "dead_link", "file_hash": "f" * 64}, "file_hash"),
         ({"issue": "dead_link", "season": 1}, "episode"),
-        ({"issue": "missing_pages"}, "issue"),
-        ({"issue": "dead_link", "chapter": "1"}, "chapter"),
+        ({"issue": "dead_link", "chapter": "1", "file_hash": "f" * 64}, "chapter"),
     ],
 )
 def test_bad_input_is_a_400_with_field_errors(user_client, movie, body, field):
@@ -119,6 +117,24 @@ def test_bad_input_is_a_400_with_field_errors(user_client, movie, body, field):
     error = r.json()["error"]
     assert error["code"] == "invalid"
     assert field in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"issue": "dead_link", "file_hash": "f" * 64}, 404, "not_found"),
+        ({"issue": "dead_link", "season": 1, "episode": 1}, 404, "not_found"),  # a movie's
+        ({"issue": "dead_link", "chapter": "1"}, 404, "not_found"),
+        ({"issue": "missing_pages"}, 409, "report_conflict"),  # a movie has no pages
+    ],
+)
+def test_well_formed_reports_that_do_not_fit_the_title(user_client, movie, body, status, code):
+    """The schema accepts these bodies, so they are not a 400: what they name does not exist
+    on this title (404), or the issue does not fit it (409)."""
+    title, _ = movie
+    r = user_client.post(URL, {"title": title.short_id, **body}, content_type="application/json")
+    assert r.status_code == status, r.content
+    assert r.json()["error"]["code"] == code
 
 
 def test_unknown_and_banned_titles_are_404(user_client, movie):

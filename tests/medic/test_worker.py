@@ -123,17 +123,6 @@ def test_takedown_execute_on_a_worker(celery_worker):
     assert TitleModel.objects.get(pk=title.pk).status == "banned"
 
 
-@pytest.fixture
-def releech_worker_env(monkeypatch, tmp_path):
-    """Settings of the worker process ``celery_worker`` starts (it inherits the environment):
-    list this fixture before ``celery_worker``."""
-    monkeypatch.setenv("SWARM_WORK_DIR", str(tmp_path / "swarm-work"))
-    monkeypatch.setenv("MEDIC_REPAIR_POLL_SECONDS", "1")
-    monkeypatch.setenv("MEDIC_CHECK_HOST_DELAY", "0")
-    monkeypatch.setenv("TMDB_API_KEY", "")
-    monkeypatch.setenv("TELEGRAM_GATEWAY", "fake")
-
-
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_report_on_a_dead_file_is_fixed_by_a_releech_on_a_worker(

@@ -185,22 +185,34 @@ def test_submission_reject_with_reason_and_approve(staff_client, fake_telegram):
 
 @pytest.mark.django_db
 def test_submissions_api_create_list_and_errors(client, settings, django_assert_max_num_queries):
-    settings.SUBMISSION_RATE = "3/hour"
-    anon = client.post("/api/submissions/", {"url": "https://x.org/a.mkv"})
+    settings.SUBMISSION_RATE = "4/hour"
+    anon = client.post(
+        "/api/submissions/", {"url": "https://x.org/a.mkv"}, content_type="application/json"
+    )
     assert anon.status_code == 403 and anon.json()["error"]["code"] == "not_authenticated"
     user = UserFactory()
     client.force_login(user)
-    bad = client.post("/api/submissions/", {"url": "ftp://x.org/a.mkv"})
+    bad = client.post(
+        "/api/submissions/", {"url": "ftp://x.org/a.mkv"}, content_type="application/json"
+    )
     assert bad.status_code == 400 and "url" in bad.json()["error"]["fields"]
+    form = client.post("/api/submissions/", {"url": "https://x.org/f.mkv"})  # a form body
+    assert form.status_code == 415 and form.json()["error"]["code"] == "unsupported_media_type"
     made = client.post(
-        "/api/submissions/", {"url": "https://x.org/Film.2020.mkv", "title_hint": "Film"}
+        "/api/submissions/",
+        {"url": "https://x.org/Film.2020.mkv", "title_hint": "Film"},
+        content_type="application/json",
     )
     assert made.status_code == 201
     body = made.json()
     assert body["status"] == "pending" and body["title_hint"] == "Film"
     assert Submission.objects.get().user == user
-    client.post("/api/submissions/", {"url": "https://x.org/2.mkv"})
-    limited = client.post("/api/submissions/", {"url": "https://x.org/3.mkv"})
+    client.post(
+        "/api/submissions/", {"url": "https://x.org/2.mkv"}, content_type="application/json"
+    )
+    limited = client.post(
+        "/api/submissions/", {"url": "https://x.org/3.mkv"}, content_type="application/json"
+    )
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "throttled"
     Submission.objects.create(user=UserFactory(), url="https://other.org/x.mkv")
     with django_assert_max_num_queries(4):

@@ -1,0 +1,77 @@
+"""Request fields that take exactly the JSON types the schema names: DRF's own fields turn
+``0`` into ``"0"`` and ``"5"`` into ``5``, so a body the schema calls invalid was accepted.
+Request serializers use these; response serializers need not."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+def _string(field: serializers.Field, data: Any) -> None:
+    if not isinstance(data, str):
+        field.fail("invalid")
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        _string(self, data)
+        return super().to_internal_value(data)
+
+
+class StrictRegexField(serializers.RegexField):
+    def to_internal_value(self, data: Any) -> str:
+        _string(self, data)
+        return super().to_internal_value(data)
+
+
+class StrictURLField(serializers.URLField):
+    def to_internal_value(self, data: Any) -> str:
+        _string(self, data)
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer (``5`` or ``5.0``); not ``"5"``, not ``true``."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+CHAPTER_MAX = Decimal("99999.99")
+CHAPTER_TEXT = re.compile(r"^\d{1,5}(\.\d{1,2})?$")
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "number", "minimum": 0, "maximum": float(CHAPTER_MAX)},
+            {"type": "string", "pattern": CHAPTER_TEXT.pattern},
+        ],
+        "description": 'A chapter number: 12, 12.5 or "12.5" (kept to 2 decimals)',
+    }
+)
+class ChapterNumberField(serializers.Field):
+    """A chapter number as the title document gives it (``chap``: a JSON number) or as text.
+    A number is rounded to 2 decimals (12.499 is chapter 12.50)."""
+
+    default_error_messages = {"invalid": "A chapter number from 0 to 99999.99 is required."}
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, str) and CHAPTER_TEXT.match(data):
+            return Decimal(data)
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            number = Decimal(repr(data))
+            if 0 <= number <= CHAPTER_MAX:
+                return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        self.fail("invalid")
+        raise AssertionError  # fail() raises
+
+    def to_representation(self, value: Decimal) -> str:
+        return str(value)
