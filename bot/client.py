@@ -9,19 +9,19 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 from pyrogram import Client
-from pyrogram.handlers import MessageHandler
+from pyrogram.handlers import CallbackQueryHandler, MessageHandler
 
-from bot.handlers import HANDLERS
+from bot.handlers import HANDLERS, on_button
 
 
 class BotNotConfigured(Exception):
     """No bot token (TELEGRAM_BOT_TOKEN) or API id/hash in the settings."""
 
 
-async def fresh_db_connections(client: Any, message: Any) -> None:
-    """Runs first for every message (group -1), as Django does at each request: drop a
-    database connection that broke or outlived CONN_MAX_AGE. The ORM calls of the handlers
-    run in sync_to_async's one thread, so this closes the connection they use."""
+async def fresh_db_connections(client: Any, update: Any) -> None:
+    """Runs first for every message and button press (group -1), as Django does at each
+    request: drop a database connection that broke or outlived CONN_MAX_AGE. The ORM calls of
+    the handlers run in sync_to_async's one thread, so this closes the connection they use."""
     await sync_to_async(close_old_connections)()
 
 
@@ -38,6 +38,8 @@ def bot_client() -> Client:
         in_memory=True,
     )
     client.add_handler(MessageHandler(fresh_db_connections), group=-1)
+    client.add_handler(CallbackQueryHandler(fresh_db_connections), group=-1)
     for callback, flt in HANDLERS:
         client.add_handler(MessageHandler(callback, flt))
+    client.add_handler(CallbackQueryHandler(on_button))
     return client

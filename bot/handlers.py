@@ -1,9 +1,14 @@
-"""Every command of the Manager bot, in the order the client tries them. A new command is one
-module in ``bot/commands/`` (a handler and its ``FILTER``) and one line here."""
+"""Every command and button of the Manager bot. A new command is one module in
+``bot/commands/`` (its handlers, ``FILTER`` and ``CALLBACKS``) and a line here. Messages go to
+the first handler whose filter matches, in this order (the catch-all for unknown commands
+last); a button goes to the handler of its route (the callback data before the first ``|``)."""
 
 from __future__ import annotations
 
-from bot.commands import index, start
+from typing import Any
+
+from bot.commands import index, login, start, status, takedown
+from bot.ui import answer
 
 # Re-exported for the client and the tests.
 FOLLOW = index.FOLLOW
@@ -16,4 +21,23 @@ on_start = start.on_start
 HANDLERS = [
     (index.on_media, index.FILTER),
     (start.on_start, start.FILTER),
+    (start.on_help, start.HELP_FILTER),
+    (login.on_login, login.FILTER),
+    (takedown.on_takedown, takedown.FILTER),
+    (takedown.on_reason_reply, takedown.REPLY_FILTER),
+    (status.on_status, status.FILTER),
+    (start.on_unknown, start.UNKNOWN_FILTER),
 ]
+
+CALLBACKS: dict[str, Any] = {**takedown.CALLBACKS}
+
+
+async def on_button(client: Any, query: Any) -> None:
+    """A pressed button: the handler of its route, or a polite nothing for an unknown one (a
+    button of an older version of the bot)."""
+    route = str(query.data or "").split("|", 1)[0]
+    handler = CALLBACKS.get(route)
+    if handler is None:
+        await answer(query, "This button no longer does anything. Send the command again.")
+        return
+    await handler(client, query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
@@ -10,7 +11,7 @@ from django.db.models import BooleanField, F, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 
-from .models import Title, TitleStatus
+from .models import MediaType, Title, TitleStatus
 from .text import clean_title
 
 # Migration 0004: the stored tsvector (to_tsvector('simple', search_text)) indexed by
@@ -32,6 +33,36 @@ def public_titles() -> QuerySet[Title]:
     """What the public API may show: everything but banned titles (a takedown leaves no
     trace)."""
     return Title.objects.exclude(status=TitleStatus.BANNED)
+
+
+_SHORT_ID = re.compile(r"^[0-9A-Za-z]{7}$")
+_TITLE_LINK = re.compile(r"/title/([0-9A-Za-z]{7})(?:[/?#]|$)")
+_TMDB_LINK = re.compile(r"themoviedb\.org/(movie|tv)/(\d{1,9})")
+_TMDB_ID = re.compile(r"^(?:tmdb_?)?(\d{1,9})$")
+
+
+def title_by_reference(ref: str) -> Title | None:
+    """The title an admin names: a short id, a link to its page (``…/title/<short_id>``), a
+    TMDB id (``550`` or ``tmdb_550``; a movie before a series) or a TMDB link. Banned titles
+    included (the admin commands work on them too)."""
+    ref = ref.strip()
+    link = _TITLE_LINK.search(ref)
+    if link or _SHORT_ID.match(ref):
+        found = Title.objects.filter(short_id=link.group(1) if link else ref).first()
+        if found is not None or link:
+            return found
+    tmdb_link = _TMDB_LINK.search(ref)
+    if tmdb_link:
+        kind = MediaType.MOVIE if tmdb_link.group(1) == "movie" else MediaType.SERIES
+        return Title.objects.filter(media_type=kind, tmdb_id=int(tmdb_link.group(2))).first()
+    tmdb_id = _TMDB_ID.match(ref)
+    if tmdb_id:
+        return (
+            Title.objects.filter(tmdb_id=int(tmdb_id.group(1)))
+            .order_by("media_type")  # "movie" < "series"
+            .first()
+        )
+    return None
 
 
 def _corrections(words: list[str]) -> dict[str, list[str]]:

@@ -42,3 +42,23 @@ def task_send(name: str, *args: Any, countdown: float | None = None) -> None:
             log.warning("could not queue %s%s: %s", name, args, exc)
 
     transaction.on_commit(send)
+
+
+def queue_depths() -> dict[str, int] | None:
+    """Messages waiting in each Celery queue (from the broker), or None when the broker is
+    not reachable."""
+    depths: dict[str, int] = {}
+    try:
+        with current_app.connection_for_read() as conn:
+            channel = conn.default_channel
+            for queue in current_app.conf.task_queues or ():
+                depths[queue.name] = channel.queue_declare(
+                    queue=queue.name, passive=True
+                ).message_count
+    except BROKER_ERRORS as exc:
+        log.warning("queue depths: broker not reachable: %s", exc)
+        return None
+    except Exception as exc:  # a passive declare of a queue nobody declared yet (amqp)
+        log.warning("queue depths: %s", exc)
+        return None
+    return depths

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from catalog.models import DownloadMirror, LinkStatus, Title, TitleStatus
+from core.queue import queue_depths
 from ingest.models import Submission, SubmissionStatus
 from jobs.models import Job, JobStatus
 from medic.models import Report, ReportStatus
@@ -94,6 +95,40 @@ def dashboard() -> dict[str, Any]:
         for value, label in WorkerStatus.choices
     ]
     return {"tiles": tiles, "workers": workers, "chart": reports_chart()}
+
+
+def system_status() -> dict[str, Any]:
+    """The numbers of the bot's /status: accounts by state, queue depths (None: the broker is
+    not reachable), jobs, open reports and the quarantine — a fixed number of queries."""
+    workers = dict(Worker.objects.order_by().values_list("status").annotate(n=Count("id")))
+    jobs = Job.objects.aggregate(
+        running=Count("id", filter=Q(status=JobStatus.RUNNING)),
+        queued=Count("id", filter=Q(status=JobStatus.QUEUED)),
+        failed_today=Count(
+            "id",
+            filter=Q(
+                status=JobStatus.FAILED,
+                updated_at__gte=timezone.now() - datetime.timedelta(days=1),
+            ),
+        ),
+    )
+    reports = Report.objects.aggregate(
+        pending=Count("id", filter=Q(status=ReportStatus.PENDING)),
+        needs_human=Count("id", filter=Q(status=ReportStatus.NEEDS_HUMAN)),
+        repairing=Count("id", filter=Q(status=ReportStatus.REPAIRING)),
+    )
+    return {
+        "workers": {value: workers.get(value, 0) for value in WorkerStatus.values},
+        "queues": queue_depths(),
+        "jobs": jobs,
+        "running": list(
+            Job.objects.filter(status=JobStatus.RUNNING)
+            .order_by("started_at")
+            .values_list("id", "kind", "progress")[:5]
+        ),
+        "reports": reports,
+        "quarantine": Submission.objects.filter(status=SubmissionStatus.PENDING).count(),
+    }
 
 
 def reports_series(days: int = 30) -> list[tuple[datetime.date, int, int]]:

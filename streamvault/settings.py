@@ -250,6 +250,8 @@ TELEGRAM_GATEWAY = env.str("TELEGRAM_GATEWAY", default="pyrogram")  # pyrogram |
 TELEGRAM_API_ID = env.int("TELEGRAM_API_ID", default=0)
 TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+# The Manager bot (docs/bot.md): a button on a message older than this does nothing.
+BOT_BUTTON_TTL = env.int("BOT_BUTTON_TTL", default=7 * 24 * 3600)
 SWARM_LEASE_TTL = env.float("SWARM_LEASE_TTL", default=60.0)
 SWARM_DEAD_AFTER_ERRORS = env.int("SWARM_DEAD_AFTER_ERRORS", default=10)
 SWARM_FLOOD_REQUEUE_COUNTDOWN = env.int("SWARM_FLOOD_REQUEUE_COUNTDOWN", default=1)

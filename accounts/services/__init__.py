@@ -30,6 +30,7 @@ from .sessions import (
     stream_sessions_clear,
 )
 from .users import (
+    Referral,
     device_check,
     device_hash,
     guest_create,
@@ -54,6 +55,7 @@ __all__ = [
     "MagicLink",
     "ProgressResult",
     "ReadGrant",
+    "Referral",
     "StreamGrant",
     "device_check",
     "device_hash",

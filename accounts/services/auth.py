@@ -59,7 +59,13 @@ def user_magic_link(*, user: User) -> MagicLink:
     now = timezone.now()
     expires_at = now + timedelta(seconds=settings.MAGIC_LINK_TTL)
     jti = uuid.uuid4().hex
-    MagicLinkToken.objects.create(jti=jti, user=user, expires_at=expires_at)
+    with transaction.atomic():
+        # One live link per user: a new /login revokes the ones before it, so an old link
+        # left in a chat history (or a forwarded message) no longer logs anyone in.
+        MagicLinkToken.objects.filter(
+            user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).update(revoked_at=now)
+        MagicLinkToken.objects.create(jti=jti, user=user, expires_at=expires_at)
     token = jwt.encode(
         {
             "sub": str(user.pk),

@@ -7,6 +7,7 @@ import logging
 import secrets
 import time
 from datetime import timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.cache import cache
@@ -130,12 +131,26 @@ def user_register_telegram(
     return user
 
 
-def referral_apply(*, user: User, code: str) -> bool:
+class Referral(StrEnum):
+    """What became of a referral code (``referral_apply``): only ``applied`` changed anything."""
+
+    APPLIED = "applied"
+    UNKNOWN = "unknown_code"
+    OWN = "own_code"
+    ALREADY = "already_invited"
+    CYCLE = "cycle"
+    NOT_TELEGRAM = "not_telegram"
+
+
+def referral_apply(*, user: User, code: str) -> Referral:
     """Set ``user.invited_by`` to the owner of ``code`` once, and count the invite. Refused
-    (False): unknown code, own code, a guest on either side, already invited, or a cycle."""
+    (nothing changes): an unknown code, the user's own, a guest on either side, a user already
+    invited, or a code whose owner was invited (directly or not) by this user."""
     code = code.strip().lower()
-    if not code or user.kind != UserKind.TELEGRAM:
-        return False
+    if user.kind != UserKind.TELEGRAM:
+        return Referral.NOT_TELEGRAM
+    if not code:
+        return Referral.UNKNOWN
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -145,14 +160,18 @@ def referral_apply(*, user: User, code: str) -> bool:
             .only("pk", "invited_by_id")
             .first()
         )
-        if inviter is None or inviter.pk == user.pk:
-            return False
+        if inviter is None:
+            return Referral.UNKNOWN
+        if inviter.pk == user.pk:
+            return Referral.OWN
+        if User.objects.filter(pk=user.pk, invited_by__isnull=False).exists():
+            return Referral.ALREADY
         # Walk up the inviter's chain: reaching the user would close a cycle.
         node: int | None = inviter.pk
         seen: set[int] = set()
         while node is not None and len(seen) < _MAX_CHAIN:
             if node == user.pk:
-                return False
+                return Referral.CYCLE
             if node in seen:
                 break
             seen.add(node)
@@ -161,10 +180,10 @@ def referral_apply(*, user: User, code: str) -> bool:
             invited_by=inviter
         )
         if not claimed:
-            return False
+            return Referral.ALREADY
         User.objects.filter(pk=inviter.pk).update(invited_count=F("invited_count") + 1)
     user.invited_by_id = inviter.pk
-    return True
+    return Referral.APPLIED
 
 
 def quality_height(quality: str) -> int:

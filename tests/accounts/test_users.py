@@ -46,18 +46,19 @@ def test_referral_counts_once_and_atomically():
 
 def test_referral_refuses_self_cycles_unknown_and_guests():
     a = services.user_register_telegram(telegram_id=10, first_name="A")
-    assert services.referral_apply(user=a, code=a.referral_code) is False
-    assert services.referral_apply(user=a, code="nosuchcode") is False
+    assert services.referral_apply(user=a, code=a.referral_code) == "own_code"
+    assert services.referral_apply(user=a, code="nosuchcode") == "unknown_code"
     b = services.user_register_telegram(telegram_id=11, ref_code=a.referral_code)
     c = services.user_register_telegram(telegram_id=12, ref_code=b.referral_code)
     assert c.invited_by_id == b.pk
     # a → b → c: a cannot be invited by c (cycle), nor by b (2-cycle).
-    assert services.referral_apply(user=a, code=c.referral_code) is False
-    assert services.referral_apply(user=a, code=b.referral_code) is False
+    assert services.referral_apply(user=a, code=c.referral_code) == "cycle"
+    assert services.referral_apply(user=a, code=b.referral_code) == "cycle"
+    assert services.referral_apply(user=c, code=a.referral_code) == "already_invited"
     a.refresh_from_db()
     assert a.invited_by_id is None
     guest = GuestFactory()
-    assert services.referral_apply(user=guest, code=a.referral_code) is False
+    assert services.referral_apply(user=guest, code=a.referral_code) == "not_telegram"
     counts = dict(User.objects.filter(pk__in=[a.pk, b.pk, c.pk]).values_list("pk", "invited_count"))
     assert counts == {a.pk: 1, b.pk: 1, c.pk: 0}
 
@@ -216,7 +217,7 @@ def test_concurrent_mutual_referrals_make_no_cycle(postgres):
                 lambda a=a, b=b: services.referral_apply(user=b, code=a.referral_code),
             ]
         )
-        assert sorted(results) == [False, True]
+        assert sorted(results) == ["applied", "cycle"]
         a.refresh_from_db()
         b.refresh_from_db()
         assert (a.invited_by_id is None) != (b.invited_by_id is None)

@@ -8,8 +8,6 @@ the published title's link."""
 from __future__ import annotations
 
 import asyncio
-import datetime
-import itertools
 from pathlib import Path
 
 import pytest
@@ -34,47 +32,10 @@ from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_message_put
 from swarm.workers import worker_set_session
 from tests.factories import UserFactory
+from tests.support.bot import IDS, NOW, FakeBotClient, dispatch, tg_user
 from tests.support.swarm import TMDB_KEY, tmdb_install
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-NOW = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
-BOT = User(id=999_000_001, is_bot=True, first_name="Manager", username="sv_manager_bot")
-_ids = itertools.count(1)
-
-
-class FakeBotClient:
-    """The bot's side of Telegram, at the boundary: ``send_message`` (what ``Message.reply``
-    calls) is recorded; ``copy_message`` puts the file into the swarm's fake Telegram."""
-
-    def __init__(self) -> None:
-        self.me = BOT
-        self.sent: list[dict] = []
-        self.copies: list[tuple[int, int, int]] = []
-        self.files: dict[tuple[int, int], Path] = {}
-        self._next_id = itertools.count(5001)
-
-    async def send_message(self, chat_id, text, **kw):
-        reply = kw.get("reply_parameters")
-        self.sent.append(
-            {"chat_id": chat_id, "text": text, "reply_to": getattr(reply, "message_id", None)}
-        )
-        return Message(id=next(self._next_id), chat=Chat(id=chat_id), text=text, date=NOW)
-
-    async def copy_message(self, chat_id, from_chat_id, message_id, **kw):
-        new_id = next(self._next_id)
-        fake_message_put(
-            chat_id=chat_id, message_id=new_id, path=self.files[(from_chat_id, message_id)]
-        )
-        self.copies.append((from_chat_id, message_id, chat_id))
-        return Message(id=new_id, chat=Chat(id=chat_id, type=enums.ChatType.CHANNEL), date=NOW)
-
-    def texts(self) -> list[str]:
-        return [m["text"] for m in self.sent]
-
-
-def tg_user(user) -> User:
-    return User(id=user.telegram_id, is_bot=False, first_name=user.first_name or "Someone")
 
 
 def media_message(
@@ -87,7 +48,7 @@ def media_message(
     origin=None,
     chat_type: enums.ChatType = enums.ChatType.PRIVATE,
 ) -> Message:
-    n = next(_ids)
+    n = next(IDS)
     common = {
         "file_id": f"FILE{n}",
         "file_unique_id": f"U{n}",
@@ -286,8 +247,8 @@ def test_follow_gives_up_with_the_admin_link(bot_setup):
 
 def test_handlers_filter_private_videos_and_documents_and_start(bot_setup):
     client, admin, _ = bot_setup
-    (media_cb, media_filter), (start_cb, start_filter) = handlers.HANDLERS
-    assert (media_cb, start_cb) == (handlers.on_media, handlers.on_start)
+    media_cb, media_filter = handlers.HANDLERS[0]
+    assert media_cb == handlers.on_media
     sender = tg_user(admin)
 
     def matches(flt, message) -> bool:
@@ -300,14 +261,13 @@ def test_handlers_filter_private_videos_and_documents_and_start(bot_setup):
     chat = Chat(id=sender.id, type=enums.ChatType.PRIVATE)
     text = Message(client=client, id=1, from_user=sender, chat=chat, date=NOW, text="hello")
     assert not matches(media_filter, text)
+    assert dispatch(client, text) is None  # plain text: no handler
     start = Message(client=client, id=2, from_user=sender, chat=chat, date=NOW, text="/start")
-    assert matches(start_filter, start) and not matches(start_filter, text)
-    async_to_sync(handlers.on_start)(client, start)
-    assert client.texts() == [handlers.HELP]
+    assert dispatch(client, start) == handlers.on_start
 
 
 def test_bot_client_registers_the_handlers_with_the_bot_token(settings):
-    from pyrogram.handlers import MessageHandler
+    from pyrogram.handlers import CallbackQueryHandler, MessageHandler
 
     from bot.client import bot_client, fresh_db_connections
 
@@ -322,8 +282,9 @@ def test_bot_client_registers_the_handlers_with_the_bot_token(settings):
         assert list(client.dispatcher.groups) == [-1, 0]  # the connection check runs first
         assert [(type(h), h.callback) for h in registered] == [
             (MessageHandler, fresh_db_connections),
-            (MessageHandler, handlers.on_media),
-            (MessageHandler, handlers.on_start),
+            (CallbackQueryHandler, fresh_db_connections),
+            *[(MessageHandler, callback) for callback, _ in handlers.HANDLERS],
+            (CallbackQueryHandler, handlers.on_button),
         ]
         assert client.bot_token == "123456:TEST-token" and client.in_memory
     finally:
