@@ -182,6 +182,9 @@ class WishlistEntry(models.Model):
     query = models.CharField(max_length=200, blank=True, default="")
     # clean_title() of the query: what duplicates and the notifier's matching compare.
     query_clean = models.CharField(max_length=200, blank=True, default="", db_index=True)
+    # A request chosen from TMDB's candidates (the bot's /request): matched by id on import.
+    tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+    media_type = models.CharField(max_length=10, blank=True, default="")
     status = models.CharField(
         max_length=10, choices=WishlistStatus.choices, default=WishlistStatus.AVAILABLE
     )

@@ -132,20 +132,35 @@ def request_matches(query_clean: str, title: Title) -> bool:
 
 
 def wishlist_matches(*, title: Title):
-    """Unnotified entries for this title: saved ones, and matching open requests (the
-    request's ``query_clean`` against the title's ``clean_title``, token-sorted, difflib ratio
-    ≥ 0.85; a year in the request must equal the title's). Candidates are pre-filtered in SQL
+    """Unnotified entries for this title: saved ones, and matching open requests (a request
+    chosen from TMDB by its id; a free-text one by its ``query_clean`` against the title's
+    ``clean_title``, token-sorted, difflib ratio ≥ 0.85; a year in the request must equal the
+    title's). Candidates are pre-filtered in SQL
     (open requests sharing a word of the title), so the scan stays bounded."""
     saved = list(WishlistEntry.objects.filter(title=title, notified_at__isnull=True)[:5000])
     words = [w for w in title.clean_title.split() if len(w) >= 3] or title.clean_title.split()
     word_q = Q()
     for w in words[:5]:
         word_q |= Q(query_clean__contains=w)
+    open_requests = WishlistEntry.objects.filter(
+        title__isnull=True, status=WishlistStatus.REQUESTED, notified_at__isnull=True
+    )
     requests = [
         e
-        for e in WishlistEntry.objects.filter(
-            word_q, title__isnull=True, status=WishlistStatus.REQUESTED, notified_at__isnull=True
-        )[:5000]
+        for e in open_requests.filter(word_q, tmdb_id__isnull=True)[:5000]
         if request_matches(e.query_clean, title)
     ]
+    if title.tmdb_id is not None:  # requests chosen from TMDB: by id, whatever their words
+        requests += list(
+            open_requests.filter(tmdb_id=title.tmdb_id, media_type=title.media_type)[:5000]
+        )
     return saved, requests
+
+
+def wishlist_requests_open(*, user: User, limit: int = 10) -> list[WishlistEntry]:
+    """The user's requests for titles not in the library yet, newest first."""
+    return list(
+        WishlistEntry.objects.filter(
+            user=user, title__isnull=True, status=WishlistStatus.REQUESTED
+        ).order_by("-created_at", "-id")[:limit]
+    )

@@ -13,3 +13,8 @@ admin_alert = Signal()
 # (``file_hash``, ``backend``, ``ref``), a chapter's archive (``chapter_id``) or a subtitle's
 # WebVTT (``subtitle_track_id``). The medic opens a repair (``medic.receivers``).
 vault_object_missing = Signal()
+
+# Sent after commit with ``title_id`` when a title becomes available (created available, or its
+# status changed to available — by an ingest, an admin or a restore): the wishlist notifier
+# (``ingest.receivers``) tells whoever asked for it.
+title_published = Signal()

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,71 @@ def tmdb_match(*, name: str, year: int | None, media_type: str) -> TmdbMatch | N
             ("ended" if d.get("status") in ("Ended", "Canceled") else "ongoing") if series else ""
         ),
     )
+
+
+@dataclass(frozen=True)
+class TmdbCandidate:
+    """A movie or series TMDB knows, offered for a request."""
+
+    tmdb_id: int
+    media_type: str  # "movie" | "series"
+    title: str
+    year: int | None
+
+    @property
+    def label(self) -> str:
+        kind = "series" if self.media_type == "series" else "movie"
+        return f"{self.title} ({self.year or '?'}, {kind})"
+
+
+_QUERY_YEAR = re.compile(r"^(.*?)[\s(\[]*\b((?:19|20)\d{2})\b[)\]]*\s*$")
+
+
+def _candidate(result: dict[str, Any], series: bool) -> TmdbCandidate:
+    name_key, date_key = ("name", "first_air_date") if series else ("title", "release_date")
+    return TmdbCandidate(
+        tmdb_id=int(result["id"]),
+        media_type="series" if series else "movie",
+        title=result.get(name_key) or result.get(f"original_{name_key}") or "?",
+        year=_year(result.get(date_key)),
+    )
+
+
+def tmdb_candidates(*, query: str, limit: int = 5) -> list[TmdbCandidate]:
+    """Movies and series TMDB finds for a free-text request ("Dune 2021" narrows to the
+    year), most popular first; empty when TMDB is not configured. Answers are cached
+    (``TMDB_CACHE_SECONDS``). TransientError: TMDB is not reachable; TmdbError: it refused."""
+    if not tmdb_enabled():
+        return []
+    name, year = query.strip(), None
+    found = _QUERY_YEAR.match(name)
+    if found and found.group(1):
+        name, year = found.group(1), int(found.group(2))
+    client = tmdb_client()
+    scored = [
+        (float(r.get("popularity") or 0), _candidate(r, series))
+        for series, results in (
+            (False, client.search_movie(name, year)),
+            (True, client.search_tv(name, year)),
+        )
+        for r in results
+        if r.get("id")
+    ]
+    scored.sort(key=lambda pair: -pair[0])
+    return [candidate for _, candidate in scored[:limit]]
+
+
+def tmdb_candidate(*, media_type: str, tmdb_id: int) -> TmdbCandidate | None:
+    """One candidate by id (from the cache when a search just listed it); None: unknown."""
+    if not tmdb_enabled():
+        return None
+    client = tmdb_client()
+    series = media_type == "series"
+    try:
+        details = client.tv_details(tmdb_id) if series else client.movie_details(tmdb_id)
+    except TmdbError:
+        return None
+    return _candidate(details, series)
 
 
 def tmdb_image_download(*, file_path: str, size: str, dest: Path) -> Path:

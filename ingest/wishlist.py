@@ -13,8 +13,26 @@ from django.utils import timezone
 from accounts.selectors import wishlist_matches
 from accounts.services.library import wishlist_entry_notified, wishlist_request_fulfil
 from catalog.models import Title
-from jobs.engine import JobContext
+from jobs.engine import JobContext, job_create
+from jobs.models import Job, JobKind, JobStatus
 from swarm.telegram.runtime import bot_send
+
+
+def wishlist_notify_queue(*, title_id: int) -> Job:
+    """The notifier's job for this title: the one queued or running, else a new one (a title
+    published twice in a row costs one job; the job only tells users not told yet)."""
+    existing = (
+        Job.objects.filter(
+            kind=JobKind.WISHLIST_NOTIFY,
+            status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
+            payload__title_id=title_id,
+        )
+        .order_by("id")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    return job_create(kind=JobKind.WISHLIST_NOTIFY, payload={"title_id": title_id})
 
 
 def wishlist_notify_run(ctx: JobContext) -> dict:

@@ -141,11 +141,19 @@ def _public(title: Title) -> bool:
 
 
 def wishlist_add(
-    *, user: User, title: Title | None = None, query: str = ""
+    *,
+    user: User,
+    title: Title | None = None,
+    query: str = "",
+    tmdb_id: int | None = None,
+    media_type: str = "",
 ) -> tuple[WishlistEntry, bool]:
-    """Save a title, or a free-text request (status requested) for one the library does not
-    have. A request naming exactly one library title saves that title instead. Returns the
-    entry and whether it is new; adding twice is not an error."""
+    """Save a title, or a request (status requested) for one the library does not have: free
+    text, or a TMDB candidate (``tmdb_id`` + ``media_type``, matched by id when it arrives).
+    A request naming exactly one library title saves that title instead. Returns the entry and
+    whether it is new; adding twice is not an error."""
+    if title is None and tmdb_id is not None:
+        title = Title.objects.filter(media_type=media_type, tmdb_id=tmdb_id).first()
     query = query.strip()
     if title is None:
         if not query:
@@ -167,7 +175,12 @@ def wishlist_add(
         # A name in a script clean_title drops (千と千尋) is kept by its case-folded words.
         key = clean_title(query) or " ".join(query.casefold().split())
         lookup = {"user": user, "title": None, "query_clean": key[:200]}
-        defaults = {"status": WishlistStatus.REQUESTED, "query": query[:200]}
+        defaults = {
+            "status": WishlistStatus.REQUESTED,
+            "query": query[:200],
+            "tmdb_id": tmdb_id,
+            "media_type": media_type if tmdb_id is not None else "",
+        }
     try:
         with transaction.atomic():
             return WishlistEntry.objects.get_or_create(**lookup, defaults=defaults)

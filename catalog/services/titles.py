@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from core.signals import title_published
+
 from ..models import (
     Genre,
     IssuedShortId,
@@ -115,7 +117,13 @@ def title_create(
     obj.save()
     obj.genres.set(genre_objs)
     title_refresh(obj)
+    if obj.status == TitleStatus.AVAILABLE:
+        _published(obj.pk)
     return obj
+
+
+def _published(title_id: int) -> None:
+    transaction.on_commit(lambda: title_published.send(sender=Title, title_id=title_id))
 
 
 @transaction.atomic
@@ -145,10 +153,13 @@ def title_set_status(*, title: Title, status: str) -> bool:
     """Returns False when the title was already in that status (nothing written)."""
     if status not in TitleStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
+    previous = title.status
     changed = Title.objects.filter(pk=title.pk).exclude(status=status).update(status=status)
     title.status = status
     if changed:
         title_refresh(title)
+        if status == TitleStatus.AVAILABLE and previous != TitleStatus.REPAIRING:
+            _published(title.pk)  # new in the library (a repair's end is not news)
     return bool(changed)
 
 

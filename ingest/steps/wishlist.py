@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from jobs.engine import JobContext, job_create
-from jobs.models import JobKind
+from ingest.wishlist import wishlist_notify_queue
+from jobs.engine import JobContext
 
 
 def run(ctx: JobContext) -> None:
     if not ctx.state.get("published"):
         return
-    job = job_create(
-        kind=JobKind.WISHLIST_NOTIFY,
-        payload={"title_id": ctx.state["title_id"]},
-        dedupe_key=f"wishlist:{ctx.state['title_id']}:{ctx.state['media_file_id']}",
-    )
-    ctx.state["wishlist_job"] = job.id
+    # The publication itself queued it (``core.signals.title_published``): this is the same job
+    # when it is still open; a new file of a title already published is news too.
+    ctx.state["wishlist_job"] = wishlist_notify_queue(title_id=ctx.state["title_id"]).id

@@ -1,0 +1,17 @@
+"""What ingest does when another app reports an event (signals from ``core``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from core.signals import title_published
+from ingest.wishlist import wishlist_notify_queue
+
+
+@receiver(title_published, dispatch_uid="ingest-wishlist-notify")
+def _on_title_published(sender: Any, title_id: int, **kwargs: Any) -> None:
+    """A title is in the library (by any path: an ingest, an admin, a restore): everyone who
+    saved or asked for it is told once (``ingest.wishlist``)."""
+    wishlist_notify_queue(title_id=title_id)
