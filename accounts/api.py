@@ -286,7 +286,7 @@ class ProgressView(UserAPIView):
 class WishlistAddSerializer(serializers.Serializer):
     short_id = StrictRegexField(r"^[0-9A-Za-z]{7}$", required=False, help_text="A library title")
     query = StrictRegexField(
-        r"\S",
+        r"^[^\x00]*[^\s\x00][^\x00]*$",  # some text; DRF refuses a NUL anywhere
         max_length=200,
         required=False,
         help_text="The name of a title the library does not have yet",

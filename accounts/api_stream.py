@@ -3,6 +3,8 @@ its subtitles, a stream slot) and ``/api/stream/heartbeat/`` (keep or free the s
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -42,6 +44,14 @@ _GRANT = inline_serializer(
                 "url": serializers.URLField(),
             },
             many=True,
+        ),
+        "download": inline_serializer(
+            name="StreamGrantDownload",
+            fields={
+                "url": serializers.URLField(),
+                "via": serializers.ChoiceField(choices=["direct", "ad_link"]),
+                "reason": serializers.CharField(),
+            },
         ),
     },
 )
@@ -83,6 +93,7 @@ class StreamView(UserAPIView):
                 "session": grant.session,
                 "heartbeat_every": grant.heartbeat_every,
                 "subtitles": list(grant.subtitles),
+                "download": asdict(grant.download) if grant.download else None,
             }
         )
 

@@ -214,3 +214,22 @@ class WishlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title_id or self.query}"
+
+
+class AdLink(models.Model):
+    """A URL-shortener link in front of a heavy download (seed 002, "Ad-Link Generator"): one
+    per file (or pack) and UTC day, shared by every free user who downloads it that day."""
+
+    file_hash = models.CharField(max_length=64)
+    day = models.DateField()
+    short_url = models.URLField(max_length=500)
+    provider = models.CharField(max_length=30)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file_hash", "day"], name="adlink_one_per_file_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_hash[:12]}… {self.day}"

@@ -162,6 +162,26 @@ def _add_rules(schemas: dict[str, Any]) -> None:
                 schemas[component].setdefault("allOf", []).extend(rules)
 
 
+NO_NUL = "^[^\\x00]*$"
+
+
+def _no_nul_in_request_strings(result: dict[str, Any]) -> None:
+    """DRF refuses a NUL character in any text field: the request components' free strings
+    say so (``pattern``), so the schema does not call such a body valid."""
+    schemas = result.get("components", {}).get("schemas", {})
+    names = {
+        media.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+        for item in result.get("paths", {}).values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for media in op.get("requestBody", {}).get("content", {}).values()
+    }
+    for name in names & set(schemas):
+        for prop in schemas[name].get("properties", {}).values():
+            if prop.get("type") == "string" and not ({"pattern", "format", "enum"} & set(prop)):
+                prop["pattern"] = NO_NUL
+
+
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
@@ -183,6 +203,7 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
             security = op.get("security")
             if security and {} not in security:
                 op["security"] = [*security, {}]  # no cookie: a guest session is made
+    _no_nul_in_request_strings(result)
     for path, item in BYTE_PATHS.items():
         result["paths"].setdefault(path, item)
     return result

@@ -250,6 +250,12 @@ TELEGRAM_GATEWAY = env.str("TELEGRAM_GATEWAY", default="pyrogram")  # pyrogram |
 TELEGRAM_API_ID = env.int("TELEGRAM_API_ID", default=0)
 TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+# Ad links (accounts.adlinks): free users' heavy downloads go through a URL shortener.
+AD_LINK_PROVIDER = env.str("AD_LINK_PROVIDER", default="")  # "" (off) | gplinks
+AD_LINK_API_URL = env.str("AD_LINK_API_URL", default="https://api.gplinks.com/api")
+AD_LINK_API_KEY = env.str("AD_LINK_API_KEY", default="")
+AD_LINK_MIN_BYTES = env.int("AD_LINK_MIN_BYTES", default=2 * 1024**3)
+AD_LINK_GRACE_SECONDS = env.int("AD_LINK_GRACE_SECONDS", default=3 * 3600)
 # The Manager bot (docs/bot.md): a button on a message older than this does nothing.
 BOT_BUTTON_TTL = env.int("BOT_BUTTON_TTL", default=7 * 24 * 3600)
 SWARM_LEASE_TTL = env.float("SWARM_LEASE_TTL", default=60.0)

@@ -9,6 +9,7 @@ process-local fallback keeps the same rules for a single process.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -29,10 +30,22 @@ from catalog.models import (
 )
 
 from .. import signing
+from ..adlinks import ShortenerError, ad_link, shortener
 from ..errors import AccountsError
-from ..models import User, UserKind
+from ..models import Role, User, UserKind
 from .sessions import stream_session_open
 from .users import device_check, user_can_stream_quality, user_touch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Download:
+    """The link a download button uses, which kind it is, and why (the frontend may say so)."""
+
+    url: str
+    via: str  # "direct" | "ad_link"
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,26 @@ class StreamGrant:
     heartbeat_every: int
     # Text subtitle tracks: {"stream_index", "lang", "label", "url"} (signed, same expiry).
     subtitles: tuple[dict[str, Any], ...] = ()
+    download: Download | None = None
+
+
+def download_for(*, user: User, file_hash: str, direct_url: str, heavy: str) -> Download:
+    """A free user's heavy download (``heavy`` says why it is heavy; "" when it is not) goes
+    through today's ad link; premium users and admins, light files, ad links switched off or
+    a shortener that fails get the plain signed link — never an error."""
+    if user.effective_role == Role.PREMIUM:
+        return Download(direct_url, "direct", "premium")
+    if user.is_staff or user.role == Role.ADMIN:
+        return Download(direct_url, "direct", "staff")
+    if not heavy:
+        return Download(direct_url, "direct", "not a heavy download")
+    if shortener() is None:
+        return Download(direct_url, "direct", "ad links are off")
+    try:
+        return Download(ad_link(file_hash=file_hash), "ad_link", f"free user, {heavy}")
+    except ShortenerError as exc:
+        log.warning("ad link for %s: %s", file_hash[:16], exc)
+        return Download(direct_url, "direct", "the URL shortener is not answering")
 
 
 @dataclass(frozen=True)
@@ -130,12 +163,20 @@ def stream_authorize(
         }
         for t in tracks.exclude(vtt_ref="").order_by("stream_index")
     )
+    heavy = (
+        f"a file over {settings.AD_LINK_MIN_BYTES // 1024**2} MiB"
+        if media_file.size_bytes >= settings.AD_LINK_MIN_BYTES
+        else ""
+    )
     return StreamGrant(
         url=signed.url,
         expires=signed.expires,
         session=slot,
         heartbeat_every=max(5, settings.STREAM_SESSION_TTL // 3),
         subtitles=subtitles,
+        download=download_for(
+            user=user, file_hash=media_file.file_hash, direct_url=signed.url, heavy=heavy
+        ),
     )
 
 
@@ -174,7 +215,11 @@ def _pack_authorize(
     device_check(user=user, fingerprint=fingerprint)
     user_touch(user=user, ip=ip)
     signed = signing.sign(uri=f"/s/{pack_hash}", ttl=settings.STREAM_URL_TTL)
-    return StreamGrant(url=signed.url, expires=signed.expires, session="", heartbeat_every=0)
+    # A pack is only ever downloaded: the ad link, when there is one, is the only link given.
+    download = download_for(user=user, file_hash=pack_hash, direct_url=signed.url, heavy="a pack")
+    return StreamGrant(
+        url=download.url, expires=signed.expires, session="", heartbeat_every=0, download=download
+    )
 
 
 def read_authorize(

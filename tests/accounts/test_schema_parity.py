@@ -46,6 +46,7 @@ def test_wishlist_add(api, schema, movie):
             {"short_id": movie.short_id, "query": "Some Film"},
             {"query": 0},
             {"query": "   "},
+            {"query": "a\x00b"},  # DRF refuses a NUL in any text; the schema says so too
             {"short_id": 1234567},
             {"short_id": "abc"},
             [],
@@ -94,6 +95,7 @@ def test_report(api, schema, movie, manga, settings):
         {"issue": "missing_pages", "chapter": ""},
         {"issue": "missing_pages"},
         {"issue": "dead_link", "note": 5},
+        {"issue": "dead_link", "note": "bad\x00note"},
         {"issue": "on_fire"},
     ]
     validator = _validator(schema, "/api/reports/", "post")
