@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import index, login, request, start, status, takedown
+from bot.commands import index, login, request, review, start, status, takedown
 from bot.ui import answer
 
 # Re-exported for the client and the tests.
@@ -31,7 +31,7 @@ HANDLERS = [
     (start.on_unknown, start.UNKNOWN_FILTER),
 ]
 
-CALLBACKS: dict[str, Any] = {**takedown.CALLBACKS, **request.CALLBACKS}
+CALLBACKS: dict[str, Any] = {**takedown.CALLBACKS, **request.CALLBACKS, **review.CALLBACKS}
 
 
 async def on_button(client: Any, query: Any) -> None:

@@ -29,6 +29,10 @@ def submission_create(*, user: Any, url: str, title_hint: str = "") -> Submissio
             payload={
                 "channel_kind": Channel.Kind.QUARANTINE,
                 "text": f"📥 Submission #{submission.pk}{hint} by user {user.pk}: {url}",
+                # The Manager bot's review buttons (bot/commands/review.py).
+                "buttons": [
+                    [["✅ Approve", f"sba|{submission.pk}"], ["✖ Reject", f"sbr|{submission.pk}"]]
+                ],
             },
             dedupe_key=f"quarantine:{submission.pk}",
             priority=3,

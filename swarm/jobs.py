@@ -11,23 +11,32 @@ from core.signals import admin_alert
 from jobs.engine import JobContext, PermanentError, job_create, job_handler
 from jobs.models import JobKind
 from swarm.models import Channel, WorkerRole
-from swarm.telegram.runtime import telegram_call
+from swarm.telegram.runtime import bot_send, telegram_call
 
 
 @job_handler(JobKind.CHANNEL_POST, queue="telegram")
 def _channel_post(ctx: JobContext):
-    """Post text to the first active channel of ``channel_kind`` through a leased account."""
+    """Post text to the first active channel of ``channel_kind`` through a leased account, or,
+    with ``buttons`` (rows of [label, callback data]), from the Manager bot."""
     kind = ctx.payload["channel_kind"]
     channel = Channel.objects.filter(kind=kind, is_active=True).first()
     if channel is None:
         raise PermanentError(f"no active {kind} channel is configured")
     if "message_id" not in ctx.state:
-        ctx.state["message_id"] = telegram_call(
-            role=WorkerRole.INGEST,
-            task=f"post to {kind}",
-            op=lambda gw, wid: gw.send_message(wid, channel.chat_id, ctx.payload["text"]),
-            on_worker=ctx.set_worker,
-        )
+        buttons = ctx.payload.get("buttons")
+        if buttons:  # inline buttons: only the Manager bot can send them
+            ctx.state["message_id"] = bot_send(
+                chat_id=channel.chat_id,
+                text=ctx.payload["text"],
+                buttons=[[(label, data) for label, data in row] for row in buttons],
+            )
+        else:
+            ctx.state["message_id"] = telegram_call(
+                role=WorkerRole.INGEST,
+                task=f"post to {kind}",
+                op=lambda gw, wid: gw.send_message(wid, channel.chat_id, ctx.payload["text"]),
+                on_worker=ctx.set_worker,
+            )
         ctx.save_state()
     if ctx.payload.get("alert_id"):
         AdminAlert.objects.filter(pk=ctx.payload["alert_id"], sent_at__isnull=True).update(

@@ -224,8 +224,13 @@ class FakeGateway:
             raise TelegramError(f"worker {worker_id} is not started in this process")
         return FakeClient(self, worker_id)
 
-    async def bot_send_message(self, chat_id: int, text: str) -> int:
-        return self._record(op="bot_message", worker_id=None, chat_id=chat_id, text=text)
+    async def bot_send_message(
+        self, chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None = None
+    ) -> int:
+        entry: dict[str, Any] = {"op": "bot_message", "worker_id": None, "chat_id": chat_id}
+        if buttons:
+            entry["buttons"] = [[list(b) for b in row] for row in buttons]
+        return self._record(**entry, text=text)
 
     async def login_send_code(
         self, *, phone: str, api_id: int, api_hash: str, proxy: str

@@ -89,7 +89,11 @@ class Gateway(Protocol):
         coroutines run on the runtime's loop. ``TelegramError`` when not started here."""
         ...
 
-    async def bot_send_message(self, chat_id: int, text: str) -> int: ...
+    async def bot_send_message(
+        self, chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None = None
+    ) -> int:
+        """A message from the Manager bot; ``buttons``: rows of (label, callback data)."""
+        ...
 
     async def login_send_code(
         self, *, phone: str, api_id: int, api_hash: str, proxy: str

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from pyrogram import Client, errors
+from pyrogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from swarm.telegram.backend import MEDIA_ATTRS, tg_raw_from_message
 
@@ -143,9 +144,21 @@ class PyrogramGateway:
     def client(self, worker_id: int) -> Client:
         return self._client(worker_id)
 
-    async def bot_send_message(self, chat_id: int, text: str) -> int:
+    async def bot_send_message(
+        self, chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None = None
+    ) -> int:
         bot = await self._bot()
-        msg = await self._call(bot.send_message(chat_id, text))
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                    for row in buttons
+                ]
+            )
+            if buttons
+            else None
+        )
+        msg = await self._call(bot.send_message(chat_id, text, reply_markup=markup))
         return msg.id
 
     async def login_send_code(

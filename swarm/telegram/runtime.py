@@ -306,13 +306,14 @@ def not_configured(reason: str) -> NoReturn:
     raise PermanentError(reason)
 
 
-def bot_send(*, chat_id: int, text: str) -> int:
-    """A DM from the Manager bot (users talk to the bot, not to worker accounts). A flood
-    wait re-queues the job after the wait; other errors are transient."""
+def bot_send(*, chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | None = None) -> int:
+    """A message from the Manager bot (a DM — users talk to the bot, not to worker accounts —
+    or a channel post with buttons, which only a bot can send). A flood wait re-queues the job
+    after the wait; other errors are transient."""
 
     rt = runtime_for(WorkerRole.INGEST)
     try:
-        return rt.run(rt.gateway.bot_send_message(chat_id, text))
+        return rt.run(rt.gateway.bot_send_message(chat_id, text, buttons))
     except NotConfigured as exc:
         not_configured(f"{exc}; set it and retry the job")
     except FloodWaitError as exc:
