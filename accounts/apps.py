@@ -11,6 +11,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from accounts import receivers  # noqa: F401  (connects the signal receivers)
+
         post_migrate.connect(_sync_groups, sender=self, dispatch_uid="accounts.groups_sync")
 
 

@@ -233,3 +233,25 @@ class AdLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_hash[:12]}… {self.day}"
+
+
+class StaffDevice(models.Model):
+    """A device (browser and network) a staff user or admin has logged in from: a login from
+    one not seen before is an alert for the admins (seed 002 §4, channel D)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_devices"
+    )
+    device_hash = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=200, blank=True, default="")
+    network = models.CharField(max_length=64, blank=True, default="")
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device_hash"], name="staffdevice_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.user_agent[:40]} {self.network}"

@@ -16,6 +16,9 @@ class AdminAlert(models.Model):
         WORKER_DEAD = "worker_dead", "Worker dead"
         REPAIR_FAILED = "repair_failed", "Repair failed"
         NO_TELEGRAM_ACCOUNT = "no_telegram_account", "No Telegram account"
+        TAKEDOWN = "takedown", "Title taken down"
+        COPYRIGHT_REPORT = "copyright_report", "Copyright complaint"
+        ADMIN_LOGIN = "admin_login", "Admin login from a new device"
         OTHER = "other", "Other"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)

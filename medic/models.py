@@ -19,6 +19,7 @@ class ReportIssue(models.TextChoices):
     WRONG_FILE = "wrong_file", "Wrong file"
     WRONG_AUDIO = "wrong_audio", "Wrong audio"
     MISSING_PAGES = "missing_pages", "Missing pages"
+    COPYRIGHT = "copyright", "Copyright complaint (DMCA)"
 
 
 class ReportStatus(models.TextChoices):

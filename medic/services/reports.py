@@ -13,7 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Chapter, Episode, MediaFile, MediaType, Title
+from core.alerts import alert_raise
 from core.audit import audit_record
+from core.models import AdminAlert
 from core.queue import task_send
 from medic.models import OPEN_STATUSES, Report, ReportIssue, ReportStatus, TargetType
 from medic.selectors import PENDING_KEY
@@ -28,14 +30,21 @@ ISSUES_BY_MEDIA_TYPE = {
         ReportIssue.OUT_OF_SYNC,
         ReportIssue.WRONG_FILE,
         ReportIssue.WRONG_AUDIO,
+        ReportIssue.COPYRIGHT,
     },
     MediaType.SERIES: {
         ReportIssue.DEAD_LINK,
         ReportIssue.OUT_OF_SYNC,
         ReportIssue.WRONG_FILE,
         ReportIssue.WRONG_AUDIO,
+        ReportIssue.COPYRIGHT,
     },
-    MediaType.MANGA: {ReportIssue.DEAD_LINK, ReportIssue.MISSING_PAGES, ReportIssue.WRONG_FILE},
+    MediaType.MANGA: {
+        ReportIssue.DEAD_LINK,
+        ReportIssue.MISSING_PAGES,
+        ReportIssue.WRONG_FILE,
+        ReportIssue.COPYRIGHT,
+    },
 }
 
 FIXED_MESSAGE = "✅ Your report on “{title}” is resolved: it is fixed and plays again."
@@ -138,7 +147,17 @@ def report_create(
             )
             report_id = report.pk
             _pending_changed()
-            task_send("medic.tasks.report_triage", report_id)
+            if issue == ReportIssue.COPYRIGHT:
+                # Nothing to repair: a human decides (a takedown, or ignore); the admins' channel
+                # hears of it at once.
+                alert_raise(
+                    kind=AdminAlert.Kind.COPYRIGHT_REPORT,
+                    message=f"Copyright complaint on “{title.title}” ({title.short_id}) "
+                    f"by user {actor.pk}: {note or 'no details'}",
+                    payload={"report_id": report_id, "title": title.short_id},
+                )
+            else:
+                task_send("medic.tasks.report_triage", report_id)
     except IntegrityError:
         # A concurrent identical request won the constraint: return its report.
         existing = Report.objects.filter(

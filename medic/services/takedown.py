@@ -15,7 +15,9 @@ from django.utils import timezone
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Title, TitleStatus
 from catalog.stored import title_stored_objects
+from core.alerts import alert_raise
 from core.audit import audit_record
+from core.models import AdminAlert
 from core.queue import task_send
 from ingest.models import Broadcast
 from medic.models import OPEN_STATUSES, Repair, RepairStatus, Report, ReportStatus, Takedown
@@ -98,6 +100,12 @@ def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
             before={"status": previous},
             after={"status": TitleStatus.BANNED, "files": len(files), "mirrors": len(mirrors)},
             reason=reason,
+        )
+        alert_raise(
+            kind=AdminAlert.Kind.TAKEDOWN,
+            message=f"Taken down: “{title.title}” ({title.short_id}) by "
+            f"{getattr(actor, 'username', actor)}: {reason}",
+            payload={"title": title.short_id, "takedown_id": takedown.pk},
         )
         takedown_id = takedown.pk
         task_send("medic.tasks.takedown_execute", takedown_id)
