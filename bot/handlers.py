@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import index, login, request, review, start, status, takedown
+from bot.commands import edit, index, login, request, review, start, status, takedown
 from bot.ui import answer
 
 # Re-exported for the client and the tests.
@@ -26,12 +26,20 @@ HANDLERS = [
     (takedown.on_takedown, takedown.FILTER),
     (takedown.on_reason_reply, takedown.REPLY_FILTER),
     (status.on_status, status.FILTER),
+    (edit.on_edit, edit.FILTER),
+    (edit.on_field_reply, edit.FIELD_REPLY_FILTER),
+    (edit.on_poster_reply, edit.POSTER_REPLY_FILTER),
     (request.on_request, request.FILTER),
     (request.on_requests, request.LIST_FILTER),
     (start.on_unknown, start.UNKNOWN_FILTER),
 ]
 
-CALLBACKS: dict[str, Any] = {**takedown.CALLBACKS, **request.CALLBACKS, **review.CALLBACKS}
+CALLBACKS: dict[str, Any] = {
+    **takedown.CALLBACKS,
+    **request.CALLBACKS,
+    **review.CALLBACKS,
+    **edit.CALLBACKS,
+}
 
 
 async def on_button(client: Any, query: Any) -> None:

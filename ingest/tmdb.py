@@ -170,10 +170,16 @@ def tmdb_match(*, name: str, year: int | None, media_type: str) -> TmdbMatch | N
         # A bad key or request must not stop the ingest: go on from the parsed name.
         log.warning("TMDB match failed, going on without: %s", exc)
         return None
+    return _match(d, series, fallback=best.get(name_key) or name)
+
+
+def _match(d: dict[str, Any], series: bool, *, fallback: str) -> TmdbMatch:
+    """A TMDB details answer (movie or TV, which spell the same fields differently)."""
+    name_key, date_key = ("name", "first_air_date") if series else ("title", "release_date")
     return TmdbMatch(
         tmdb_id=d["id"],
         media_type="series" if series else "movie",
-        title=d.get(name_key) or best.get(name_key) or name,
+        title=d.get(name_key) or fallback,
         year=_year(d.get(date_key)),
         overview=d.get("overview") or "",
         rating=d.get("vote_average"),
@@ -184,6 +190,20 @@ def tmdb_match(*, name: str, year: int | None, media_type: str) -> TmdbMatch | N
             ("ended" if d.get("status") in ("Ended", "Canceled") else "ongoing") if series else ""
         ),
     )
+
+
+def tmdb_details(*, media_type: str, tmdb_id: int) -> TmdbMatch | None:
+    """Everything TMDB has on one movie or series (cached); None: TMDB is off or does not
+    know the id. TransientError: TMDB is not reachable."""
+    if not tmdb_enabled():
+        return None
+    client = tmdb_client()
+    series = media_type == "series"
+    try:
+        d = client.tv_details(tmdb_id) if series else client.movie_details(tmdb_id)
+    except TmdbError:
+        return None
+    return _match(d, series, fallback="?")
 
 
 @dataclass(frozen=True)

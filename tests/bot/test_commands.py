@@ -11,6 +11,7 @@ from pyrogram.types import User
 from accounts.models import MagicLinkToken
 from accounts.models import User as Account
 from bot import handlers
+from bot.commands import takedown
 from bot.ui import ADMINS_ONLY, BANNED, EXPIRED
 from catalog.models import Title
 from core.models import AuditEntry
@@ -189,7 +190,7 @@ def test_takedown_with_a_typed_reason_by_tmdb_id(client, admin, settings):
         prompt["text"] == f"Reason for taking down {title.short_id}? Reply to this message with it."
     )
     reply = text_message(client, ada, "Court order 12/2026", reply_to=bot_message(client))
-    assert dispatch(client, reply) == handlers.HANDLERS[5][0]
+    assert dispatch(client, reply) == takedown.on_reason_reply
     assert client.texts()[-1].startswith("⛔ Taken down: Other Film")
     assert Takedown.objects.get(title=title).reason == "Court order 12/2026 (via the bot)"
 

@@ -13,10 +13,11 @@ from asgiref.sync import async_to_sync
 from pyrogram import enums
 from pyrogram.errors import FloodWait
 from pyrogram.handlers import MessageHandler
-from pyrogram.types import CallbackQuery, Chat, Message, User
+from pyrogram.types import CallbackQuery, Chat, Message, Photo, User
 
 from bot import handlers
 from swarm.telegram.fake import fake_message_put
+from tests.support.swarm import JPEG
 
 NOW = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 BOT = User(id=999_000_001, is_bot=True, first_name="Manager", username="sv_manager_bot")
@@ -72,6 +73,11 @@ class FakeBotClient:
         self.copies.append((from_chat_id, message_id, chat_id))
         return Message(id=new_id, chat=Chat(id=chat_id, type=enums.ChatType.CHANNEL), date=NOW)
 
+    async def download_media(self, message, file_name=None, **kw):
+        """The photo of ``message`` (a tiny JPEG, as Telegram would hand it over)."""
+        Path(file_name).write_bytes(JPEG)
+        return file_name
+
     def texts(self) -> list[str]:
         return [m["text"] for m in self.sent]
 
@@ -103,6 +109,26 @@ def text_message(
         chat=Chat(id=chat_id, type=chat_type, first_name=sender.first_name),
         date=date or datetime.datetime.now(datetime.UTC),
         text=text,
+        reply_to_message_id=reply_to.id if reply_to is not None else None,
+        reply_to_message=reply_to,
+    )
+
+
+def photo_message(
+    client: FakeBotClient, sender: User, *, reply_to: Message | None = None
+) -> Message:
+    n = next(IDS)
+    photo = Photo(
+        file_id=f"PHOTO{n}", file_unique_id=f"P{n}", width=500, height=750, file_size=70, date=NOW
+    )
+    return Message(
+        client=client,
+        id=100 + n,
+        from_user=sender,
+        chat=Chat(id=sender.id, type=enums.ChatType.PRIVATE, first_name=sender.first_name),
+        date=datetime.datetime.now(datetime.UTC),
+        photo=photo,
+        media=enums.MessageMediaType.PHOTO,
         reply_to_message_id=reply_to.id if reply_to is not None else None,
         reply_to_message=reply_to,
     )
