@@ -253,3 +253,27 @@ def test_status_counts_everything_in_one_message(client, admin, django_assert_ma
     assert "Accounts: 1 active · 0 busy · 0 in flood wait · 1 dead" in text
     assert "Reports: 1 pending" in text and "Quarantine: 1 submissions waiting" in text
     assert "Queues: " in text
+
+
+@pytest.mark.parametrize("who", ["free", "banned"])
+def test_every_command_as_a_non_admin_and_as_a_banned_user(client, who):
+    """User commands work for a user and refuse a banned one; admin commands refuse both; an
+    unknown command gets the help. Nothing is taken down, edited or requested by a refusal."""
+    person = tg_user(UserFactory(role=who))
+    title = TitleFactory()
+    admin_only = [f"/takedown {title.short_id}", f"/edit {title.short_id}", "/status"]
+    for command in admin_only:
+        dispatch(client, text_message(client, person, command))
+        assert client.texts()[-1] == ADMINS_ONLY, command
+    for command in ("/start", "/login", "/request Some Film", "/requests"):
+        dispatch(client, text_message(client, person, command))
+        reply = client.texts()[-1]
+        assert (reply == BANNED) == (who == "banned"), (command, reply)
+    dispatch(client, text_message(client, person, "/help"))
+    assert client.texts()[-1] == handlers.HELP
+    dispatch(client, text_message(client, person, "/nosuch"))
+    assert client.texts()[-1].startswith("I do not know /nosuch.")
+    assert Title.objects.get(pk=title.pk).status == "available"
+    assert not Takedown.objects.exists()
+    banned_requests = Account.objects.get(telegram_id=person.id).wishlist.count()
+    assert banned_requests == (0 if who == "banned" else 1)

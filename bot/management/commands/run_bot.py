@@ -9,7 +9,7 @@ from bot.client import BotNotConfigured, bot_client
 
 
 class Command(BaseCommand):
-    help = "Run the Telegram Manager bot (forward-to-index for admins)."
+    help = "Run the Telegram Manager bot (docs/bot.md): user and admin commands, channel buttons."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
