@@ -37,7 +37,7 @@ def public_titles() -> QuerySet[Title]:
 
 _SHORT_ID = re.compile(r"^[0-9A-Za-z]{7}$")
 _TITLE_LINK = re.compile(r"/title/([0-9A-Za-z]{7})(?:[/?#]|$)")
-_TMDB_LINK = re.compile(r"themoviedb\.org/(movie|tv)/(\d{1,9})")
+TMDB_LINK = re.compile(r"themoviedb\.org/(movie|tv)/(\d{1,9})")
 _TMDB_ID = re.compile(r"^(?:tmdb_?)?(\d{1,9})$")
 
 
@@ -51,7 +51,7 @@ def title_by_reference(ref: str) -> Title | None:
         found = Title.objects.filter(short_id=link.group(1) if link else ref).first()
         if found is not None or link:
             return found
-    tmdb_link = _TMDB_LINK.search(ref)
+    tmdb_link = TMDB_LINK.search(ref)
     if tmdb_link:
         kind = MediaType.MOVIE if tmdb_link.group(1) == "movie" else MediaType.SERIES
         return Title.objects.filter(media_type=kind, tmdb_id=int(tmdb_link.group(2))).first()

@@ -22,6 +22,7 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 
+from catalog.selectors import TMDB_LINK
 from catalog.text import clean_title
 from jobs.engine import PermanentError, TransientError
 
@@ -256,6 +257,16 @@ def tmdb_candidates(*, query: str, limit: int = 5) -> list[TmdbCandidate]:
     ]
     scored.sort(key=lambda pair: -pair[0])
     return [candidate for _, candidate in scored[:limit]]
+
+
+def tmdb_link_candidate(text: str) -> TmdbCandidate | None:
+    """The movie or series a TMDB link (``https://www.themoviedb.org/movie/550-fight-club``)
+    points at; None: not a TMDB link, TMDB is off, or it does not know the id."""
+    found = TMDB_LINK.search(text)
+    if found is None:
+        return None
+    media_type = "movie" if found.group(1) == "movie" else "series"
+    return tmdb_candidate(media_type=media_type, tmdb_id=int(found.group(2)))
 
 
 def tmdb_candidate(*, media_type: str, tmdb_id: int) -> TmdbCandidate | None:

@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from pyrogram import filters
 
 from bot.services import BotError, bot_admin_for, bot_index_message, bot_job_outcome, job_admin_link
+from bot.ui import reply
 
 REFUSAL = (
     "Sorry — only StreamVault admins can add files to the library. "
@@ -35,7 +36,7 @@ async def follow_job(
             text = f"Job #{job_id} is still running; follow it in the admin: {link}"
             break
         await asyncio.sleep(poll_seconds)
-    await message.reply_text(text)
+    await reply(message, text)
     return text
 
 
@@ -45,14 +46,14 @@ async def on_media(client: Any, message: Any) -> asyncio.Task | None:
     sender = getattr(message, "from_user", None)
     actor = await sync_to_async(bot_admin_for)(telegram_id=getattr(sender, "id", None))
     if actor is None:
-        await message.reply_text(REFUSAL)
+        await reply(message, REFUSAL)
         return None
     try:
         job = await bot_index_message(client=client, message=message, actor=actor)
     except BotError as exc:
-        await message.reply_text(f"Not indexed: {exc}")
+        await reply(message, f"Not indexed: {exc}")
         return None
-    await message.reply_text(f"⏳ Indexing — job #{job.pk}. I will tell you when it is done.")
+    await reply(message, f"⏳ Indexing — job #{job.pk}. I will tell you when it is done.")
     task = asyncio.ensure_future(follow_job(message, job.pk, **FOLLOW))
     _follows.add(task)
     task.add_done_callback(_follows.discard)

@@ -30,7 +30,13 @@ from bot.ui import (
 )
 from catalog.models import Title
 from catalog.selectors import public_titles, title_by_reference, title_search
-from ingest.tmdb import TmdbCandidate, TmdbError, tmdb_candidate, tmdb_candidates
+from ingest.tmdb import (
+    TmdbCandidate,
+    TmdbError,
+    tmdb_candidate,
+    tmdb_candidates,
+    tmdb_link_candidate,
+)
 from jobs.engine import TransientError
 
 USAGE = "/request <title, e.g. Dune 2021 — or a TMDB link>"
@@ -46,13 +52,18 @@ def _user(sender: Any) -> Any:
 def _search(query: str) -> tuple[list[Title], list[TmdbCandidate], str]:
     """Library matches, TMDB candidates not in the library, and a note when TMDB could not
     be asked."""
-    named = title_by_reference(query)
+    # A link to one of our titles or to TMDB names it; a bare number ("1917") is a name here.
+    named = title_by_reference(query) if "/" in query else None
     if named is not None and named.status != "banned":
         return [named], [], ""
-    here = list(title_search(public_titles(), query)[:3])
     try:
+        linked = tmdb_link_candidate(query)
+        if linked is not None:  # a TMDB link not in the library: that one title
+            return [], [linked], ""
+        here = list(title_search(public_titles(), query)[:3])
         found = tmdb_candidates(query=query)
     except (TransientError, TmdbError):
+        here = list(title_search(public_titles(), query)[:3])
         return here, [], "TMDB is not reachable right now."
     known = set(
         Title.objects.filter(tmdb_id__in=[c.tmdb_id for c in found]).values_list(

@@ -122,3 +122,14 @@ def test_usage_group_and_banned(client):
     assert client.answers[-1]["text"] == BANNED
     assert not WishlistEntry.objects.exists()
     assert not Title.objects.exists()
+
+
+def test_a_tmdb_link_offers_exactly_that_title_and_a_number_is_a_name(client):
+    dispatch(
+        client,
+        text_message(client, NINA, "/request https://www.themoviedb.org/tv/777001-test-show"),
+    )
+    assert client.buttons() == [("Test Show (2019, series)", "rq|s|777001")]
+    TitleFactory(title="Some Other Film", tmdb_id=1917, status="available")
+    dispatch(client, text_message(client, NINA, "/request 1917"))
+    assert not client.texts()[-1].startswith("Already here")  # not TMDB id 1917's title
