@@ -7,12 +7,15 @@ import time
 
 import pytest
 
+from bot import handlers
 from catalog.models import Title
 from ingest.submissions import submission_create
 from jobs.models import Job, JobKind, JobStatus
 from medic.models import Takedown
-from swarm.models import Worker
+from swarm.models import Channel, Worker
+from swarm.telegram.fake import fake_message_put
 from swarm.workers import worker_set_session
+from tests.bot.test_bot import channel_origin, deliver, media_message
 from tests.factories import TitleFactory, UserFactory
 from tests.medic.factories import stored_file
 from tests.support.bot import FakeBotClient, bot_message, dispatch, press, text_message, tg_user
@@ -72,3 +75,25 @@ def test_an_approval_from_the_channel_is_ingested_by_a_worker(
     job.refresh_from_db()
     assert job.status == JobStatus.DONE, job.last_error
     assert Title.objects.get().title == "Big Test Movie"
+
+
+def test_a_forward_is_indexed_by_a_worker_and_the_link_sent(
+    worker_env, celery_worker, media, fake_telegram, monkeypatch
+):
+    monkeypatch.setitem(handlers.FOLLOW, "poll_seconds", 0.2)
+    monkeypatch.setitem(handlers.FOLLOW, "timeout_seconds", 90)
+    worker = Worker.objects.create(name="w1")
+    worker_set_session(worker=worker, session_string="session-w1")
+    Channel.objects.create(name="Store", kind=Channel.Kind.STORAGE, chat_id=-1002)
+    admin = UserFactory(role="admin")
+    fake_message_put(chat_id=-100555, message_id=77, path=media.movie, file_name=media.movie.name)
+    client = FakeBotClient()
+    message = media_message(
+        client, tg_user(admin), path=media.movie, origin=channel_origin(-100555, 77)
+    )
+    final = deliver(client, message)
+    job = Job.objects.get(kind=JobKind.INGEST_FORWARD)
+    assert job.status == JobStatus.DONE, job.last_error
+    title = Title.objects.get()
+    assert final.startswith("✅ Indexed: Big Test Movie (2021)")
+    assert final.endswith(f"/title/{title.short_id}")
