@@ -1,6 +1,6 @@
 """The staff groups: Editors run the catalog; Moderators work reports, comments and users'
 bans. A data migration creates them; ``groups_sync`` (run after every ``migrate``) grants the
-permissions of models that exist by then, so models added later (medic's Report, catalog's
+permissions of models that exist by then, so models added later (medic's Report, community's
 Comment) join the groups without another migration."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ GROUP_PERMISSIONS: dict[str, list[tuple[str, str | None, tuple[str, ...] | None]
         # What a moderator needs to judge a report: the checks, repairs and the audit trail.
         *[("medic", m, ("view_",)) for m in ("linkcheck", "repair", "repairattempt")],
         ("core", "auditentry", ("view_",)),
-        ("catalog", "comment", ("view_", "change_", "delete_")),
+        ("community", "comment", ("view_", "moderate_")),
+        ("community", "commentflag", ("view_",)),
         ("catalog", "title", ("view_",)),
         ("accounts", "user", ("view_", "ban_")),
     ],

@@ -44,6 +44,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON ``true`` or ``false``; not ``"true"``, not ``1``."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 CHAPTER_MAX = Decimal("99999.99")
 CHAPTER_TEXT = re.compile(r"^\d{1,5}(\.\d{1,2})?$")
 

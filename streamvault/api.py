@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("vault.urls")),
     path("", include("ingest.urls")),
     path("", include("medic.urls")),
+    path("", include("community.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="schema"),
     path(
         "docs/",

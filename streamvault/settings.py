@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "swarm",
     "ingest",
     "medic",
+    "community",
     "tenants",
     "bot",
 ]
@@ -250,6 +251,13 @@ TELEGRAM_GATEWAY = env.str("TELEGRAM_GATEWAY", default="pyrogram")  # pyrogram |
 TELEGRAM_API_ID = env.int("TELEGRAM_API_ID", default=0)
 TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+# Comments (community)
+COMMENT_MAX_LENGTH = env.int("COMMENT_MAX_LENGTH", default=2000)
+COMMENT_MAX_LINKS = env.int("COMMENT_MAX_LINKS", default=2)  # more: held for moderation
+COMMENT_EDIT_MINUTES = env.int("COMMENT_EDIT_MINUTES", default=15)
+COMMENT_FLAGS_TO_HIDE = env.int("COMMENT_FLAGS_TO_HIDE", default=3)
+COMMENT_RATE = env.str("COMMENT_RATE", default="10/min")  # per user
+COMMENT_IP_RATE = env.str("COMMENT_IP_RATE", default="30/min")  # per client address
 # Ad links (accounts.adlinks): free users' heavy downloads go through a URL shortener.
 AD_LINK_PROVIDER = env.str("AD_LINK_PROVIDER", default="")  # "" (off) | gplinks
 AD_LINK_API_URL = env.str("AD_LINK_API_URL", default="https://api.gplinks.com/api")

@@ -25,6 +25,7 @@ from jobs.models import Job, JobStatus
 from medic import services as medic
 from medic.models import Takedown
 from swarm.models import Worker, WorkerStatus
+from tests.community.factories import comment_on, held_comment
 from tests.factories import StaffFactory, TitleFactory, UserFactory, add_file
 from tests.medic.factories import report_on
 
@@ -121,6 +122,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("medic.takedown", "restore"): Case(
         _taken_down, "title_restore", REASON, target=lambda takedown: takedown.title
     ),
+    ("community.comment", "approve"): Case(held_comment, "comment_approve"),
+    ("community.comment", "remove"): Case(comment_on, "comment_remove"),
+    **{
+        ("community.comment", name): Case(
+            comment_on, "comment_ban", idempotent=False, target=lambda c: c.user
+        )
+        for name in ("ban_author_day", "ban_author_week", "ban_author_month")
+    },
 }
 
 
@@ -250,7 +259,7 @@ EDITORS_MAY = {
     for key in CASES
     if key[0] in ("catalog.title", "catalog.mediafile") and key[1] != "take_down"
 }
-MODERATORS_MAY = {key for key in CASES if key[0] == "medic.report"} | {
+MODERATORS_MAY = {key for key in CASES if key[0] in ("medic.report", "community.comment")} | {
     ("accounts.user", name) for name in ("ban_users", "unban_users", "logout_everywhere")
 }
 ROLES = ["superuser", "Editors", "Moderators", "plain staff"]
