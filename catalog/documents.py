@@ -52,7 +52,9 @@ def titles_for_build(ids: list[int]):
         Prefetch("files", queryset=_file_queryset().filter(episode__isnull=True)),
         Prefetch(
             "episodes",
-            queryset=Episode.objects.prefetch_related(Prefetch("files", queryset=_file_queryset())),
+            queryset=Episode.objects.prefetch_related(
+                Prefetch("files", queryset=_file_queryset()), "intro_votes"
+            ),
         ),
         Prefetch("intro_votes", queryset=IntroVote.objects.filter(episode__isnull=True)),
     )
@@ -91,9 +93,13 @@ def _files(files) -> list[dict[str, Any]]:
     return [_file_entry(f) for f in live]
 
 
-def intro_timings(votes: list[IntroVote]) -> dict[str, int] | None:
-    """Median of the votes, published when at least INTRO_MIN_VOTES votes agree with it
-    (both ends within INTRO_AGREE_SECONDS)."""
+def intro_timings(
+    votes: list[IntroVote], pinned: tuple[int | None, int | None] = (None, None)
+) -> dict[str, Any] | None:
+    """An editor's pinned timing, else the median of the viewers' votes, published when at
+    least INTRO_MIN_VOTES votes agree with it (both ends within INTRO_AGREE_SECONDS)."""
+    if pinned[0] is not None and pinned[1] is not None:
+        return {"start": pinned[0], "end": pinned[1], "votes": len(votes), "pinned": True}
     if len(votes) < settings.INTRO_MIN_VOTES:
         return None
     start = statistics.median_low([v.start for v in votes])
@@ -104,7 +110,7 @@ def intro_timings(votes: list[IntroVote]) -> dict[str, int] | None:
     ]
     if len(agreeing) < settings.INTRO_MIN_VOTES:
         return None
-    return {"start": start, "end": end, "votes": len(agreeing)}
+    return {"start": start, "end": end, "votes": len(agreeing), "pinned": False}
 
 
 def _chapter_number(ch: Chapter) -> float | int:
@@ -131,7 +137,9 @@ def title_document_build(title: Title) -> dict[str, Any]:
             "backdrop": title.backdrop or None,
             "screenshots": [s.ref for s in title.screenshots.all()],
         },
-        "intro_timings": intro_timings(list(title.intro_votes.all())),
+        "intro_timings": intro_timings(
+            list(title.intro_votes.all()), (title.intro_start, title.intro_end)
+        ),
         "created_at": title.created_at.isoformat().replace("+00:00", "Z"),
     }
     if title.media_type == MediaType.MOVIE:
@@ -147,6 +155,9 @@ def title_document_build(title: Title) -> dict[str, Any]:
                     "air_date": ep.air_date.isoformat() if ep.air_date else None,
                     "quality": files[0]["quality"] if files else None,
                     "files": files,
+                    "intro_timings": intro_timings(
+                        list(ep.intro_votes.all()), (ep.intro_start, ep.intro_end)
+                    ),
                 }
             )
         doc["series_status"] = title.series_status or None

@@ -18,6 +18,15 @@ class MediaType(models.TextChoices):
     MANGA = "manga", "Manga"
 
 
+def intro_pin_errors(start: int | None, end: int | None) -> dict[str, str]:
+    """A pinned intro is both ends or neither, and ends after it starts."""
+    if (start is None) != (end is None):
+        return {"intro_end": "Pin both the start and the end of the intro, or neither."}
+    if start is not None and end is not None and end <= start:
+        return {"intro_end": "The intro must end after it starts."}
+    return {}
+
+
 class TitleStatus(models.TextChoices):
     AVAILABLE = "available", "Available"
     PROCESSING = "processing", "Processing"
@@ -110,6 +119,9 @@ class Title(models.Model):
     backdrop = models.CharField(
         max_length=500, blank=True, default="", db_index=True, help_text="Vault ref or URL"
     )
+    # An editor's intro timing, published instead of the viewers' median (both or neither).
+    intro_start = models.PositiveIntegerField(null=True, blank=True, help_text="Pinned, seconds")
+    intro_end = models.PositiveIntegerField(null=True, blank=True, help_text="Pinned, seconds")
     views = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -140,6 +152,7 @@ class Title(models.Model):
             errors["series_status"] = "Only series have a series status."
         if self.media_type != MediaType.MANGA and self.read_direction:
             errors["read_direction"] = "Only manga have a read direction."
+        errors.update(intro_pin_errors(self.intro_start, self.intro_end))
         if errors:
             raise ValidationError(errors)
 
@@ -150,6 +163,8 @@ class Episode(models.Model):
     number = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=300, blank=True, default="")
     air_date = models.DateField(null=True, blank=True)
+    intro_start = models.PositiveIntegerField(null=True, blank=True, help_text="Pinned, seconds")
+    intro_end = models.PositiveIntegerField(null=True, blank=True, help_text="Pinned, seconds")
 
     class Meta:
         ordering = ["season", "number"]
@@ -161,6 +176,11 @@ class Episode(models.Model):
 
     def __str__(self) -> str:
         return f"S{self.season:02d}E{self.number:02d} {self.name}".strip()
+
+    def clean(self) -> None:
+        errors = intro_pin_errors(self.intro_start, self.intro_end)
+        if errors:
+            raise ValidationError(errors)
 
 
 class VaultRef(models.Model):

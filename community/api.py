@@ -19,12 +19,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import GuestSessionAuthentication, NewSessionAwareThrottle, client_ip
-from core.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from core.fields import PlainTextField, StrictBooleanField, StrictIntegerField, StrictRegexField
 from core.parsing import ascii_int
 
 from . import services
 from .errors import CommunityError
 from .selectors import comment_item, comments_count, comments_for, liked_ids, reached_second
+from .services.comments import TARGET
+from .text import HTML
 
 
 class CommunityAPIError(APIException):
@@ -123,25 +125,26 @@ _PAGE = inline_serializer(
     },
 )
 TARGET_HELP = "title:<short_id>, episode:<id> or chapter:<id>"
+TARGET_PATTERN = TARGET.pattern
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    target = StrictCharField(max_length=40, help_text=TARGET_HELP)
-    body = StrictCharField(max_length=settings.COMMENT_MAX_LENGTH, trim_whitespace=False)
+    target = StrictRegexField(TARGET_PATTERN, help_text=TARGET_HELP)
+    body = PlainTextField(max_length=settings.COMMENT_MAX_LENGTH, refuse=HTML.pattern)
     timestamp = StrictIntegerField(min_value=0, max_value=24 * 3600, required=False)
     parent = StrictIntegerField(min_value=1, max_value=2**63 - 1, required=False)
     is_spoiler = StrictBooleanField(required=False, default=False)
 
 
 class CommentEditSerializer(serializers.Serializer):
-    body = StrictCharField(
-        max_length=settings.COMMENT_MAX_LENGTH, trim_whitespace=False, required=False
+    body = PlainTextField(
+        max_length=settings.COMMENT_MAX_LENGTH, refuse=HTML.pattern, required=False
     )
     is_spoiler = StrictBooleanField(required=False)
 
 
 class FlagSerializer(serializers.Serializer):
-    reason = StrictCharField(max_length=300)
+    reason = PlainTextField(max_length=300)
 
 
 class SettingsSerializer(serializers.Serializer):
@@ -166,7 +169,9 @@ class CommentsView(CommunityView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("target", str, required=True, description=TARGET_HELP),
+            OpenApiParameter(
+                "target", str, required=True, description=TARGET_HELP, pattern=TARGET_PATTERN
+            ),
             OpenApiParameter("ordering", str, enum=["new", "top"]),
             OpenApiParameter("until", int, description="A video second (0 to 86400)"),
             OpenApiParameter("parent", int, description="A comment id: its replies"),

@@ -20,12 +20,10 @@ _NOUNS = "Reader Watcher Fox Owl Wolf Comet Ronin Pilot Ghost Raven Lotus Drifte
 
 
 def clean_text(text: str, *, keep_newlines: bool = True) -> str:
-    """Control and format characters out (a newline and a tab stay in a body), ends trimmed."""
+    """Control characters out (a newline and a tab stay in a body), ends trimmed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = {"\n", "\t"} if keep_newlines else set()
-    return "".join(
-        c for c in text if c in kept or not unicodedata.category(c).startswith("C")
-    ).strip()
+    return "".join(c for c in text if c in kept or unicodedata.category(c) != "Cc").strip()
 
 
 def body_clean(body: str, *, max_length: int) -> str:

@@ -23,6 +23,23 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+# Some text: a character that is neither white space nor a control character (what is left
+# after ``community.text.clean_text`` and ``str.strip``), and no NUL anywhere (DRF refuses it).
+NON_BLANK = r"^[^\x00]*[^\s\x00-\x1f\x7f-\x9f][^\x00]*$"
+
+
+class PlainTextField(StrictCharField):
+    """Free text a person writes (a comment, a reason): the schema says it must hold some
+    text, and, with ``refuse``, that it must not match that pattern (HTML)."""
+
+    def __init__(self, *, max_length: int, refuse: str = "", **kwargs: Any) -> None:
+        super().__init__(max_length=max_length, trim_whitespace=False, **kwargs)
+        schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": NON_BLANK}
+        if refuse:
+            schema["not"] = {"pattern": refuse}
+        extend_schema_field(schema)(self)
+
+
 class StrictRegexField(serializers.RegexField):
     def to_internal_value(self, data: Any) -> str:
         _string(self, data)

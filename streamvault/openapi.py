@@ -135,6 +135,8 @@ PARAM_BOUNDS = {
     ("header", "X-Device-Fingerprint"): {"minLength": 1, "pattern": "\\S"},
     ("query", "page"): {"minimum": 1, "maximum": 1_000_000},
     ("query", "page_size"): {"minimum": 1, "maximum": 100},
+    ("query", "until"): {"minimum": 0, "maximum": 86400},
+    ("query", "parent"): {"minimum": 0, "maximum": 2**63 - 1},
 }
 
 

@@ -34,6 +34,8 @@ TITLE_EDITABLE_FIELDS = {
     "read_direction",
     "poster",
     "backdrop",
+    "intro_start",
+    "intro_end",
 }
 
 
@@ -92,6 +94,8 @@ def title_create(
     read_direction: str = "",
     poster: str = "",
     backdrop: str = "",
+    intro_start: int | None = None,
+    intro_end: int | None = None,
 ) -> Title:
     if media_type == MediaType.MANGA and not read_direction:
         read_direction = ReadDirection.RTL
@@ -109,6 +113,8 @@ def title_create(
         read_direction=read_direction,
         poster=poster,
         backdrop=backdrop,
+        intro_start=intro_start,
+        intro_end=intro_end,
     )
     _validate_title(obj)
     obj.short_id = _issue_short_id()

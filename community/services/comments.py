@@ -79,8 +79,8 @@ def _changed(target_key: str) -> None:
 def _timestamp(target: Target, timestamp: int | None) -> int | None:
     if timestamp is None:
         return None
-    if target.type == TargetType.CHAPTER:
-        raise CommunityError("invalid", "A chapter has no timeline.", field="timestamp")
+    if target.type == TargetType.CHAPTER:  # well-formed, but not for this target: a conflict
+        raise CommunityError("no_timeline", "A manga chapter has no timeline.", status=409)
     if not 0 <= timestamp <= MAX_TIMESTAMP:
         raise CommunityError("invalid", f"A second from 0 to {MAX_TIMESTAMP}.", field="timestamp")
     return timestamp

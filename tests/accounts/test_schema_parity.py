@@ -112,3 +112,21 @@ def test_bodies_other_than_json_are_415(api, movie):
     form = api.post("/api/me/wishlist/", {"short_id": movie.short_id})  # multipart
     assert form.status_code == 415
     assert form.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_comment_bodies(api, schema, settings):
+    """The comment body's rules (some text, no HTML, no NUL) are the schema's."""
+    from tests.factories import TitleFactory
+
+    settings.COMMENT_RATE = settings.COMMENT_IP_RATE = "1000/min"
+    title = TitleFactory()
+    api.get("/api/me/")
+    _agree(
+        _validator(schema, "/api/comments/", "post"),
+        lambda body: api.post("/api/comments/", body, format="json"),
+        [
+            {"target": f"title:{title.short_id}", "body": b}
+            for b in ("hello", "", "   ", "\u0007\u0008", "a\x00b", "<b>x</b>", "a < b", "x" * 2001)
+        ]
+        + [{"target": "nonsense", "body": "x"}, {"target": f"title:{title.short_id}"}],
+    )
