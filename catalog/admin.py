@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from . import services
+from .documents import intro_timings
 from .models import (
     Chapter,
     DownloadMirror,
@@ -79,8 +80,27 @@ class ScreenshotInline(admin.TabularInline):
 class EpisodeInline(admin.TabularInline):
     model = Episode
     extra = 0
-    fields = ("season", "number", "name", "air_date")
+    fields = ("season", "number", "name", "air_date", "intro_votes", "intro_start", "intro_end")
+    readonly_fields = ("intro_votes",)
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("intro_votes")
+
+    @admin.display(description="viewers' intro")
+    def intro_votes(self, obj: Episode) -> str:
+        return intro_summary(list(obj.intro_votes.all()))
+
+
+def intro_summary(votes: list) -> str:
+    """What the viewers voted and what of it is published (the median, when enough agree)."""
+    if not votes:
+        return "no votes"
+    published = intro_timings(votes)
+    shown = f"{published['start']} to {published['end']} s" if published else "not published"
+    return f"{len(votes)} votes; median {shown}" + (
+        f" ({published['votes']} agree)" if published else ""
+    )
 
 
 class ChapterInline(admin.TabularInline):
@@ -147,6 +167,7 @@ class TitleAdmin(admin.ModelAdmin):
         "updated_at",
         "document_pretty",
         "poster_preview",
+        "intro_votes_summary",
     )
     fieldsets = (
         (None, {"fields": ("media_type", "title", "year", "tmdb_id", "genres", "status")}),
@@ -164,6 +185,10 @@ class TitleAdmin(admin.ModelAdmin):
                     "backdrop",
                 )
             },
+        ),
+        (
+            "Intro (an editor's pin is published instead of the viewers' median)",
+            {"fields": ("intro_votes_summary", "intro_start", "intro_end")},
         ),
         (
             "Read model",
@@ -222,6 +247,25 @@ class TitleAdmin(admin.ModelAdmin):
         obj.pk = created.pk
         obj.refresh_from_db()
         obj._state.adding = False  # the inlines and the final title_update see a saved row
+
+    def save_formset(self, request, form, formset, change):
+        # An episode's pinned intro is an editor's decision: through the audited service.
+        if formset.model is Episode:
+            for episode_form in formset.forms:
+                changed = {"intro_start", "intro_end"} & set(episode_form.changed_data)
+                if episode_form.instance.pk and changed and episode_form.is_valid():
+                    services.intro_pin(
+                        title=form.instance,
+                        episode=episode_form.instance,
+                        start=episode_form.cleaned_data.get("intro_start"),
+                        end=episode_form.cleaned_data.get("intro_end"),
+                        actor=request.user,
+                    )
+        super().save_formset(request, form, formset, change)
+
+    @admin.display(description="viewers' intro")
+    def intro_votes_summary(self, obj: Title) -> str:
+        return intro_summary(list(obj.intro_votes.filter(episode__isnull=True)))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -323,6 +367,25 @@ class MediaFileAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # files come from ingest: their bytes must be in the vault
 
+    def save_formset(self, request, form, formset, change):
+        # An episode's pinned intro is an editor's decision: through the audited service.
+        if formset.model is Episode:
+            for episode_form in formset.forms:
+                changed = {"intro_start", "intro_end"} & set(episode_form.changed_data)
+                if episode_form.instance.pk and changed and episode_form.is_valid():
+                    services.intro_pin(
+                        title=form.instance,
+                        episode=episode_form.instance,
+                        start=episode_form.cleaned_data.get("intro_start"),
+                        end=episode_form.cleaned_data.get("intro_end"),
+                        actor=request.user,
+                    )
+        super().save_formset(request, form, formset, change)
+
+    @admin.display(description="viewers' intro")
+    def intro_votes_summary(self, obj: Title) -> str:
+        return intro_summary(list(obj.intro_votes.filter(episode__isnull=True)))
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.title_documents_rebuild(title_ids=[form.instance.title_id])
@@ -351,6 +414,25 @@ class EpisodeAdmin(admin.ModelAdmin):
     autocomplete_fields = ("series",)
     inlines = [EpisodeFileInline]
     list_per_page = 50
+
+    def save_formset(self, request, form, formset, change):
+        # An episode's pinned intro is an editor's decision: through the audited service.
+        if formset.model is Episode:
+            for episode_form in formset.forms:
+                changed = {"intro_start", "intro_end"} & set(episode_form.changed_data)
+                if episode_form.instance.pk and changed and episode_form.is_valid():
+                    services.intro_pin(
+                        title=form.instance,
+                        episode=episode_form.instance,
+                        start=episode_form.cleaned_data.get("intro_start"),
+                        end=episode_form.cleaned_data.get("intro_end"),
+                        actor=request.user,
+                    )
+        super().save_formset(request, form, formset, change)
+
+    @admin.display(description="viewers' intro")
+    def intro_votes_summary(self, obj: Title) -> str:
+        return intro_summary(list(obj.intro_votes.filter(episode__isnull=True)))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

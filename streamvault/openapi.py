@@ -136,6 +136,8 @@ PARAM_BOUNDS = {
     ("query", "page"): {"minimum": 1, "maximum": 1_000_000},
     ("query", "page_size"): {"minimum": 1, "maximum": 100},
     ("query", "until"): {"minimum": 0, "maximum": 86400},
+    ("path", "season"): {"minimum": 0, "maximum": 32767},
+    ("path", "number"): {"minimum": 0, "maximum": 32767},
     ("query", "parent"): {"minimum": 0, "maximum": 2**63 - 1},
 }
 

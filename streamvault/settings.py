@@ -217,6 +217,7 @@ SPECTACULAR_SETTINGS = {
 TITLE_CACHE_TIMEOUT = env.int("TITLE_CACHE_TIMEOUT", default=3600)
 INTRO_MIN_VOTES = env.int("INTRO_MIN_VOTES", default=3)
 INTRO_AGREE_SECONDS = env.int("INTRO_AGREE_SECONDS", default=5)
+INTRO_MAX_SECONDS = env.int("INTRO_MAX_SECONDS", default=300)  # a longer "intro" is a mistake
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

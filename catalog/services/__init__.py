@@ -49,9 +49,7 @@ from .titles import (
     title_set_status,
     title_update,
 )
-from .votes import (
-    intro_vote_cast,
-)
+from .votes import intro_pin, intro_vote_cast, intro_vote_withdraw
 
 __all__ = [
     "STAFF_STATUSES",
@@ -64,7 +62,9 @@ __all__ = [
     "embeds_set",
     "episode_add",
     "episode_remove",
+    "intro_pin",
     "intro_vote_cast",
+    "intro_vote_withdraw",
     "link_set_status",
     "media_file_add",
     "media_file_location_set",

@@ -253,7 +253,7 @@ def test_intro_timings_published_when_votes_agree(settings):
     services.intro_vote_cast(title=title, user=user, start=500, end=600)
     services.intro_vote_cast(title=title, user=user, start=91, end=149)  # moves the vote
     title.refresh_from_db()
-    assert title.document["intro_timings"] == {"start": 91, "end": 150, "votes": 3}
+    assert title.document["intro_timings"] == {"start": 91, "end": 150, "votes": 3, "pinned": False}
     with pytest.raises(ValidationError):
         services.intro_vote_cast(title=title, user=user, start=10, end=5)
 
