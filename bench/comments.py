@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--timeline", type=int, default=1_000)
     parser.add_argument("--likes", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--explain", action="store_true", help="print the pages' query plans")
     args = parser.parse_args()
     if settings.DEBUG or connection.vendor != "postgresql":
         raise SystemExit("run with DEBUG off on PostgreSQL (bench/run_comments.sh)")
@@ -136,6 +137,14 @@ def main() -> None:
                 ),
             ),
         }
+        if args.explain:
+            for name, until, order in (
+                ("newest", None, ("-created_at", "-id")),
+                ("top", None, ("-likes", "-id")),
+                ("until=3600", 3600, ("-created_at", "-id")),
+            ):
+                qs = comments_for(target=target, parent_id=None, until=until)
+                print(name, qs.order_by(*order)[:51].explain(analyze=True))
         print(
             f"\n{'page of 50':<12} {'HTTP p50':>9} {'HTTP p95':>9} {'SQL p50':>8} "
             f"{'SQL p95':>8} {'ratio p95':>9}"

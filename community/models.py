@@ -52,11 +52,20 @@ class Comment(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Pages of top-level comments (partial: "parent IS NULL" is not an equality, so a
+        # plain index on (target_key, parent, …) could not give the order) and of one thread.
         indexes = [
             models.Index(
-                fields=["target_key", "parent", "-created_at", "-id"], name="comment_new_idx"
+                fields=["target_key", "-created_at", "-id"],
+                condition=models.Q(parent__isnull=True),
+                name="comment_new_idx",
             ),
-            models.Index(fields=["target_key", "parent", "-likes", "-id"], name="comment_top_idx"),
+            models.Index(
+                fields=["target_key", "-likes", "-id"],
+                condition=models.Q(parent__isnull=True),
+                name="comment_top_idx",
+            ),
+            models.Index(fields=["parent", "-created_at", "-id"], name="comment_thread_idx"),
             models.Index(fields=["target_key", "timestamp"], name="comment_timeline_idx"),
             models.Index(
                 fields=["moderation_status", "-flag_count", "-created_at"],
