@@ -69,7 +69,8 @@ def intro_pin(
     if errors:
         raise ValidationError(errors)
     row = episode if episode is not None else title
-    before = {"start": row.intro_start, "end": row.intro_end}
+    stored = type(row).objects.filter(pk=row.pk).values("intro_start", "intro_end").get()
+    before = {"start": stored["intro_start"], "end": stored["intro_end"]}  # not the form's copy
     if before == {"start": start, "end": end}:
         return False
     type(row).objects.filter(pk=row.pk).update(intro_start=start, intro_end=end)

@@ -120,3 +120,39 @@ def test_the_admin_shows_the_votes_and_pins_through_the_audited_edit(client, mov
     client.force_login(editor)
     page = client.get(f"/admin/catalog/title/{movie.pk}/change/")
     assert b"1 votes; median 10 to 20 s (1 agree)" in page.content
+
+
+def test_an_episode_pin_in_the_title_admin_goes_through_the_audited_service(client, settings):
+    series = TitleFactory(media_type="series", title="Show", status="available")
+    episode = catalog.episode_add(series=series, season=1, number=1)
+    editor = StaffFactory()
+    client.force_login(editor)
+    url = f"/admin/catalog/title/{series.pk}/change/"
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "genres"}
+    data["genres"] = []
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+            data[f"{formset.prefix}-{name}"] = management[name].value()
+        for row in formset.forms:
+            for name, field in row.fields.items():
+                value = row.initial.get(name, field.initial)
+                if value is not None:
+                    data[f"{row.prefix}-{name}"] = getattr(value, "pk", value)
+    prefix = next(
+        i.formset.prefix
+        for i in page.context["inline_admin_formsets"]
+        if i.formset.model.__name__ == "Episode"
+    )
+    data[f"{prefix}-0-intro_start"], data[f"{prefix}-0-intro_end"] = "12", "80"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    episode.refresh_from_db()
+    assert (episode.intro_start, episode.intro_end) == (12, 80)
+    pin = AuditEntry.objects.get(action="intro_pin")
+    assert pin.actor == editor and pin.after == {"start": 12, "end": 80}
+    (entry,) = Title.objects.get(pk=series.pk).document["seasons"]["1"]
+    assert entry["intro_timings"] == {"start": 12, "end": 80, "votes": 0, "pinned": True}
