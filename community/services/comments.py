@@ -72,7 +72,8 @@ def count_key(target_key: str) -> str:
     return f"community:count:{target_key}"
 
 
-def _changed(target_key: str) -> None:
+def count_changed(target_key: str) -> None:
+    """Drop the target's cached comment count once the write commits."""
     transaction.on_commit(lambda: cache.delete(count_key(target_key)))
 
 
@@ -156,7 +157,7 @@ def comment_create(
     if parent is not None:
         Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
         _notify_parent(parent, comment)
-    _changed(target.key)
+    count_changed(target.key)
     return comment
 
 
@@ -192,7 +193,7 @@ def comment_edit(
         comment.is_spoiler = is_spoiler
     comment.edited_at = timezone.now()
     comment.save()
-    _changed(comment.target_key)
+    count_changed(comment.target_key)
     return comment
 
 
@@ -208,7 +209,7 @@ def comment_wipe(comment: Comment) -> None:
     Comment.objects.filter(pk=comment.pk).update(
         moderation_status=ModerationStatus.DELETED, body="", is_spoiler=False
     )
-    _changed(comment.target_key)
+    count_changed(comment.target_key)
 
 
 def comment_get(comment_id: Any) -> Comment:

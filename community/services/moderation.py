@@ -10,7 +10,7 @@ from django.db import transaction
 from core.audit import audit_record
 
 from ..models import Comment, ModerationStatus
-from .comments import _changed, comment_wipe
+from .comments import comment_wipe, count_changed
 
 
 @transaction.atomic
@@ -27,7 +27,7 @@ def comment_approve(*, comment: Comment, actor: Any) -> bool:
             before={"moderation_status": ModerationStatus.FLAGGED},
             after={"moderation_status": ModerationStatus.ACTIVE},
         )
-        _changed(comment.target_key)
+        count_changed(comment.target_key)
     return bool(updated)
 
 

@@ -12,7 +12,7 @@ from accounts.models import User
 
 from ..errors import CommunityError
 from ..models import Comment, CommentFlag, CommentLike, ModerationStatus
-from .comments import _changed
+from .comments import count_changed
 from .members import may_post
 
 
@@ -63,7 +63,7 @@ def flag_add(*, user: User, comment: Comment, reason: str) -> bool:
                 flag_count__gte=settings.COMMENT_FLAGS_TO_HIDE,
             ).update(moderation_status=ModerationStatus.FLAGGED, held_reason="flagged by visitors")
             if held:
-                _changed(comment.target_key)
+                count_changed(comment.target_key)
     except IntegrityError:
         return False
     return True
