@@ -252,6 +252,8 @@ TELEGRAM_GATEWAY = env.str("TELEGRAM_GATEWAY", default="pyrogram")  # pyrogram |
 TELEGRAM_API_ID = env.int("TELEGRAM_API_ID", default=0)
 TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+# Tenants: how often a process checks whether the tenants changed (seconds).
+TENANT_CHECK_SECONDS = env.float("TENANT_CHECK_SECONDS", default=1.0)
 # Comments (community)
 COMMENT_MAX_LENGTH = env.int("COMMENT_MAX_LENGTH", default=2000)
 COMMENT_MAX_LINKS = env.int("COMMENT_MAX_LINKS", default=2)  # more: held for moderation

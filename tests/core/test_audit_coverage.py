@@ -25,6 +25,7 @@ from jobs.models import Job, JobStatus
 from medic import services as medic
 from medic.models import Takedown
 from swarm.models import Worker, WorkerStatus
+from tenants.models import Tenant
 from tests.community.factories import comment_on, held_comment
 from tests.factories import StaffFactory, TitleFactory, UserFactory, add_file
 from tests.medic.factories import report_on
@@ -121,6 +122,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("medic.report", "ignore"): Case(lambda: report_on(_file()), "report_ignore", REASON),
     ("medic.takedown", "restore"): Case(
         _taken_down, "title_restore", REASON, target=lambda takedown: takedown.title
+    ),
+    ("tenants.tenant", "suspend"): Case(
+        lambda: Tenant.objects.create(name="Hub"), "tenant_suspend"
+    ),
+    ("tenants.tenant", "reinstate"): Case(
+        lambda: Tenant.objects.create(name="Hub", status="suspended"), "tenant_reinstate"
     ),
     ("community.comment", "approve"): Case(held_comment, "comment_approve"),
     ("community.comment", "remove"): Case(comment_on, "comment_remove"),

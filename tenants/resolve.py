@@ -1,0 +1,129 @@
+"""From a request's host to its site, without a database query on the request path: every
+process keeps the tenants in memory and reloads them when the version key in the shared cache
+(Redis) changes — checked at most every ``TENANT_CHECK_SECONDS`` — which every save of a tenant
+or a domain bumps."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from .domains import domain_normalize
+from .models import Tenant, TenantDomain, TenantStatus
+
+VERSION_KEY = "tenants:version"
+
+
+@dataclass(frozen=True)
+class Site:
+    """What a request needs to know about its tenant."""
+
+    id: int
+    name: str
+    domain: str
+    is_default: bool
+    status: str
+    logo: str
+    primary_color: str
+    footer_links: tuple
+    allowed_ratings: frozenset[str]
+    allowed_media_types: frozenset[str]
+    hidden_genres: frozenset[str]
+    apk_url: str  # "" unless the Android app add-on is active
+    dmca_shield: bool
+    capacity_tier: str
+
+    @property
+    def suspended(self) -> bool:
+        return self.status == TenantStatus.SUSPENDED
+
+
+def _site(tenant: Tenant, domain: str) -> Site:
+    return Site(
+        id=tenant.pk,
+        name=tenant.name,
+        domain=domain,
+        is_default=tenant.is_default,
+        status=tenant.status,
+        logo=tenant.logo,
+        primary_color=tenant.primary_color,
+        footer_links=tuple(
+            (str(link.get("label", "")), str(link.get("url", "")))
+            for link in tenant.footer_links
+            if isinstance(link, dict)
+        ),
+        allowed_ratings=frozenset(tenant.allowed_ratings),
+        allowed_media_types=frozenset(tenant.allowed_media_types),
+        hidden_genres=frozenset(tenant.hidden_genres),
+        apk_url=tenant.android_apk_url if tenant.android_app_active else "",
+        dmca_shield=tenant.dmca_shield_active,
+        capacity_tier=tenant.capacity_tier,
+    )
+
+
+class _Table:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version: object = object()  # never equal to a stored version: load on first use
+        self.checked = 0.0
+        self.by_domain: dict[str, Site] = {}
+        self.default: Site | None = None
+
+    def current(self) -> _Table:
+        now = time.monotonic()
+        if now - self.checked < settings.TENANT_CHECK_SECONDS:
+            return self
+        with self.lock:
+            if now - self.checked < settings.TENANT_CHECK_SECONDS:
+                return self
+            version = cache.get(VERSION_KEY)
+            if version is None or version != self.version:
+                self._load()
+                self.version = version
+            self.checked = now
+        return self
+
+    def _load(self) -> None:
+        by_domain: dict[str, Site] = {}
+        default: Site | None = None
+        primary: dict[int, str] = {}
+        domains = list(TenantDomain.objects.select_related("tenant").order_by("-is_primary", "id"))
+        for row in domains:
+            primary.setdefault(row.tenant_id, row.domain)
+        for row in domains:
+            by_domain[row.domain] = _site(row.tenant, primary[row.tenant_id])
+        tenant = Tenant.objects.filter(is_default=True).first()
+        if tenant is not None:
+            default = _site(tenant, primary.get(tenant.pk, ""))
+        self.by_domain, self.default = by_domain, default
+
+
+_table = _Table()
+
+
+def site_for_host(host: str) -> Site | None:
+    """The tenant answering on ``host`` (as the browser sent it), or None."""
+    domain = domain_normalize(host)
+    return _table.current().by_domain.get(domain) if domain else None
+
+
+def default_site() -> Site | None:
+    return _table.current().default
+
+
+def tenants_changed() -> None:
+    """After this transaction commits, every process reloads its tenants (within
+    ``TENANT_CHECK_SECONDS``)."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def tenants_forget() -> None:
+    """This process reloads on its next lookup (tests, and after a bulk change)."""
+    _table.checked = 0.0
+    _table.version = object()
