@@ -65,12 +65,11 @@ def _search(query: str) -> tuple[list[Title], list[TmdbCandidate], str]:
     except (TransientError, TmdbError):
         here = list(title_search(public_titles(), query)[:3])
         return here, [], "TMDB is not reachable right now."
-    known = set(
-        Title.objects.filter(tmdb_id__in=[c.tmdb_id for c in found]).values_list(
-            "media_type", "tmdb_id"
-        )
-    )
-    return here, [c for c in found if (c.media_type, c.tmdb_id) not in known], ""
+    # A candidate the library already has is shown as "already here", not offered.
+    in_library = list(public_titles().filter(tmdb_id__in=[c.tmdb_id for c in found]).order_by("id"))
+    known = {(t.media_type, t.tmdb_id) for t in in_library}
+    here += [t for t in in_library if t.pk not in {h.pk for h in here}]
+    return here[:5], [c for c in found if (c.media_type, c.tmdb_id) not in known], ""
 
 
 def _save_text(user: Any, query: str) -> tuple[Any, bool]:

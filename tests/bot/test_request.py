@@ -133,3 +133,14 @@ def test_a_tmdb_link_offers_exactly_that_title_and_a_number_is_a_name(client):
     TitleFactory(title="Some Other Film", tmdb_id=1917, status="available")
     dispatch(client, text_message(client, NINA, "/request 1917"))
     assert not client.texts()[-1].startswith("Already here")  # not TMDB id 1917's title
+
+
+def test_a_tmdb_candidate_the_library_has_is_shown_as_already_here(client):
+    # Under another name, which the search does not find; TMDB's id says it is the same film.
+    title = TitleFactory(title="Grosser Testfilm", year=2021, tmdb_id=424242, status="available")
+    dispatch(client, text_message(client, NINA, "/request big test"))
+    assert client.texts()[-1] == "Already here:"
+    assert client.buttons() == [
+        ("▶ Grosser Testfilm (2021)", f"https://sv.example/title/{title.short_id}")
+    ]
+    assert not WishlistEntry.objects.exists()
