@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.hosts import AllowedHosts
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -26,7 +28,10 @@ if not SECRET_KEY:
         "SECRET_KEY is not set. Set SECRET_KEY in the environment, or DEBUG=true for development."
     )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+# The operator's hosts; the tenants' domains are added at run time (core.hosts, tenants.resolve).
+ALLOWED_HOSTS = AllowedHosts(
+    env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "streamvault.errors.csrf_failure"  # JSON under /api/
 
@@ -72,6 +77,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the host's tenant (and, through ALLOWED_HOSTS, its domains) before anything
+    # checks the host.
+    "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from core.hosts import host_refusal, hosts_provider
+
 from .domains import domain_normalize
 from .models import Tenant, TenantDomain, TenantStatus
 
@@ -83,6 +85,9 @@ class _Table:
             if now - self.checked < settings.TENANT_CHECK_SECONDS:
                 return self
             version = cache.get(VERSION_KEY)
+            if version is None:  # no key yet (a fresh Redis): make one, then keep to it
+                cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+                version = cache.get(VERSION_KEY)
             if version is None or version != self.version:
                 self._load()
                 self.version = version
@@ -105,6 +110,31 @@ class _Table:
 
 
 _table = _Table()
+
+
+def sites_refresh() -> None:
+    """Reload this process's table if the tenants changed (at most every
+    ``TENANT_CHECK_SECONDS``): before a request's host is checked."""
+    _table.current()
+
+
+@hosts_provider
+def tenant_domains() -> list[str]:
+    """For ``ALLOWED_HOSTS``: every tenant domain this process knows, without any I/O (the
+    table is refreshed by the requests that resolve a site)."""
+    return list(_table.by_domain)
+
+
+SUSPENDED = "This site is suspended. Its owner can contact StreamVault to reinstate it."
+
+
+@host_refusal
+def suspended_refusal(host: str) -> str | None:
+    """For the doors that skip the middleware (``/s/``): a suspended tenant's domain is refused.
+    No I/O: the table as this process last loaded it."""
+    domain = domain_normalize(host)
+    site = _table.by_domain.get(domain) if domain else None
+    return SUSPENDED if site is not None and site.suspended else None
 
 
 def site_for_host(host: str) -> Site | None:

@@ -32,6 +32,7 @@ from accounts.signing import LinkCheck, verify
 from catalog import services as catalog
 from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, TitleStatus
 from core.errors import error_body
+from core.hosts import refusal_for
 from core.signals import vault_object_missing
 from media.names import clean_filename
 from vault import (
@@ -275,6 +276,9 @@ async def stream_plan(
     """The whole decision for one request. ``headers`` keys are lower-case."""
     if not _host_allowed(headers.get("host")):
         return _error(400, "bad_host", "The Host header is not one this server answers for.")
+    refused = refusal_for(headers.get("host") or "")
+    if refused:  # a suspended tenant's domain (core.hosts)
+        return _error(503, "site_suspended", refused)
     if method not in {"GET", "HEAD"}:
         return _error(405, "method_not_allowed", "Only GET and HEAD.", Allow="GET, HEAD")
     check = verify(uri=path, md5=query.get("md5"), expires=query.get("expires"))

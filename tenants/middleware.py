@@ -1,0 +1,32 @@
+"""Every request learns its site: ``request.site`` is the tenant answering on its host (the
+default tenant for the operator's own hosts, None when no tenant is set up). A suspended
+tenant's domain answers one clear error instead of the site: JSON under ``/api/`` and ``/s/``,
+a plain page elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from core.errors import error_body
+
+from .resolve import SUSPENDED, default_site, site_for_host, sites_refresh
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        sites_refresh()  # a domain added a moment ago is allowed below
+        host = request.get_host()  # Django's check: an unknown host is a 400 here
+        site = site_for_host(host) or default_site()
+        request.site = site  # type: ignore[attr-defined]
+        if site is not None and site.suspended and not request.path.startswith("/admin/"):
+            if request.path.startswith(("/api/", "/s/")):
+                return JsonResponse(
+                    error_body(code="site_suspended", message=SUSPENDED), status=503
+                )
+            return HttpResponse(SUSPENDED, status=503, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
