@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from streamvault.celery import app as celery_app
+from tenants.resolve import tenants_hold
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,17 @@ def client(client):
 def _clear_cache():
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_tenants():
+    """Requests resolve their site from a per-process table of tenants, reloaded when the
+    shared cache says so; each test clearing the cache would reload it at random moments and
+    count its queries. Outside the tenants' own tests (which call ``tenants_forget``) the table
+    is held empty: a request costs the queries it cost before tenants existed."""
+    tenants_hold()
+    yield
+    tenants_hold()
 
 
 @pytest.fixture
