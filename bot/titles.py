@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 
 from accounts.models import User
 from bot.services import bot_admin_for
-from bot.ui import ADMINS_ONLY, answer, reply
+from bot.ui import ADMINS_ONLY, EXPIRED, answer, button_expired, reply
 from catalog.models import Title
 from catalog.selectors import title_by_reference
 
@@ -33,6 +33,17 @@ async def admin_of_query(query: Any) -> User | None:
     admin = await sync_to_async(bot_admin_for)(telegram_id=getattr(query.from_user, "id", None))
     if admin is None:
         await answer(query, ADMINS_ONLY, alert=True)
+    return admin
+
+
+async def admin_of_fresh_query(query: Any) -> User | None:
+    """The admin who pressed a button that has not expired; None after answering why not."""
+    admin = await admin_of_query(query)
+    if admin is None:
+        return None
+    if button_expired(query):
+        await answer(query, EXPIRED, alert=True)
+        return None
     return admin
 
 

@@ -367,25 +367,6 @@ class MediaFileAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # files come from ingest: their bytes must be in the vault
 
-    def save_formset(self, request, form, formset, change):
-        # An episode's pinned intro is an editor's decision: through the audited service.
-        if formset.model is Episode:
-            for episode_form in formset.forms:
-                changed = {"intro_start", "intro_end"} & set(episode_form.changed_data)
-                if episode_form.instance.pk and changed and episode_form.is_valid():
-                    services.intro_pin(
-                        title=form.instance,
-                        episode=episode_form.instance,
-                        start=episode_form.cleaned_data.get("intro_start"),
-                        end=episode_form.cleaned_data.get("intro_end"),
-                        actor=request.user,
-                    )
-        super().save_formset(request, form, formset, change)
-
-    @admin.display(description="viewers' intro")
-    def intro_votes_summary(self, obj: Title) -> str:
-        return intro_summary(list(obj.intro_votes.filter(episode__isnull=True)))
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.title_documents_rebuild(title_ids=[form.instance.title_id])
@@ -414,25 +395,6 @@ class EpisodeAdmin(admin.ModelAdmin):
     autocomplete_fields = ("series",)
     inlines = [EpisodeFileInline]
     list_per_page = 50
-
-    def save_formset(self, request, form, formset, change):
-        # An episode's pinned intro is an editor's decision: through the audited service.
-        if formset.model is Episode:
-            for episode_form in formset.forms:
-                changed = {"intro_start", "intro_end"} & set(episode_form.changed_data)
-                if episode_form.instance.pk and changed and episode_form.is_valid():
-                    services.intro_pin(
-                        title=form.instance,
-                        episode=episode_form.instance,
-                        start=episode_form.cleaned_data.get("intro_start"),
-                        end=episode_form.cleaned_data.get("intro_end"),
-                        actor=request.user,
-                    )
-        super().save_formset(request, form, formset, change)
-
-    @admin.display(description="viewers' intro")
-    def intro_votes_summary(self, obj: Title) -> str:
-        return intro_summary(list(obj.intro_votes.filter(episode__isnull=True)))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -129,11 +129,7 @@ def recopy_run(ctx: JobContext) -> dict[str, Any]:
         ("publish", 95, repaired_publish),
         ("cleanup", 100, work_cleanup),
     ]
-    try:
-        steps_run(ctx, steps, skip=set())
-    except PermanentError:
-        work_cleanup(ctx)
-        raise
+    steps_run(ctx, steps, skip=set())
     copied = ctx.state["copied"]
     return {
         "media_file_id": ctx.payload["media_file_id"],

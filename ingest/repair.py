@@ -236,11 +236,17 @@ def work_cleanup(ctx: JobContext) -> None:
 
 
 def steps_run(ctx: JobContext, steps: list[tuple[str, int, Any]], skip: set[str]) -> None:
-    for name, progress, fn in steps:
-        if ctx.done(name) or name in skip:
-            continue
-        with ctx.step(name, progress=progress, atomic=name == "attach"):
-            fn(ctx)
+    """Run the steps not yet recorded. A permanent failure leaves nothing to resume: the job's
+    work directory (a download, extracted files) goes with it."""
+    try:
+        for name, progress, fn in steps:
+            if ctx.done(name) or name in skip:
+                continue
+            with ctx.step(name, progress=progress, atomic=name == "attach"):
+                fn(ctx)
+    except PermanentError:
+        work_cleanup(ctx)
+        raise
 
 
 # --- re-leech ----------------------------------------------------------------------------------
@@ -334,13 +340,9 @@ def releech_run(ctx: JobContext) -> dict[str, Any]:
         ("publish", 95, repaired_publish),
         ("cleanup", 100, work_cleanup),
     ]
-    try:
-        steps_run(ctx, steps[:2], skip=set())
-        skip = {"probe", "media"} if ctx.state.get("same_bytes") else set()
-        steps_run(ctx, steps[2:], skip=skip)
-    except PermanentError:
-        work_cleanup(ctx)  # nothing to resume: drop the download
-        raise
+    steps_run(ctx, steps[:2], skip=set())
+    skip = {"probe", "media"} if ctx.state.get("same_bytes") else set()
+    steps_run(ctx, steps[2:], skip=skip)
     return {
         "media_file_id": ctx.payload["media_file_id"],
         "title_id": ctx.state["title_id"],

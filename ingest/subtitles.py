@@ -115,11 +115,7 @@ def subtitles_rebuild_run(ctx: JobContext) -> dict[str, Any]:
         ("publish", 95, repaired_publish),
         ("cleanup", 100, work_cleanup),
     ]
-    try:
-        steps_run(ctx, steps, skip=set())
-    except PermanentError:
-        work_cleanup(ctx)
-        raise
+    steps_run(ctx, steps, skip=set())
     return {
         "media_file_id": ctx.payload["media_file_id"],
         "tracks": sorted(int(k) for k in ctx.state["vtt_refs"]),

@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from pyrogram import filters
 from pyrogram.types import ForceReply
 
-from bot.titles import admin_of_message, admin_of_query, title_by_id, title_line, title_named
-from bot.ui import EXPIRED, answer, button, button_expired, callback_args, edit, keyboard, reply
+from bot.titles import admin_of_fresh_query, admin_of_message, title_by_id, title_line, title_named
+from bot.ui import answer, button, callback_args, edit, keyboard, reply
 from catalog import services as catalog
 from catalog.models import Title, TitleStatus
 from ingest.rematch import title_rematch_tmdb
@@ -77,11 +77,8 @@ async def on_edit(client: Any, message: Any) -> None:
 
 
 async def _admin_title(query: Any) -> tuple[Any, Title | None]:
-    admin = await admin_of_query(query)
+    admin = await admin_of_fresh_query(query)
     if admin is None:
-        return None, None
-    if button_expired(query):
-        await answer(query, EXPIRED, alert=True)
         return None, None
     if not await sync_to_async(_may_edit)(admin):
         await answer(query, NOT_ALLOWED, alert=True)
@@ -165,17 +162,26 @@ def _field_value(label: str, text: str) -> tuple[str, Any]:
     return field, text[:4000] if field == "overview" else text[:300]
 
 
-async def on_field_reply(client: Any, message: Any) -> None:
+async def _reply_target(message: Any, short_id: str) -> tuple[Any, Title | None]:
+    """The editing admin and the title a reply to a prompt is about; (…, None) after saying
+    why not."""
     admin = await admin_of_message(message)
     if admin is None:
-        return
+        return None, None
     if not await sync_to_async(_may_edit)(admin):
         await reply(message, NOT_ALLOWED)
-        return
-    label, short_id = PROMPT_RE.match(message.reply_to_message.text or "").groups()
+        return None, None
     title = await sync_to_async(Title.objects.filter(short_id=short_id).first)()
     if title is None or title.status == TitleStatus.BANNED:
         await reply(message, "That title is gone or taken down.")
+        return None, None
+    return admin, title
+
+
+async def on_field_reply(client: Any, message: Any) -> None:
+    label, short_id = PROMPT_RE.match(message.reply_to_message.text or "").groups()
+    admin, title = await _reply_target(message, short_id)
+    if title is None:
         return
     try:
         field, value = _field_value(label, message.text or "")
@@ -207,16 +213,9 @@ def _store_poster(path: Path, title: Title, admin: Any) -> bool:
 
 
 async def on_poster_reply(client: Any, message: Any) -> None:
-    admin = await admin_of_message(message)
-    if admin is None:
-        return
-    if not await sync_to_async(_may_edit)(admin):
-        await reply(message, NOT_ALLOWED)
-        return
     (short_id,) = POSTER_RE.match(message.reply_to_message.text or "").groups()
-    title = await sync_to_async(Title.objects.filter(short_id=short_id).first)()
-    if title is None or title.status == TitleStatus.BANNED:
-        await reply(message, "That title is gone or taken down.")
+    admin, title = await _reply_target(message, short_id)
+    if title is None:
         return
     dest = Path(settings.SWARM_WORK_DIR) / "bot" / f"{uuid.uuid4().hex}.jpg"
     dest.parent.mkdir(parents=True, exist_ok=True)

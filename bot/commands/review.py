@@ -6,12 +6,13 @@ reviewed it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from bot.titles import admin_of_query
-from bot.ui import EXPIRED, answer, button, button_expired, callback_args, edit, keyboard
+from bot.titles import admin_of_fresh_query
+from bot.ui import answer, button, callback_args, edit, keyboard
 from ingest.models import Submission
 from ingest.submissions import submission_approve, submission_reject
 
@@ -47,49 +48,44 @@ def _outcome(submission: Submission) -> str:
     return _line(submission)
 
 
-def _approve(submission_id: str, admin: Any) -> tuple[bool, str] | None:
+def _decide(submission_id: str, decide: Callable[[Submission], bool]) -> tuple[bool, str] | None:
+    """Run ``decide`` (approve or reject) on the submission; None when it is gone, else whether
+    this press decided it, and the post's new text."""
     submission = _submission(submission_id)
     if submission is None:
         return None
-    done = submission_approve(submission=submission, actor=admin)
+    done = decide(submission)
     return done, _outcome(_submission(submission_id))
 
 
-def _reject(submission_id: str, admin: Any, reason: str) -> tuple[bool, str] | None:
-    submission = _submission(submission_id)
-    if submission is None:
-        return None
-    done = submission_reject(submission=submission, actor=admin, reason=reason)
-    return done, _outcome(_submission(submission_id))
-
-
-async def _checked(query: Any) -> Any:
-    admin = await admin_of_query(query)
-    if admin is None:
-        return None
-    if button_expired(query):
-        await answer(query, EXPIRED, alert=True)
-        return None
-    return admin
-
-
-async def on_approve(client: Any, query: Any) -> None:
-    admin = await _checked(query)
-    if admin is None:
-        return
-    (submission_id,) = callback_args(query, 1)
-    result = await sync_to_async(_approve)(submission_id, admin)
+async def _answer_decision(
+    query: Any, submission_id: str, decide: Callable[[Submission], bool], done_text: str
+) -> None:
+    result = await sync_to_async(_decide)(submission_id, decide)
     if result is None:
         await answer(query, "That submission is gone.")
         return
     done, text = result
-    await answer(query, "Approved: ingesting." if done else "Already reviewed.")
+    await answer(query, done_text if done else "Already reviewed.")
     await edit(query, text)
+
+
+async def on_approve(client: Any, query: Any) -> None:
+    admin = await admin_of_fresh_query(query)
+    if admin is None:
+        return
+    (submission_id,) = callback_args(query, 1)
+    await _answer_decision(
+        query,
+        submission_id,
+        lambda s: submission_approve(submission=s, actor=admin),
+        "Approved: ingesting.",
+    )
 
 
 async def on_reject(client: Any, query: Any) -> None:
     """Reject: pick the reason the submitter will read."""
-    if await _checked(query) is None:
+    if await admin_of_fresh_query(query) is None:
         return
     (submission_id,) = callback_args(query, 1)
     submission = await sync_to_async(_submission)(submission_id)
@@ -107,24 +103,23 @@ async def on_reject(client: Any, query: Any) -> None:
 
 
 async def on_reject_reason(client: Any, query: Any) -> None:
-    admin = await _checked(query)
+    admin = await admin_of_fresh_query(query)
     if admin is None:
         return
     submission_id, code = callback_args(query, 2)
     if code not in REASONS:
         await answer(query, "That button is broken.")
         return
-    result = await sync_to_async(_reject)(submission_id, admin, REASONS[code])
-    if result is None:
-        await answer(query, "That submission is gone.")
-        return
-    done, text = result
-    await answer(query, "Rejected." if done else "Already reviewed.")
-    await edit(query, text)
+    await _answer_decision(
+        query,
+        submission_id,
+        lambda s: submission_reject(submission=s, actor=admin, reason=REASONS[code]),
+        "Rejected.",
+    )
 
 
 async def on_back(client: Any, query: Any) -> None:
-    if await _checked(query) is None:
+    if await admin_of_fresh_query(query) is None:
         return
     (submission_id,) = callback_args(query, 1)
     submission = await sync_to_async(_submission)(submission_id)

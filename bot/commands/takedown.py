@@ -12,8 +12,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from pyrogram import filters
 from pyrogram.types import ForceReply
 
-from bot.titles import admin_of_message, admin_of_query, title_by_id, title_line, title_named
-from bot.ui import EXPIRED, answer, button, button_expired, callback_args, edit, keyboard, reply
+from bot.titles import (
+    admin_of_fresh_query,
+    admin_of_message,
+    admin_of_query,
+    title_by_id,
+    title_line,
+    title_named,
+)
+from bot.ui import answer, button, callback_args, edit, keyboard, reply
 from catalog.models import Title, TitleStatus
 from medic.services import title_takedown
 
@@ -54,19 +61,25 @@ async def _execute(admin: Any, title: Title, reason: str) -> str:
     return f"⛔ Taken down: {title_line(title)}\nReason: {takedown.reason}"
 
 
-async def on_reason(client: Any, query: Any) -> None:
-    """A reason button: ask for the final yes."""
-    admin = await admin_of_query(query)
+async def _pressed(query: Any) -> tuple[Any, Title, str] | None:
+    """The admin, the title and the reason code of a reason or confirmation button."""
+    admin = await admin_of_fresh_query(query)
     if admin is None:
-        return
-    if button_expired(query):
-        await answer(query, EXPIRED, alert=True)
-        return
+        return None
     title_id, code = callback_args(query, 2)
     title = await title_by_id(title_id)
     if title is None or code not in REASONS:
         await answer(query, "That title is gone.")
+        return None
+    return admin, title, code
+
+
+async def on_reason(client: Any, query: Any) -> None:
+    """A reason button: ask for the final yes."""
+    pressed = await _pressed(query)
+    if pressed is None:
         return
+    _, title, code = pressed
     await answer(query, REASONS[code])
     await edit(
         query,
@@ -78,17 +91,10 @@ async def on_reason(client: Any, query: Any) -> None:
 
 
 async def on_confirm(client: Any, query: Any) -> None:
-    admin = await admin_of_query(query)
-    if admin is None:
+    pressed = await _pressed(query)
+    if pressed is None:
         return
-    if button_expired(query):
-        await answer(query, EXPIRED, alert=True)
-        return
-    title_id, code = callback_args(query, 2)
-    title = await title_by_id(title_id)
-    if title is None or code not in REASONS:
-        await answer(query, "That title is gone.")
-        return
+    admin, title, code = pressed
     text = await _execute(admin, title, f"{REASONS[code]} (via the bot)")
     await answer(query, "Done." if text.startswith("⛔") else text[:200])
     await edit(query, text)
@@ -103,10 +109,7 @@ async def on_cancel(client: Any, query: Any) -> None:
 
 async def on_other(client: Any, query: Any) -> None:
     """ "Another reason…": a prompt the admin answers by replying with the reason."""
-    if await admin_of_query(query) is None:
-        return
-    if button_expired(query):
-        await answer(query, EXPIRED, alert=True)
+    if await admin_of_fresh_query(query) is None:
         return
     (title_id,) = callback_args(query, 1)
     title = await title_by_id(title_id)

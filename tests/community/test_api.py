@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import WatchProgress
+from accounts.models import User, WatchProgress
 from community.models import Comment
 from jobs.models import Job, JobKind
 from tests.community.conftest import target
@@ -170,8 +170,6 @@ def test_the_title_document_does_not_change_and_links_hold_a_comment(api, member
 
 
 def test_reads_need_no_session_and_make_no_guest(client, movie):
-    from accounts.models import User
-
     response = client.get("/api/comments/", {"target": target(movie)})
     assert response.status_code == 200 and response.json()["results"] == []
     assert not User.objects.exists()
