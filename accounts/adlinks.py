@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.traffic import AD_CLICKS, traffic_count
+
 from . import signing
 from .models import AdLink
 
@@ -81,16 +83,23 @@ def _day_end(day: datetime.date) -> int:
     return int(end.replace(tzinfo=datetime.UTC).timestamp()) + settings.AD_LINK_GRACE_SECONDS
 
 
-def ad_link(*, file_hash: str) -> str:
-    """Today's ad link for ``/s/<file_hash>``, made on first use. ShortenerError: no link
-    (no provider configured, or it failed) — the caller gives the plain signed link."""
+def ad_link(*, file_hash: str, origin: str) -> str:
+    """Today's ad link for ``/s/<file_hash>`` as a visitor of ``origin`` (scheme and host)
+    gets it: our own redirect ``{origin}/go/<id>``, which counts the click for that site and
+    sends the browser on to the shortener. ShortenerError: no link (no provider configured,
+    or it failed) — the caller gives the plain signed link."""
+    return f"{origin.rstrip('/')}/go/{ad_link_row(file_hash=file_hash).pk}"
+
+
+def ad_link_row(*, file_hash: str) -> AdLink:
+    """Today's ``AdLink`` of the file, made (shortened) on first use."""
     provider = shortener()
     if provider is None:
         raise ShortenerError("no URL shortener is configured")
     day = timezone.now().astimezone(datetime.UTC).date()
-    found = AdLink.objects.filter(file_hash=file_hash, day=day).values_list("short_url").first()
+    found = AdLink.objects.filter(file_hash=file_hash, day=day).first()
     if found:
-        return found[0]
+        return found
     uri = f"/s/{file_hash}"
     expires = _day_end(day)
     query = f"md5={signing.signature(uri=uri, expires=expires)}&expires={expires}"
@@ -98,9 +107,18 @@ def ad_link(*, file_hash: str) -> str:
     short = provider.shorten(long_url)
     try:
         with transaction.atomic():
-            AdLink.objects.create(
+            return AdLink.objects.create(
                 file_hash=file_hash, day=day, short_url=short[:500], provider=provider.name
             )
     except IntegrityError:  # made at the same moment by another request: use that one
-        return AdLink.objects.get(file_hash=file_hash, day=day).short_url
+        return AdLink.objects.get(file_hash=file_hash, day=day)
+
+
+def ad_click(*, link_id: int, host: str) -> str | None:
+    """A visitor of ``host`` follows ad link ``link_id``: count the click for that site and
+    answer where to send the browser (the shortener's link), or None for an unknown link."""
+    short = AdLink.objects.filter(pk=link_id).values_list("short_url", flat=True).first()
+    if short is None:
+        return None
+    traffic_count(host=host, kind=AD_CLICKS, amount=1)
     return short

@@ -28,6 +28,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Title, TitleStatus
+from catalog.policy import policy_of
 from core.fields import ChapterNumberField, StrictCharField, StrictIntegerField, StrictRegexField
 from core.pagination import StrictPageNumberPagination
 from core.schema import any_of, exactly_one_of, schema_rule
@@ -36,6 +37,7 @@ from . import services
 from .errors import AccountsError, wrong_title_kind
 from .models import User, UserKind, WishlistEntry
 from .selectors import history_items, history_rows, read_item, watch_item
+from .services.sessions import SiteLimits
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 FILE_HASH_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
@@ -68,6 +70,13 @@ def client_ip(request) -> str | None:
         if forwarded:
             return forwarded.split(",")[0].strip() or None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def site_limits(request) -> SiteLimits | None:
+    """The limits of the site the request is on (``request.site_limits``, set by the tenants'
+    middleware for a site with a capacity tier), or None."""
+    limits = getattr(request, "site_limits", None)
+    return limits if isinstance(limits, SiteLimits) else None
 
 
 class GuestSessionAuthentication(SessionAuthentication):
@@ -207,7 +216,9 @@ class HistoryView(UserAPIView):
     )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        rows = paginator.paginate_queryset(history_rows(user=self.user), request, view=self)
+        rows = paginator.paginate_queryset(
+            history_rows(user=self.user, policy=policy_of(request)), request, view=self
+        )
         return paginator.get_paginated_response(history_items(rows))
 
 
@@ -226,10 +237,10 @@ class ProgressSerializer(serializers.Serializer):
         return attrs
 
 
-def _public_title(short_id: str) -> Title:
+def _public_title(short_id: str, request: Request) -> Title:
     title = (
         Title.objects.exclude(status=TitleStatus.BANNED)
-        .filter(short_id=short_id)
+        .filter(policy_of(request).q(), short_id=short_id)
         .defer("document", "search_text")
         .first()
         if SHORT_ID_RE.match(short_id)
@@ -248,7 +259,7 @@ class ProgressView(UserAPIView):
 
     @extend_schema(request=ProgressSerializer, responses={200: OpenApiTypes.OBJECT})
     def put(self, request: Request, short_id: str) -> Response:
-        title = _public_title(short_id)
+        title = _public_title(short_id, request)
         data = ProgressSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -340,7 +351,7 @@ class WishlistView(UserAPIView):
         data = WishlistAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        title = _public_title(v["short_id"]) if v.get("short_id") else None
+        title = _public_title(v["short_id"], request) if v.get("short_id") else None
         try:
             entry, created = services.wishlist_add(
                 user=self.user, title=title, query=v.get("query", "")
@@ -361,7 +372,7 @@ class WishlistView(UserAPIView):
         short_id = request.query_params.get("short_id")
         if short_id is None:
             raise ValidationError({"short_id": ["Required."]})
-        title = _public_title(short_id)
+        title = _public_title(short_id, request)
         if not services.wishlist_remove(user=self.user, title=title):
             raise NotFound("Not in the wishlist.")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,6 +8,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.policy import policy_of
+
 from . import services
 from .api import DEVICE_HEADER, UserAPIView, api_error, client_ip
 from .errors import AccountsError
@@ -38,6 +40,7 @@ class ReadView(UserAPIView):
                 chapter_id=chapter_id,
                 fingerprint=request.headers.get(DEVICE_HEADER),
                 ip=client_ip(request._request),
+                policy=policy_of(request),
             )
         except AccountsError as err:
             raise api_error(err) from None

@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog.policy import policy_of
 from core.fields import StrictCharField, StrictRegexField
 
 from . import services
@@ -20,6 +21,7 @@ from .api import (
     UserAPIView,
     api_error,
     client_ip,
+    site_limits,
 )
 from .errors import AccountsError
 
@@ -83,6 +85,9 @@ class StreamView(UserAPIView):
                 fingerprint=request.headers.get(DEVICE_HEADER),
                 session=data.validated_data.get("session") or None,
                 ip=client_ip(request._request),
+                policy=policy_of(request),
+                site=site_limits(request),
+                origin=request.build_absolute_uri("/").rstrip("/"),
             )
         except AccountsError as err:
             raise api_error(err) from None
@@ -110,7 +115,9 @@ class StreamHeartbeatView(UserAPIView):
     def post(self, request: Request) -> Response:
         data = HeartbeatSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if not services.stream_heartbeat(user=self.user, session=data.validated_data["session"]):
+        if not services.stream_heartbeat(
+            user=self.user, session=data.validated_data["session"], site=site_limits(request)
+        ):
             raise AccountsAPIError(
                 AccountsError(
                     "stream_session_expired",
@@ -130,5 +137,7 @@ class StreamHeartbeatView(UserAPIView):
     def delete(self, request: Request) -> Response:
         data = HeartbeatSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        services.stream_session_close(user=self.user, session=data.validated_data["session"])
+        services.stream_session_close(
+            user=self.user, session=data.validated_data["session"], site=site_limits(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import CharField, Q, QuerySet, Value
 
 from catalog.models import Title, TitleStatus
+from catalog.policy import OPEN, CatalogPolicy
 
 from .models import ReadProgress, Role, User, WatchProgress, WishlistEntry, WishlistStatus
 
@@ -18,19 +19,21 @@ def _iso(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def history_rows(*, user: User) -> QuerySet:
+def history_rows(*, user: User, policy: CatalogPolicy = OPEN) -> QuerySet:
     """The "continue watching" row as one ordered queryset over both progress tables
     (``{"id", "updated_at", "kind"}`` rows, latest first), so it paginates with one COUNT and
     one page query; ``history_items`` loads a page's details."""
     watch = (
         WatchProgress.objects.filter(user=user)
         .exclude(title__status=TitleStatus.BANNED)
+        .filter(policy.q("title__"))
         .annotate(kind=Value("watch", output_field=CharField()))
         .values("id", "updated_at", "kind")
     )
     read = (
         ReadProgress.objects.filter(user=user)
         .exclude(manga__status=TitleStatus.BANNED)
+        .filter(policy.q("manga__"))
         .annotate(kind=Value("read", output_field=CharField()))
         .values("id", "updated_at", "kind")
     )

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import services
+from . import adlinks, services
 from .api import login_with_merge
 from .errors import AccountsError
 
@@ -45,3 +45,16 @@ def telegram_login(request: HttpRequest) -> HttpResponse:
         return _error_page(request, err)
     login_with_merge(request, user)
     return redirect(settings.FRONTEND_URL)
+
+
+@never_cache
+@require_GET
+def ad_click(request: HttpRequest, link_id: int) -> HttpResponse:
+    """``GET /go/<id>``: an ad link as the gatekeeper hands it out — the click counts for the
+    site it was followed on (revenue share), then the browser goes on to the shortener."""
+    target = adlinks.ad_click(link_id=link_id, host=request.get_host())
+    if target is None:
+        return HttpResponse(
+            "This download link is unknown.", status=404, content_type="text/plain; charset=utf-8"
+        )
+    return redirect(target)

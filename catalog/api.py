@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from .models import ContentRating, Genre, MediaType, Title, TitleStatus
+from .policy import FACT_FIELDS, facts_from_row, policy_of
 from .selectors import public_titles, title_search
 from .services import title_cache_key
 
@@ -138,13 +139,14 @@ class TitleListView(generics.ListAPIView):
     ordering_map = {"created": "created_at", "rating": "rating", "views": "views", "year": "year"}
 
     def get_queryset(self):
-        return public_titles().only("id", "card")
+        return public_titles().filter(policy_of(self.request).q()).only("id", "card")
 
 
 class TitleDetailView(APIView):
-    """The whole title document. One indexed query, none when cached; banned titles and
-    unknown ids are both 404. The document is the same for everyone, so the view does not
-    authenticate: a signed-in visitor costs no session or user query either."""
+    """The whole title document. One indexed query, none when cached; banned titles, titles
+    the site's catalog policy hides and unknown ids are all 404. The document is the same for
+    everyone, so the view does not authenticate: a signed-in visitor costs no session or user
+    query either. The cache keeps the facts a policy looks at beside the body."""
 
     authentication_classes: list = []
     permission_classes: list = []
@@ -152,21 +154,24 @@ class TitleDetailView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, short_id: str) -> HttpResponse:
         key = title_cache_key(short_id)
-        body = cache.get(key)
-        if body is None:
+        cached = cache.get(key)
+        if cached is None:
             if not SHORT_ID_RE.match(short_id):
                 raise NotFound("No title with this id.")
             # The stored JSON as text: no decode and re-encode on the way through.
-            text = (
+            row = (
                 public_titles()
                 .filter(short_id=short_id)
-                .values_list(Cast("document", output_field=TextField()), flat=True)
+                .values_list(Cast("document", output_field=TextField()), *FACT_FIELDS)
                 .first()
             )
-            if text is None:
+            if row is None:
                 raise NotFound("No title with this id.")
-            body = text.encode()
-            cache.set(key, body, settings.TITLE_CACHE_TIMEOUT)
+            cached = (row[0].encode(), facts_from_row(row[1:]))
+            cache.set(key, cached, settings.TITLE_CACHE_TIMEOUT)
+        body, facts = cached
+        if not policy_of(request).admits(facts):
+            raise NotFound("No title with this id.")
         return HttpResponse(body, content_type="application/json")
 
 

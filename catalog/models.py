@@ -128,6 +128,10 @@ class Title(models.Model):
     # The materialized read model (DESIGN §4): the whole frontend document, and the list card.
     document = models.JSONField(default=dict, blank=True, editable=False)
     card = models.JSONField(default=dict, blank=True, editable=False)
+    # For a site's catalog policy (``catalog.policy``) without a join: the genres' slugs
+    # (refreshed with the document), and whether a copyright complaint is open on the title.
+    genre_slugs = models.JSONField(default=list, blank=True, editable=False)
+    copyright_hold = models.BooleanField(default=False, editable=False)
 
     class Meta:
         constraints = [

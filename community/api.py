@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import GuestSessionAuthentication, NewSessionAwareThrottle, client_ip
+from catalog.policy import policy_of
 from core.fields import PlainTextField, StrictBooleanField, StrictIntegerField, StrictRegexField
 from core.parsing import ascii_int
 
@@ -183,7 +184,7 @@ class CommentsView(CommunityView):
     def get(self, request: Request) -> Response:
         query = request.query_params
         try:
-            target = services.target_resolve(query.get("target", ""))
+            target = services.target_resolve(query.get("target", ""), policy=policy_of(request))
         except CommunityError as err:
             raise api_error(err) from None
         ordering = query.get("ordering", "new")
@@ -210,7 +211,7 @@ class CommentsView(CommunityView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            target = services.target_resolve(v["target"])
+            target = services.target_resolve(v["target"], policy=policy_of(request))
             comment = services.comment_create(
                 user=request.user,
                 target=target,
@@ -234,9 +235,9 @@ def _bounded(query: Any, name: str, maximum: int) -> int | None:
     return value
 
 
-def _comment(comment_id: int) -> Any:
+def _comment(comment_id: int, request: Request) -> Any:
     try:
-        return services.comment_get(comment_id)
+        return services.comment_get(comment_id, policy=policy_of(request))
     except CommunityError as err:
         raise api_error(err) from None
 
@@ -250,7 +251,7 @@ class CommentView(CommunityView):
         data.is_valid(raise_exception=True)
         try:
             comment = services.comment_edit(
-                user=request.user, comment=_comment(comment_id), **data.validated_data
+                user=request.user, comment=_comment(comment_id, request), **data.validated_data
             )
         except CommunityError as err:
             raise api_error(err) from None
@@ -259,7 +260,7 @@ class CommentView(CommunityView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, comment_id: int) -> Response:
         try:
-            services.comment_delete(user=request.user, comment=_comment(comment_id))
+            services.comment_delete(user=request.user, comment=_comment(comment_id, request))
         except CommunityError as err:
             raise api_error(err) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -271,14 +272,14 @@ class LikeView(CommunityView):
     @extend_schema(request=None, responses={204: None})
     def put(self, request: Request, comment_id: int) -> Response:
         try:
-            services.like_add(user=request.user, comment=_comment(comment_id))
+            services.like_add(user=request.user, comment=_comment(comment_id, request))
         except CommunityError as err:
             raise api_error(err) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, comment_id: int) -> Response:
-        services.like_remove(user=request.user, comment=_comment(comment_id))
+        services.like_remove(user=request.user, comment=_comment(comment_id, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -292,7 +293,7 @@ class FlagView(CommunityView):
         try:
             services.flag_add(
                 user=request.user,
-                comment=_comment(comment_id),
+                comment=_comment(comment_id, request),
                 reason=data.validated_data["reason"],
             )
         except CommunityError as err:

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from accounts.api import GuestSessionAuthentication
 from catalog import services as catalog
 from catalog.models import Episode, Title, TitleStatus
+from catalog.policy import policy_of
 from core.fields import StrictIntegerField
 
 
@@ -46,8 +47,14 @@ _ANSWER = inline_serializer(
 )
 
 
-def _target(short_id: str, season: int | None, number: int | None) -> tuple[Title, Any]:
-    title = Title.objects.exclude(status=TitleStatus.BANNED).filter(short_id=short_id).first()
+def _target(
+    short_id: str, season: int | None, number: int | None, request: Request
+) -> tuple[Title, Any]:
+    title = (
+        Title.objects.exclude(status=TitleStatus.BANNED)
+        .filter(policy_of(request).q(), short_id=short_id)
+        .first()
+    )
     if title is None:
         raise NotFound("No title with this id.")
     if season is None:
@@ -80,7 +87,7 @@ class IntroVoteView(APIView):
     ) -> Response:
         data = IntroVoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        title, episode = _target(short_id, season, number)
+        title, episode = _target(short_id, season, number, request)
         if request.user.is_banned:
             raise PermissionDenied("This account is banned.", code="banned")
         try:
@@ -100,6 +107,6 @@ class IntroVoteView(APIView):
     def delete(
         self, request: Request, short_id: str, season: int | None = None, number: int | None = None
     ) -> Response:
-        title, episode = _target(short_id, season, number)
+        title, episode = _target(short_id, season, number, request)
         catalog.intro_vote_withdraw(title=title, episode=episode, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

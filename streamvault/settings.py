@@ -262,6 +262,24 @@ TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
 TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 # Tenants: how often a process checks whether the tenants changed (seconds).
 TENANT_CHECK_SECONDS = env.float("TENANT_CHECK_SECONDS", default=1.0)
+# Billing: days past next_bill_date a past_due tenant keeps serving before it is suspended.
+TENANT_GRACE_DAYS = env.int("TENANT_GRACE_DAYS", default=7)
+# Capacity tiers: each sets a tenant's stream requests per minute and concurrent streams.
+TENANT_CAPACITY_TIERS = {
+    "basic": {"rate_per_minute": env.int("TENANT_BASIC_RATE", default=600),
+              "streams": env.int("TENANT_BASIC_STREAMS", default=50)},
+    "plus": {"rate_per_minute": env.int("TENANT_PLUS_RATE", default=3000),
+             "streams": env.int("TENANT_PLUS_STREAMS", default=250)},
+    "pro": {"rate_per_minute": env.int("TENANT_PRO_RATE", default=12000),
+            "streams": env.int("TENANT_PRO_STREAMS", default=1000)},
+}
+# Traffic stats: a web process sends its counts to Redis at most this often (seconds).
+TENANT_TRAFFIC_FLUSH_SECONDS = env.float("TENANT_TRAFFIC_FLUSH_SECONDS", default=5.0)
+# nginx's log of the bytes it served itself (X-Accel, secure_link): "$host $body_bytes_sent"
+# lines (deploy/nginx); empty: not read.
+TENANT_NGINX_BYTES_LOG = env.str("TENANT_NGINX_BYTES_LOG", default="")
+# What one ad-link click earns (revenue-share tenants get their percentage of it).
+AD_CLICK_VALUE = env.str("AD_CLICK_VALUE", default="0.0040")
 # Comments (community)
 COMMENT_MAX_LENGTH = env.int("COMMENT_MAX_LENGTH", default=2000)
 COMMENT_MAX_LINKS = env.int("COMMENT_MAX_LINKS", default=2)  # more: held for moderation

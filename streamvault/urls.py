@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts import views as accounts_views
 from vault import views as swarm_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("streamvault.api")),
     path("auth/", include("accounts.auth_urls")),
+    path("go/<int:link_id>", accounts_views.ad_click, name="ad-click"),
     re_path(r"^s/(?P<file_hash>[0-9a-f]{64})$", swarm_views.stream, name="stream"),
 ]
 

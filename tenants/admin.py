@@ -1,17 +1,53 @@
-"""Tenants in the admin: the list with status and the age of the cached stats, the change form
-grouped as the seed groups a tenant, its domains inline (normalised on save), and the audited
-suspend / reinstate actions."""
+"""Tenants in the admin: the list with status badges, filters and the cached stats with their
+age; the change form grouped as the seed groups a tenant, its domains inline (normalised on
+save) and its payments; a dashboard per tenant (visitors and bandwidth per day, 30 days); the
+audited actions suspend, reinstate, record payment and recompute stats."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.timesince import timesince
+
+from core.charts import bar_chart
 
 from . import services
 from .domains import domain_normalize
-from .models import Tenant, TenantDomain
+from .models import Payment, Tenant, TenantDomain, TenantStatus
+from .stats import daily_series
+
+BADGES = {
+    TenantStatus.ACTIVE: "#2e7d32",
+    TenantStatus.PAST_DUE: "#ef6c00",
+    TenantStatus.SUSPENDED: "#c62828",
+}
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0.01)
+    method = forms.CharField(max_length=40, help_text="e.g. bank transfer, card, crypto")
+    period_start = forms.DateField(
+        required=False, help_text="Default: the tenant's next bill date (else today)"
+    )
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "amount", "period_start", "period_end", "method", "recorded_by")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # payments are recorded by the audited action
 
 
 class TenantDomainForm(forms.ModelForm):
@@ -37,7 +73,7 @@ class TenantAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "primary_domain",
-        "status",
+        "status_badge",
         "plan",
         "capacity_tier",
         "monthly_visitors",
@@ -53,10 +89,11 @@ class TenantAdmin(admin.ModelAdmin):
         "bandwidth_used_gb",
         "revenue_generated",
         "stats_computed_at",
+        "dashboard",
     )
-    inlines = [TenantDomainInline]
+    inlines = [TenantDomainInline, PaymentInline]
     fieldsets = (
-        (None, {"fields": ("name", "is_default", "owner_email", "status")}),
+        (None, {"fields": ("name", "is_default", "owner_email", "status", "dashboard")}),
         ("Plan", {"fields": ("plan", "rev_share_percent")}),
         ("Subscription", {"fields": ("start_date", "next_bill_date", "payment_method")}),
         (
@@ -84,7 +121,7 @@ class TenantAdmin(admin.ModelAdmin):
             },
         ),
     )
-    actions = ["suspend", "reinstate"]
+    actions = ["suspend", "reinstate", "record_payment", "recompute_stats"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("domains")
@@ -93,6 +130,21 @@ class TenantAdmin(admin.ModelAdmin):
     def primary_domain(self, obj: Tenant) -> str:
         domains = sorted(obj.domains.all(), key=lambda d: (not d.is_primary, d.pk))
         return domains[0].domain if domains else "—"
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Tenant) -> str:
+        return format_html(
+            '<span style="color:#fff;background:{};padding:1px 6px;border-radius:8px">{}</span>',
+            BADGES.get(obj.status, "#666"),
+            obj.get_status_display(),
+        )
+
+    @admin.display(description="dashboard")
+    def dashboard(self, obj: Tenant) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:tenants_tenant_dashboard", args=[obj.pk])
+        return format_html('<a href="{}">Visitors and bandwidth, 30 days</a>', url)
 
     @admin.display(description="stats age")
     def stats_age(self, obj: Tenant) -> str:
@@ -118,3 +170,87 @@ class TenantAdmin(admin.ModelAdmin):
             for t in queryset
         )
         self.message_user(request, f"{done} reinstated.", messages.SUCCESS)
+
+    def has_record_payment_permission(self, request) -> bool:
+        return request.user.has_perm("tenants.record_payment")
+
+    @admin.action(
+        description="Record a payment for the selected tenants", permissions=["record_payment"]
+    )
+    def record_payment(self, request, queryset):
+        if "apply" in request.POST:
+            form = PaymentForm(request.POST)
+            if form.is_valid():
+                done = 0
+                for tenant in queryset:
+                    try:
+                        _, created = services.payment_record(
+                            tenant=tenant, actor=request.user, **form.cleaned_data
+                        )
+                        done += created
+                    except ValidationError as exc:
+                        self.message_user(request, f"{tenant}: {exc}", messages.ERROR)
+                self.message_user(request, f"{done} payment(s) recorded.", messages.SUCCESS)
+                return None
+        else:
+            form = PaymentForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Record a payment",
+            "objects": list(queryset[:100]),
+            "count": queryset.count(),
+            "form": form,
+            "action": "record_payment",
+            "opts": self.model._meta,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        }
+        return TemplateResponse(request, "admin/tenants/action_form.html", context)
+
+    @admin.action(description="Recompute the selected tenants' stats now", permissions=["change"])
+    def recompute_stats(self, request, queryset):
+        for tenant in queryset:
+            services.tenant_stats_recompute(tenant=tenant, actor=request.user)
+        self.message_user(request, f"{queryset.count()} recomputed.", messages.SUCCESS)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.dashboard_view)
+        return [
+            path("<int:tenant_id>/dashboard/", view, name="tenants_tenant_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request, tenant_id: int):
+        tenant = get_object_or_404(Tenant, pk=tenant_id)
+        if not self.has_view_permission(request, tenant):
+            raise PermissionDenied
+        series = daily_series(tenant=tenant)
+        days = [p["day"].isoformat() for p in series]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{tenant.name}: traffic, last 30 days",
+            "tenant": tenant,
+            "opts": self.model._meta,
+            "visitors": bar_chart(
+                chart_id="tenant-visitors",
+                label="visitors",
+                points=list(zip(days, (p["visitors"] for p in series), strict=True)),
+                color="#417690",
+            ),
+            "bandwidth": bar_chart(
+                chart_id="tenant-bandwidth",
+                label="bandwidth",
+                points=list(zip(days, (p["bytes"] for p in series), strict=True)),
+                color="#8e24aa",
+                fmt=_size,
+            ),
+            "series": series,
+        }
+        return TemplateResponse(request, "admin/tenants/dashboard.html", context)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"

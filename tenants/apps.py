@@ -8,4 +8,5 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenants"
 
     def ready(self) -> None:
-        from tenants import receivers  # noqa: F401  (connects the signal receivers)
+        # Connects the signal receivers and registers the traffic meter.
+        from tenants import receivers, traffic  # noqa: F401

@@ -116,3 +116,38 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} {self.amount} ({self.period_start} to {self.period_end})"
+
+
+class TenantDailyStats(models.Model):
+    """One tenant's traffic on one UTC day, rolled up from Redis (``tenants.stats``): unique
+    visitors (HyperLogLog), bytes served (ranges included), ad-link clicks."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="daily_stats")
+    day = models.DateField()
+    visitors = models.PositiveIntegerField(default=0)
+    bytes_served = models.PositiveBigIntegerField(default=0, help_text="Sent by our processes")
+    nginx_bytes = models.PositiveBigIntegerField(default=0, help_text="Sent by nginx itself")
+    ad_clicks = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "day"], name="tenantdailystats_one_per_day")
+        ]
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} {self.day}"
+
+
+class LogCursor(models.Model):
+    """How far a log file (nginx's bytes log) has been read: its inode and byte offset, so a
+    rotated file starts again at 0 and nothing is counted twice."""
+
+    path = models.CharField(max_length=500, unique=True)
+    inode = models.PositiveBigIntegerField(default=0)
+    offset = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.path} @ {self.offset}"

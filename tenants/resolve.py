@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from accounts.services import SiteLimits
+from catalog.policy import CatalogPolicy
 from core.hosts import host_refusal, hosts_provider
 
 from .domains import domain_normalize
@@ -40,6 +42,8 @@ class Site:
     apk_url: str  # "" unless the Android app add-on is active
     dmca_shield: bool
     capacity_tier: str
+    policy: CatalogPolicy  # what this site's catalog shows (``catalog.policy``)
+    limits: SiteLimits | None  # its capacity tier's limits; None for the main site
 
     @property
     def suspended(self) -> bool:
@@ -66,6 +70,21 @@ def _site(tenant: Tenant, domain: str) -> Site:
         apk_url=tenant.android_apk_url if tenant.android_app_active else "",
         dmca_shield=tenant.dmca_shield_active,
         capacity_tier=tenant.capacity_tier,
+        policy=CatalogPolicy(
+            ratings=frozenset(tenant.allowed_ratings),
+            media_types=frozenset(tenant.allowed_media_types),
+            hidden_genres=frozenset(tenant.hidden_genres),
+            dmca_shield=tenant.dmca_shield_active,
+        ),
+        limits=None if tenant.is_default else _limits(tenant),
+    )
+
+
+def _limits(tenant: Tenant) -> SiteLimits:
+    tiers = settings.TENANT_CAPACITY_TIERS
+    tier = tiers.get(tenant.capacity_tier) or tiers["basic"]
+    return SiteLimits(
+        key=str(tenant.pk), rate_per_minute=tier["rate_per_minute"], streams=tier["streams"]
     )
 
 
@@ -145,6 +164,14 @@ def site_for_host(host: str) -> Site | None:
 
 def default_site() -> Site | None:
     return _table.current().default
+
+
+def site_known(host: str) -> Site | None:
+    """The site of ``host`` as this process last loaded the table (no I/O: for meters),
+    else the default site."""
+    domain = domain_normalize(host)
+    site = _table.by_domain.get(domain) if domain else None
+    return site or _table.default
 
 
 def tenants_changed() -> None:

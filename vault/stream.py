@@ -34,6 +34,7 @@ from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, Title
 from core.errors import error_body
 from core.hosts import refusal_for
 from core.signals import vault_object_missing
+from core.traffic import bytes_sent
 from media.names import clean_filename
 from vault import (
     BackendUnavailable,
@@ -399,11 +400,17 @@ async def asgi_stream(scope: dict, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.body", "body": plan.body})
         return
 
+    host = headers.get("host", "")
+    sent = 0
     if plan.end - plan.start <= WATCH_DISCONNECT_OVER:
         # A short body (a player's range request): not worth a watcher task per request.
-        async for chunk in plan_body(plan):
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+        try:
+            async for chunk in plan_body(plan):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                sent += len(chunk)
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            bytes_sent(host=host, amount=sent)
         return
 
     gone = asyncio.Event()
@@ -419,9 +426,11 @@ async def asgi_stream(scope: dict, receive: Receive, send: Send) -> None:
             if gone.is_set():
                 return  # the player moved on (a seek): stop reading the vault
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            sent += len(chunk)
         await send({"type": "http.response.body", "body": b""})
     finally:
         watcher.cancel()
+        bytes_sent(host=host, amount=sent)
 
 
 def _backends_start() -> None:

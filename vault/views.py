@@ -27,10 +27,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.signing import LinkCheck, verify
 from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title, TitleStatus
+from catalog.policy import CatalogPolicy, policy_of
 from core.errors import error_body
 from core.parsing import ascii_int
 from core.refs import split_tagged
 from core.signals import vault_object_missing
+from core.traffic import bytes_sent
 from media import cbz
 from media.langs import iso639_2
 from vault import BackendUnavailable, NotFound, VaultError, get_backend, read_all, resolve_tagged
@@ -58,10 +60,15 @@ def _etag_matches(request: HttpRequest, etag: str) -> bool:
 # --- /s/<file_hash> ---------------------------------------------------------------------------
 
 
-async def _as_bytes(chunks: AsyncIterator[bytes | bytearray]) -> AsyncIterator[bytes]:
+async def _as_bytes(chunks: AsyncIterator[bytes | bytearray], host: str) -> AsyncIterator[bytes]:
     # Django would str() a bytearray; the vault may yield them (see swarm.vault.base).
-    async for chunk in chunks:
-        yield chunk if isinstance(chunk, bytes) else bytes(chunk)
+    sent = 0
+    try:
+        async for chunk in chunks:
+            yield chunk if isinstance(chunk, bytes) else bytes(chunk)
+            sent += len(chunk)
+    finally:
+        bytes_sent(host=host, amount=sent)
 
 
 @csrf_exempt  # no cookies involved: the signature is the credential; only GET/HEAD pass
@@ -75,7 +82,7 @@ async def stream(request: HttpRequest, file_hash: str) -> HttpResponseBase:
     )
     if plan.backend is not None:
         response: HttpResponseBase = StreamingHttpResponse(
-            _as_bytes(plan_body(plan)), status=plan.status
+            _as_bytes(plan_body(plan), request.get_host()), status=plan.status
         )
     else:
         response = HttpResponse(plan.body, status=plan.status)
@@ -87,10 +94,10 @@ async def stream(request: HttpRequest, file_hash: str) -> HttpResponseBase:
 # --- /api/subs/<file_hash>/<key>.vtt ----------------------------------------------------------
 
 
-def _track(file_hash: str, key: str) -> tuple[bool, SubtitleTrack | None]:
-    """(file exists, track or None)."""
+def _track(file_hash: str, key: str, policy: CatalogPolicy) -> tuple[bool, SubtitleTrack | None]:
+    """(file exists — and the site's policy shows its title —, track or None)."""
     media_file = (
-        MediaFile.objects.filter(file_hash=file_hash)
+        MediaFile.objects.filter(policy.q("title__"), file_hash=file_hash)
         .exclude(title__status=TitleStatus.BANNED)  # a takedown withdraws its subtitles too
         .only("id")
         .first()
@@ -105,6 +112,12 @@ def _track(file_hash: str, key: str) -> tuple[bool, SubtitleTrack | None]:
         # Prefer a text track of the language: a bitmap twin must not hide a usable one.
         tracks = tracks.filter(lang=iso639_2(key)).order_by("-kind", "stream_index")
     return True, tracks.first()
+
+
+def _count(request: HttpRequest, data: bytes) -> None:
+    """Bytes a GET sends count towards the site's traffic (a HEAD sends none)."""
+    if request.method == "GET":
+        bytes_sent(host=request.get_host(), amount=len(data))
 
 
 def _method_refusal(request: HttpRequest) -> JsonResponse | None:
@@ -134,7 +147,7 @@ async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpRe
     refusal = _signature_refusal(request)
     if refusal is not None:
         return refusal
-    exists, track = await sync_to_async(_track)(file_hash, key)
+    exists, track = await sync_to_async(_track)(file_hash, key, policy_of(request))
     if not exists:
         return _error(404, "not_found", "No such file.")
     if track is None:
@@ -170,6 +183,7 @@ async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpRe
             "missing_vtt",
             f"The WebVTT of track {track.stream_index} is missing; a repair is queued.",
         )
+    _count(request, data)
     return HttpResponse(data, content_type="text/vtt; charset=utf-8", headers=headers)
 
 
@@ -232,9 +246,9 @@ async def image(request: HttpRequest, ref: str) -> HttpResponseBase:
 # --- /api/read/<chapter_id>/<page> ------------------------------------------------------------
 
 
-def _chapter(chapter_id: int) -> dict[str, Any] | None:
+def _chapter(chapter_id: int, policy: CatalogPolicy) -> dict[str, Any] | None:
     return (
-        Chapter.objects.filter(pk=chapter_id)
+        Chapter.objects.filter(policy.q("manga__"), pk=chapter_id)
         .exclude(manga__status=TitleStatus.BANNED)  # a takedown withdraws every page
         .values("backend", "ref", "pages")
         .first()
@@ -246,7 +260,7 @@ async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpRes
     refusal = _signature_refusal(request)
     if refusal is not None:
         return refusal
-    chapter = await sync_to_async(_chapter)(chapter_id)
+    chapter = await sync_to_async(_chapter)(chapter_id, policy_of(request))
     if chapter is None:
         return _error(404, "not_found", "No such chapter.")
     index = chapter["pages"]
@@ -286,4 +300,5 @@ async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpRes
             log.error("chapter %s page %s: %s", chapter_id, page, exc)
             return _error(500, "bad_archive", "The chapter's archive is damaged.")
         await pages.set(key, data)
+    _count(request, data)
     return HttpResponse(data, content_type=content_type, headers=headers)

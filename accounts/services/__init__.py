@@ -23,6 +23,7 @@ from .library import (
     wishlist_request_fulfil,
 )
 from .sessions import (
+    SiteLimits,
     stream_heartbeat,
     stream_session_close,
     stream_session_open,
@@ -51,6 +52,7 @@ from .users import (
 )
 
 __all__ = [
+    "SiteLimits",
     "GUEST_MERGERS",
     "MagicLink",
     "ProgressResult",

@@ -28,12 +28,13 @@ from catalog.models import (
     SubtitleTrack,
     TitleStatus,
 )
+from catalog.policy import OPEN, CatalogPolicy
 
 from .. import signing
 from ..adlinks import ShortenerError, ad_link, shortener
 from ..errors import AccountsError
 from ..models import Role, User, UserKind
-from .sessions import stream_session_open
+from .sessions import SiteLimits, stream_session_open
 from .users import device_check, user_can_stream_quality, user_touch
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ class StreamGrant:
     download: Download | None = None
 
 
-def download_for(*, user: User, file_hash: str, direct_url: str, heavy: str) -> Download:
+def download_for(
+    *, user: User, file_hash: str, direct_url: str, heavy: str, origin: str
+) -> Download:
     """A free user's heavy download (``heavy`` says why it is heavy; "" when it is not) goes
     through today's ad link; premium users and admins, light files, ad links switched off or
     a shortener that fails get the plain signed link — never an error."""
@@ -72,7 +75,8 @@ def download_for(*, user: User, file_hash: str, direct_url: str, heavy: str) -> 
     if shortener() is None:
         return Download(direct_url, "direct", "ad links are off")
     try:
-        return Download(ad_link(file_hash=file_hash), "ad_link", f"free user, {heavy}")
+        link = ad_link(file_hash=file_hash, origin=origin or settings.STREAM_BASE_URL)
+        return Download(link, "ad_link", f"free user, {heavy}")
     except ShortenerError as exc:
         log.warning("ad link for %s: %s", file_hash[:16], exc)
         return Download(direct_url, "direct", "the URL shortener is not answering")
@@ -89,9 +93,28 @@ class ReadGrant:
 
 def rate_limit_hit(*, user: User, scope: str = "stream") -> None:
     """Count one attempt in the current window; past the limit → 429 with Retry-After."""
-    limit, window = settings.STREAM_RATE_LIMIT, settings.STREAM_RATE_WINDOW
+    _window_hit(
+        key=f"accounts:rate:{scope}:{user.pk}",
+        limit=settings.STREAM_RATE_LIMIT,
+        window=settings.STREAM_RATE_WINDOW,
+        message="Too many stream requests; try again in {retry_after} s.",
+    )
+
+
+def site_rate_hit(*, site: SiteLimits) -> None:
+    """The site's own limit (its capacity tier): stream requests of all its visitors per
+    minute."""
+    _window_hit(
+        key=f"accounts:rate:site:{site.key}",
+        limit=site.rate_per_minute,
+        window=60,
+        message="This site is at its stream request limit; try again in {retry_after} s.",
+    )
+
+
+def _window_hit(*, key: str, limit: int, window: int, message: str) -> None:
     now = time.time()
-    key = f"accounts:rate:{scope}:{user.pk}:{int(now // window)}"
+    key = f"{key}:{int(now // window)}"
     if cache.add(key, 1, timeout=window + 1):
         count = 1
     else:
@@ -104,7 +127,7 @@ def rate_limit_hit(*, user: User, scope: str = "stream") -> None:
         retry_after = max(1, math.ceil(window - now % window))
         raise AccountsError(
             "rate_limited",
-            f"Too many stream requests; try again in {retry_after} s.",
+            message.format(retry_after=retry_after),
             status=429,
             retry_after=retry_after,
         )
@@ -120,14 +143,32 @@ def stream_authorize(
     fingerprint: str | None,
     session: str | None = None,
     ip: str | None = None,
+    policy: CatalogPolicy = OPEN,
+    site: SiteLimits | None = None,
+    origin: str = "",
 ) -> StreamGrant:
     """Run every check, in this order, and sign ``/s/{file_hash}``:
     rate limit (every attempt counts) → title and file available → not banned → quality
-    allowed → device binding → a free stream slot."""
+    allowed → device binding → a free stream slot (the user's, then the site's). A title the
+    site's catalog ``policy`` hides is unknown here; ``site`` carries the site's own rate limit
+    and stream cap (its capacity tier)."""
     rate_limit_hit(user=user)
-    media_file = MediaFile.objects.select_related("title").filter(file_hash=file_hash).first()
+    if site is not None:
+        site_rate_hit(site=site)
+    media_file = (
+        MediaFile.objects.select_related("title")
+        .filter(policy.q("title__"), file_hash=file_hash)
+        .first()
+    )
     if media_file is None:
-        return _pack_authorize(user=user, pack_hash=file_hash, fingerprint=fingerprint, ip=ip)
+        return _pack_authorize(
+            user=user,
+            pack_hash=file_hash,
+            fingerprint=fingerprint,
+            ip=ip,
+            policy=policy,
+            origin=origin,
+        )
     # A banned (taken down) title leaves no trace: same answer as an unknown hash.
     if media_file.title.status == TitleStatus.BANNED:
         raise AccountsError("file_not_found", "No file with this hash.", status=404)
@@ -147,7 +188,7 @@ def stream_authorize(
             status=403,
         )
     device_check(user=user, fingerprint=fingerprint)
-    slot = stream_session_open(user=user, session=session)
+    slot = stream_session_open(user=user, session=session, site=site)
     user_touch(user=user, ip=ip)
     signed = signing.sign(uri=f"/s/{media_file.file_hash}", ttl=settings.STREAM_URL_TTL)
     tracks = SubtitleTrack.objects.filter(media_file=media_file, kind=SubtitleTrack.Kind.TEXT)
@@ -175,7 +216,11 @@ def stream_authorize(
         heartbeat_every=max(5, settings.STREAM_SESSION_TTL // 3),
         subtitles=subtitles,
         download=download_for(
-            user=user, file_hash=media_file.file_hash, direct_url=signed.url, heavy=heavy
+            user=user,
+            file_hash=media_file.file_hash,
+            direct_url=signed.url,
+            heavy=heavy,
+            origin=origin,
         ),
     )
 
@@ -191,15 +236,21 @@ def _rating_check(*, user: User, content_rating: str) -> None:
 
 
 def _pack_authorize(
-    *, user: User, pack_hash: str, fingerprint: str | None, ip: str | None
+    *,
+    user: User,
+    pack_hash: str,
+    fingerprint: str | None,
+    ip: str | None,
+    policy: CatalogPolicy,
+    origin: str,
 ) -> StreamGrant:
     """A season or chapter pack (a download): the title available, the user not banned, the
     device bound; no stream slot is held."""
     pack = (
-        SeasonPack.objects.filter(ref=pack_hash)
+        SeasonPack.objects.filter(policy.q("series__"), ref=pack_hash)
         .values_list("series__status", "series__content_rating")
         .first()
-        or ChapterPack.objects.filter(ref=pack_hash)
+        or ChapterPack.objects.filter(policy.q("manga__"), ref=pack_hash)
         .values_list("manga__status", "manga__content_rating")
         .first()
     )
@@ -216,20 +267,29 @@ def _pack_authorize(
     user_touch(user=user, ip=ip)
     signed = signing.sign(uri=f"/s/{pack_hash}", ttl=settings.STREAM_URL_TTL)
     # A pack is only ever downloaded: the ad link, when there is one, is the only link given.
-    download = download_for(user=user, file_hash=pack_hash, direct_url=signed.url, heavy="a pack")
+    download = download_for(
+        user=user, file_hash=pack_hash, direct_url=signed.url, heavy="a pack", origin=origin
+    )
     return StreamGrant(
         url=download.url, expires=signed.expires, session="", heartbeat_every=0, download=download
     )
 
 
 def read_authorize(
-    *, user: User, chapter_id: int, fingerprint: str | None, ip: str | None = None
+    *,
+    user: User,
+    chapter_id: int,
+    fingerprint: str | None,
+    ip: str | None = None,
+    policy: CatalogPolicy = OPEN,
 ) -> ReadGrant:
     """The gatekeeper for manga: the same rules as a stream (rate limit, the title available,
     not banned, the device), then every page of the chapter as a signed URL. Page addresses
     cannot be enumerated: each carries a signature with an expiry."""
     rate_limit_hit(user=user, scope="read")
-    chapter = Chapter.objects.select_related("manga").filter(pk=chapter_id).first()
+    chapter = (
+        Chapter.objects.select_related("manga").filter(policy.q("manga__"), pk=chapter_id).first()
+    )
     if chapter is None or chapter.manga.status == TitleStatus.BANNED:
         raise AccountsError("chapter_not_found", "No such chapter.", status=404)
     if chapter.manga.status != TitleStatus.AVAILABLE:

@@ -22,6 +22,7 @@ from .files import (
 from .moderation import (
     STAFF_STATUSES,
     media_file_status_change,
+    title_copyright_hold_set,
     title_edit,
     title_remove,
     title_status_change,
@@ -79,6 +80,7 @@ __all__ = [
     "subtitle_tracks_set",
     "subtitle_vtts_set",
     "title_cache_key",
+    "title_copyright_hold_set",
     "title_create",
     "title_delete",
     "title_document_rebuild",

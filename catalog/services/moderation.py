@@ -13,6 +13,7 @@ from core.audit import audit_record
 
 from ..models import MediaFile, Title, TitleStatus
 from .files import media_file_set_status
+from .readmodel import cache_invalidate
 from .titles import TITLE_EDITABLE_FIELDS, title_delete, title_set_status, title_update
 
 # A takedown is undone only by the medic's restore (it also unblocks hashes and re-enables
@@ -96,3 +97,17 @@ def media_file_status_change(*, media_file: MediaFile, status: str, actor: Any) 
 
 def _json(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+
+
+def title_copyright_hold_set(*, title_id: int, held: bool) -> bool:
+    """Mark whether a copyright complaint is open on the title (sites with the DMCA shield
+    hide it at once). The cached document's facts go with it; the document itself does not
+    change. Idempotent: False when it already was so."""
+    changed = (
+        Title.objects.filter(pk=title_id).exclude(copyright_hold=held).update(copyright_hold=held)
+    )
+    if changed:
+        short_id = Title.objects.filter(pk=title_id).values_list("short_id", flat=True).first()
+        if short_id:
+            cache_invalidate([short_id])
+    return bool(changed)

@@ -39,8 +39,9 @@ def _rebuild(title_ids: Iterable[int]) -> dict[int, Title]:
         for title in batch:
             title.document = title_document_build(title)
             title.card = title_card_build(title.document)
+            title.genre_slugs = sorted(g.slug for g in title.genres.all())
             built[title.id] = title
-        Title.objects.bulk_update(batch, ["document", "card"])
+        Title.objects.bulk_update(batch, ["document", "card", "genre_slugs"])
         cache_invalidate([t.short_id for t in batch])
     return built
 
@@ -67,6 +68,7 @@ def title_refresh(title: Title | int) -> None:
     fresh = _rebuild([title_id]).get(title_id)
     if fresh is not None and isinstance(title, Title):
         title.document, title.card = fresh.document, fresh.card
+        title.genre_slugs = fresh.genre_slugs
 
 
 @contextlib.contextmanager

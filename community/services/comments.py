@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User, UserKind
 from catalog.models import Chapter, Episode, Title, TitleStatus
+from catalog.policy import OPEN, CatalogPolicy
 from jobs.engine import job_create
 from jobs.models import JobKind
 
@@ -40,9 +41,10 @@ class Target:
     chapter: Chapter | None = None
 
 
-def target_resolve(ref: str) -> Target:
+def target_resolve(ref: str, *, policy: CatalogPolicy = OPEN) -> Target:
     """``title:<short_id>``, ``episode:<id>`` or ``chapter:<id>`` → the target; 404 for an
-    unknown one or a taken-down title, 400 for a malformed one."""
+    unknown one, a taken-down title or one the site's ``policy`` hides, 400 for a malformed
+    one."""
     found = TARGET.match(ref or "")
     if found is None:
         raise CommunityError(
@@ -63,7 +65,11 @@ def target_resolve(ref: str) -> Target:
         target = (
             Target(kind, f"chapter:{ident}", chapter.manga, chapter=chapter) if chapter else None
         )
-    if target is None or target.title.status == TitleStatus.BANNED:
+    if (
+        target is None
+        or target.title.status == TitleStatus.BANNED
+        or not policy.admits_title(target.title)
+    ):
         raise CommunityError("not_found", "No such title, episode or chapter.", status=404)
     return target
 
@@ -212,9 +218,11 @@ def comment_wipe(comment: Comment) -> None:
     count_changed(comment.target_key)
 
 
-def comment_get(comment_id: Any) -> Comment:
+def comment_get(comment_id: Any, *, policy: CatalogPolicy = OPEN) -> Comment:
     comment = (
-        Comment.objects.exclude(title__status=TitleStatus.BANNED).filter(pk=comment_id).first()
+        Comment.objects.exclude(title__status=TitleStatus.BANNED)
+        .filter(policy.q("title__"), pk=comment_id)
+        .first()
         if str(comment_id).isdigit() and int(comment_id) < 2**63
         else None
     )

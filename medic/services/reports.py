@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog import services as catalog_services
 from catalog.models import Chapter, Episode, MediaFile, MediaType, Title
 from core.alerts import alert_raise
 from core.audit import audit_record
@@ -149,7 +150,8 @@ def report_create(
             _pending_changed()
             if issue == ReportIssue.COPYRIGHT:
                 # Nothing to repair: a human decides (a takedown, or ignore); the admins' channel
-                # hears of it at once.
+                # hears of it at once, and sites with the DMCA shield hide the title now.
+                catalog_services.title_copyright_hold_set(title_id=title.pk, held=True)
                 alert_raise(
                     kind=AdminAlert.Kind.COPYRIGHT_REPORT,
                     message=f"Copyright complaint on “{title.title}” ({title.short_id}) "
@@ -167,6 +169,15 @@ def report_create(
             raise
         return existing, False
     return report, True
+
+
+def copyright_hold_refresh(*, title_id: int) -> bool:
+    """The title is held (hidden by DMCA-shield sites) while any copyright report on it is
+    open."""
+    held = Report.objects.filter(
+        title_id=title_id, issue=ReportIssue.COPYRIGHT, status__in=OPEN_STATUSES
+    ).exists()
+    return catalog_services.title_copyright_hold_set(title_id=title_id, held=held)
 
 
 def _pending_changed() -> None:
@@ -214,6 +225,8 @@ def report_transition(
             reason=note,
         )
         _pending_changed()
+        if report.issue == ReportIssue.COPYRIGHT:
+            copyright_hold_refresh(title_id=report.title_id)
         if to == ReportStatus.FIXED:
             report_id = report.pk
             task_send("medic.tasks.report_notify", report_id)

@@ -10,6 +10,7 @@ import logging
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 from werkzeug import Request, Response
 
@@ -66,14 +67,19 @@ def _grant(user, file_hash: str) -> dict:
 
 def test_a_free_users_pack_goes_through_todays_ad_link(shortener, pack_hash):
     first = _grant(UserFactory(role="free"), pack_hash)
+    link = AdLink.objects.get()
+    # Our own redirect (it counts the click for the site), then the shortener's link.
     assert first["download"] == {
-        "url": "https://gplinks.co/x1",
+        "url": f"http://testserver/go/{link.pk}",
         "via": "ad_link",
         "reason": "free user, a pack",
     }
-    assert first["url"] == "https://gplinks.co/x1"  # no plain link to go around it
+    assert first["url"] == first["download"]["url"]  # no plain link to go around it
+    followed = Client().get(f"/go/{link.pk}")
+    assert followed.status_code == 302 and followed["Location"] == "https://gplinks.co/x1"
+    assert Client().get("/go/999999").status_code == 404
     again = _grant(UserFactory(role="free"), pack_hash)
-    assert again["download"]["url"] == "https://gplinks.co/x1"
+    assert again["download"]["url"] == first["download"]["url"]
     assert len(shortener) == 1 and AdLink.objects.count() == 1  # once per file and day
     # The hidden link is a signed /s/ URL valid for the rest of the day.
     long = urlparse(shortener[0])

@@ -126,7 +126,7 @@ def test_detail_is_one_query_then_cached(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         second = client.get(f"/api/titles/{movie.short_id}/")
     assert second.content == first.content
-    assert cache.get(title_cache_key(movie.short_id)) == first.content
+    assert cache.get(title_cache_key(movie.short_id))[0] == first.content
 
 
 def test_detail_unknown_and_malformed_ids(client, django_assert_num_queries):

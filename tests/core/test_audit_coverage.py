@@ -129,6 +129,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("tenants.tenant", "reinstate"): Case(
         lambda: Tenant.objects.create(name="Hub", status="suspended"), "tenant_reinstate"
     ),
+    ("tenants.tenant", "record_payment"): Case(
+        lambda: Tenant.objects.create(name="Hub", status="past_due"),
+        "tenant_payment",
+        {"apply": "1", "amount": "49.00", "method": "bank", "period_start": "2026-11-01"},
+    ),
+    ("tenants.tenant", "recompute_stats"): Case(
+        lambda: Tenant.objects.create(name="Hub"), "tenant_stats_recompute", idempotent=False
+    ),
     ("community.comment", "approve"): Case(held_comment, "comment_approve"),
     ("community.comment", "remove"): Case(comment_on, "comment_remove"),
     **{
