@@ -23,14 +23,13 @@ def bar_chart(
     bar, scale = max(1.0, slot - 2), (height - 2 * pad) / top
     rects = format_html_join(
         "",
-        '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
-        "<title>{}: {}</title></rect>",
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
         (
             (
-                pad + i * slot,
-                height - pad - value * scale,
-                bar,
-                value * scale,
+                f"{pad + i * slot:.1f}",
+                f"{height - pad - value * scale:.1f}",
+                f"{bar:.1f}",
+                f"{value * scale:.1f}",
                 color,
                 name,
                 fmt(value),

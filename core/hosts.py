@@ -47,3 +47,24 @@ def refusal_for(host: str) -> str | None:
         if reason:
             return reason
     return None
+
+
+# A refresher keeps a provider's hosts current: ``due()`` (no I/O) says whether ``refresh()``
+# (which may do I/O) should run before a host is checked. The middleware-less doors call it.
+Refresher = tuple[Callable[[], bool], Callable[[], None]]
+REFRESHERS: list[Refresher] = []
+
+
+def hosts_refresher(due: Callable[[], bool], refresh: Callable[[], None]) -> None:
+    if (due, refresh) not in REFRESHERS:
+        REFRESHERS.append((due, refresh))
+
+
+def hosts_refresh_due() -> bool:
+    return any(due() for due, _ in REFRESHERS)
+
+
+def hosts_refresh() -> None:
+    for due, refresh in REFRESHERS:
+        if due():
+            refresh()

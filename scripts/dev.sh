@@ -17,5 +17,7 @@ echo
 echo "  Admin:    http://127.0.0.1:8000/admin/   (login above)"
 echo "  API:      http://127.0.0.1:8000/api/titles/"
 echo "  API docs: http://127.0.0.1:8000/api/docs/"
+echo "  Tenants:  http://tenant-a.localhost:8000/api/site/  http://tenant-b.localhost:8000/api/titles/"
+echo "            (safe titles only)  http://tenant-c.localhost:8000/api/titles/ (suspended)"
 echo
 exec .venv/bin/python manage.py runserver "${BIND:-127.0.0.1:8000}"

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "community",
     "tenants",
     "bot",
+    "demo",
 ]
 
 MIDDLEWARE = [

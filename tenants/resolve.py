@@ -16,7 +16,7 @@ from django.db import transaction
 
 from accounts.services import SiteLimits
 from catalog.policy import CatalogPolicy
-from core.hosts import host_refusal, hosts_provider
+from core.hosts import host_refusal, hosts_provider, hosts_refresher
 
 from .domains import domain_normalize
 from .models import Tenant, TenantDomain, TenantStatus
@@ -96,6 +96,9 @@ class _Table:
         self.by_domain: dict[str, Site] = {}
         self.default: Site | None = None
 
+    def due(self) -> bool:
+        return time.monotonic() - self.checked >= settings.TENANT_CHECK_SECONDS
+
     def current(self) -> _Table:
         now = time.monotonic()
         if self.checked == float("inf") or now - self.checked < settings.TENANT_CHECK_SECONDS:
@@ -135,6 +138,9 @@ def sites_refresh() -> None:
     """Reload this process's table if the tenants changed (at most every
     ``TENANT_CHECK_SECONDS``): before a request's host is checked."""
     _table.current()
+
+
+hosts_refresher(_table.due, sites_refresh)  # for the lean /s/ door, which has no middleware
 
 
 @hosts_provider

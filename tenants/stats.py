@@ -1,7 +1,8 @@
 """The tenants' stats, computed from measured traffic (``tenants.traffic``, ``tenants.nginxlog``)
 and payments — never typed in. ``stats_rollup`` (nightly, and the admin's "recompute now")
 copies each day's Redis counters into ``TenantDailyStats`` and recomputes the cached month
-figures on the tenant: unique visitors (the union of the month's HyperLogLogs), bandwidth
+figures on the tenant (a day's row only ever grows, so a Redis that lost its keys lowers
+nothing): unique visitors (the union of the month's HyperLogLogs), bandwidth
 (bytes our processes and nginx sent), revenue (a fixed-fee tenant's payments this month; a
 revenue-share tenant's percentage of its ad-link clicks at ``AD_CLICK_VALUE`` each)."""
 
@@ -73,21 +74,18 @@ def _copy_days(client: redis.Redis, tenant: Tenant, days: list[datetime.date]) -
         pipe.get(day_key(CLICKS, tenant.pk, day))
     values = pipe.execute()
     for n, day in enumerate(days):
-        visitors, sent, clicks = values[3 * n : 3 * n + 3]
-        if (
-            not (visitors or sent or clicks)
-            and not TenantDailyStats.objects.filter(tenant=tenant, day=day).exists()
-        ):
-            continue  # no traffic and no row: nothing to keep
-        TenantDailyStats.objects.update_or_create(
-            tenant=tenant,
-            day=day,
-            defaults={
-                "visitors": int(visitors or 0),
-                "bytes_served": int(sent or 0),
-                "ad_clicks": int(clicks or 0),
-            },
-        )
+        names = ("visitors", "bytes_served", "ad_clicks")
+        found = values[3 * n : 3 * n + 3]
+        counted = {name: int(value or 0) for name, value in zip(names, found, strict=True)}
+        row = TenantDailyStats.objects.filter(tenant=tenant, day=day).first()
+        if row is None:
+            if any(counted.values()):
+                TenantDailyStats.objects.create(tenant=tenant, day=day, **counted)
+            continue
+        # Counters only grow: a Redis that lost its keys never lowers what was rolled up.
+        grown = {name: max(value, getattr(row, name)) for name, value in counted.items()}
+        if any(grown[name] != getattr(row, name) for name in grown):
+            TenantDailyStats.objects.filter(pk=row.pk).update(**grown)
 
 
 def tenant_month_compute(*, tenant: Tenant, client: Any = None) -> None:

@@ -25,14 +25,14 @@ from urllib.parse import parse_qs, quote
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.http.request import split_domain_port, validate_host
 
 from accounts.signing import LinkCheck, verify
 from catalog import services as catalog
 from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, TitleStatus
 from core.errors import error_body
-from core.hosts import refusal_for
+from core.hosts import hosts_refresh, hosts_refresh_due, refusal_for
 from core.signals import vault_object_missing
 from core.traffic import bytes_sent
 from media.names import clean_filename
@@ -255,6 +255,13 @@ def _error(status: int, code: str, message: str, **headers: str) -> Plan:
     return Plan(status, hs + list(headers.items()), body)
 
 
+def _hosts_refresh() -> None:
+    try:
+        hosts_refresh()
+    finally:
+        connection.close()  # an executor thread's connection: not kept open between refreshes
+
+
 def _host_allowed(host: str | None) -> bool:
     """The lean door skips Django's middleware, so it checks the Host header as Django does."""
     if host is None:
@@ -275,6 +282,8 @@ async def stream_plan(
     outside_django: bool = False,
 ) -> Plan:
     """The whole decision for one request. ``headers`` keys are lower-case."""
+    if hosts_refresh_due():  # a tenant domain added a moment ago (core.hosts)
+        await sync_to_async(_hosts_refresh, thread_sensitive=False)()
     if not _host_allowed(headers.get("host")):
         return _error(400, "bad_host", "The Host header is not one this server answers for.")
     refused = refusal_for(headers.get("host") or "")
@@ -434,8 +443,6 @@ async def asgi_stream(scope: dict, receive: Receive, send: Send) -> None:
 
 
 def _backends_start() -> None:
-    from django.db import connection
-
     try:
         backends_start()
     finally:

@@ -1,6 +1,7 @@
 """A small demo library made through the catalog services, so it exercises the same write path
-as ingest: movies with several qualities and subtitles, a series with two seasons and a pack,
-and a manga with chapters. Safe to run twice (titles already there are left alone)."""
+as ingest: movies with several qualities and subtitles (one rated 18+), a series with two
+seasons and a pack, and a manga with chapters. Safe to run twice (titles already there are left
+alone)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalog import services
-from catalog.models import MediaType, Title, TitleStatus, default_backend
+from catalog.models import ContentRating, MediaType, Title, TitleStatus, default_backend
 
 GB = 1_000_000_000
 
@@ -56,6 +56,7 @@ MOVIES = [
         "tmdb_id": 194,
         "rating": 7.9,
         "genres": ["Comedy", "Romance"],
+        "content_rating": "18+",
         "overview": "A shy waitress decides to change the lives of those around her.",
         "files": [("1080p", "1080p", 2.3), ("720p", "720p", 1.1)],
     },
@@ -71,13 +72,13 @@ def _hash(*parts: object) -> str:
     return hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()
 
 
-class Command(BaseCommand):
-    help = "Load the demo library (and, with --admin, an admin login that is printed)."
+class Library:
+    """``Library(stdout).load(admin=…)``: the titles, then (optionally) the admin login."""
 
-    def add_arguments(self, parser):
-        parser.add_argument("--admin", action="store_true", help="create/print an admin login")
+    def __init__(self, stdout) -> None:
+        self.stdout = stdout
 
-    def handle(self, *args, admin: bool, **options):
+    def load(self, *, admin: bool) -> None:
         with transaction.atomic(), services.documents_deferred():
             created = self._movies() + self._series() + self._manga()
         self.stdout.write(
@@ -99,6 +100,7 @@ class Command(BaseCommand):
                 rating=spec["rating"],
                 genres=spec["genres"],
                 overview=spec["overview"],
+                content_rating=spec.get("content_rating", ContentRating.SAFE),
                 status=TitleStatus.AVAILABLE,
                 poster=f"demo/posters/{spec['tmdb_id']}.jpg",
                 backdrop=f"demo/backdrops/{spec['tmdb_id']}.jpg",
@@ -238,4 +240,4 @@ class Command(BaseCommand):
             user.save()
             password_file.write_text(password)
         password = password_file.read_text().strip()
-        self.stdout.write(self.style.SUCCESS(f"Admin login: admin / {password}"))
+        self.stdout.write(f"Admin login: admin / {password}")
