@@ -267,12 +267,18 @@ TENANT_CHECK_SECONDS = env.float("TENANT_CHECK_SECONDS", default=1.0)
 TENANT_GRACE_DAYS = env.int("TENANT_GRACE_DAYS", default=7)
 # Capacity tiers: each sets a tenant's stream requests per minute and concurrent streams.
 TENANT_CAPACITY_TIERS = {
-    "basic": {"rate_per_minute": env.int("TENANT_BASIC_RATE", default=600),
-              "streams": env.int("TENANT_BASIC_STREAMS", default=50)},
-    "plus": {"rate_per_minute": env.int("TENANT_PLUS_RATE", default=3000),
-             "streams": env.int("TENANT_PLUS_STREAMS", default=250)},
-    "pro": {"rate_per_minute": env.int("TENANT_PRO_RATE", default=12000),
-            "streams": env.int("TENANT_PRO_STREAMS", default=1000)},
+    "basic": {
+        "rate_per_minute": env.int("TENANT_BASIC_RATE", default=600),
+        "streams": env.int("TENANT_BASIC_STREAMS", default=50),
+    },
+    "plus": {
+        "rate_per_minute": env.int("TENANT_PLUS_RATE", default=3000),
+        "streams": env.int("TENANT_PLUS_STREAMS", default=250),
+    },
+    "pro": {
+        "rate_per_minute": env.int("TENANT_PRO_RATE", default=12000),
+        "streams": env.int("TENANT_PRO_STREAMS", default=1000),
+    },
 }
 # Traffic stats: a web process sends its counts to Redis at most this often (seconds).
 TENANT_TRAFFIC_FLUSH_SECONDS = env.float("TENANT_TRAFFIC_FLUSH_SECONDS", default=5.0)

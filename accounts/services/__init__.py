@@ -52,12 +52,12 @@ from .users import (
 )
 
 __all__ = [
-    "SiteLimits",
     "GUEST_MERGERS",
     "MagicLink",
     "ProgressResult",
     "ReadGrant",
     "Referral",
+    "SiteLimits",
     "StreamGrant",
     "device_check",
     "device_hash",
