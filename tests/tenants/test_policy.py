@@ -178,3 +178,12 @@ def test_the_dmca_shield_hides_a_reported_title_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         medic.report_ignore(report=report, actor=StaffFactory(), reason="licence checked")
     assert client.get(url, HTTP_HOST="shielded.example").status_code == 200
+
+
+def test_an_idna_domain_answers_as_a_browser_sends_it(client, site):
+    """The operator types the domain in Unicode; a browser sends its punycode Host."""
+    site("Bücher", "xn--bcher-kva.example", primary_color="#123456")
+    for host in ("xn--bcher-kva.example", "XN--BCHER-KVA.example:443", "xn--bcher-kva.example."):
+        response = client.get("/api/site/", HTTP_HOST=host)
+        assert response.status_code == 200 and response.json()["name"] == "Bücher", host
+    assert client.get("/api/site/", HTTP_HOST="xn--bcher-kvb.example").status_code == 400
