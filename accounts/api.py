@@ -36,7 +36,7 @@ from core.schema import any_of, exactly_one_of, schema_rule
 from . import services
 from .errors import AccountsError, wrong_title_kind
 from .models import User, UserKind, WishlistEntry
-from .selectors import history_items, history_rows, read_item, watch_item
+from .selectors import history_items, history_rows, progress_item, read_item, watch_item
 from .services.sessions import SiteLimits
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -252,10 +252,17 @@ def _public_title(short_id: str, request: Request) -> Title:
 
 
 class ProgressView(UserAPIView):
-    """Save where the user is: ``position`` (s) and, for series, ``season`` + ``episode``;
+    """Where the user is in a title (GET), and saving it (PUT): ``position`` (s) and, for
+    series, ``season`` + ``episode``;
     for manga ``chapter`` + ``page`` (409 wrong_title_kind for a body that does not fit the
     title). Positions outside 5 to 90 % or items under 5 minutes are not kept (``kept: false``
     with the reason)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, short_id: str) -> Response:
+        """``{"progress": …}``: where you are in this title (null when nowhere yet)."""
+        title = _public_title(short_id, request)
+        return Response({"progress": progress_item(user=self.user, title=title)})
 
     @extend_schema(request=ProgressSerializer, responses={200: OpenApiTypes.OBJECT})
     def put(self, request: Request, short_id: str) -> Response:

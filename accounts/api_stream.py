@@ -42,6 +42,7 @@ _GRANT = inline_serializer(
             fields={
                 "stream_index": serializers.IntegerField(),
                 "lang": serializers.CharField(),
+                "srclang": serializers.CharField(help_text="BCP 47, for <track srclang>"),
                 "label": serializers.CharField(),
                 "url": serializers.URLField(),
             },

@@ -66,6 +66,22 @@ def read_item(p: ReadProgress) -> dict[str, Any]:
     }
 
 
+def progress_item(*, user: User, title: Title) -> dict[str, Any] | None:
+    """Where the user is in this title (``watch_item`` / ``read_item``), or None."""
+    if title.media_type == "manga":
+        read = ReadProgress.objects.filter(user=user, manga=title).select_related("chapter")
+        found = read.first()
+        if found is None:
+            return None
+        found.manga = title
+        return read_item(found)
+    watch = WatchProgress.objects.filter(user=user, title=title).select_related("episode").first()
+    if watch is None:
+        return None
+    watch.title = title
+    return watch_item(watch)
+
+
 def history_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Details for one page of ``history_rows``, in the page's order: two queries at most."""
     watch_ids = [r["id"] for r in rows if r["kind"] == "watch"]

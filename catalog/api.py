@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import django_filters
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import F, TextField
-from django.db.models.functions import Cast
+from django.db.models import F
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -19,11 +14,8 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from .models import ContentRating, Genre, MediaType, Title, TitleStatus
-from .policy import FACT_FIELDS, facts_from_row, policy_of
-from .selectors import public_titles, title_search
-from .services import title_cache_key
-
-SHORT_ID_RE = re.compile(r"^[0-9A-Za-z]{7}$")
+from .policy import policy_of
+from .selectors import public_titles, title_document_bytes, title_search
 
 
 @extend_schema_field({"type": "integer", "minimum": 1870, "maximum": 2100})
@@ -153,24 +145,8 @@ class TitleDetailView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, short_id: str) -> HttpResponse:
-        key = title_cache_key(short_id)
-        cached = cache.get(key)
-        if cached is None:
-            if not SHORT_ID_RE.match(short_id):
-                raise NotFound("No title with this id.")
-            # The stored JSON as text: no decode and re-encode on the way through.
-            row = (
-                public_titles()
-                .filter(short_id=short_id)
-                .values_list(Cast("document", output_field=TextField()), *FACT_FIELDS)
-                .first()
-            )
-            if row is None:
-                raise NotFound("No title with this id.")
-            cached = (row[0].encode(), facts_from_row(row[1:]))
-            cache.set(key, cached, settings.TITLE_CACHE_TIMEOUT)
-        body, facts = cached
-        if not policy_of(request).admits(facts):
+        body = title_document_bytes(short_id, policy=policy_of(request))
+        if body is None:
             raise NotFound("No title with this id.")
         return HttpResponse(body, content_type="application/json")
 

@@ -68,6 +68,8 @@ def _file_entry(f: MediaFile) -> dict[str, Any]:
         "size_bytes": f.size_bytes,
         "file_hash": f.file_hash,
         "duration": f.duration,
+        # What the player gets from the gatekeeper: this file, or a rendition browsers play.
+        "playback": _playback(f),
         "subtitles": [
             {"lang": s.lang, "label": s.label, "index": s.stream_index, "kind": s.kind}
             for s in f.subtitles.all()
@@ -83,6 +85,19 @@ def _file_entry(f: MediaFile) -> dict[str, Any]:
         ],
         "backup_url": f.backup_url or None,
     }
+
+
+def _playback(f: MediaFile) -> str:
+    """``original`` (the file plays as it is), ``rendition`` (a browser-playable copy is
+    ready), ``preparing`` (one is being made: until then the original is given) or ``unknown``
+    (not checked, or the copy could not be made)."""
+    if f.playable == "direct":
+        return "original"
+    if f.playable_hash:
+        return "rendition"
+    if f.playable in ("remux", "audio", "transcode"):
+        return "preparing"
+    return "unknown"
 
 
 def _files(files) -> list[dict[str, Any]]:
@@ -150,6 +165,7 @@ def title_document_build(title: Title) -> dict[str, Any]:
             files = _files(ep.files.all())
             seasons[str(ep.season)].append(
                 {
+                    "id": ep.id,  # comments and intro votes name an episode by it
                     "episode": ep.number,
                     "title": ep.name,
                     "air_date": ep.air_date.isoformat() if ep.air_date else None,

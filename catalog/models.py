@@ -220,6 +220,14 @@ class MediaFile(VaultRef):
     bitrate = models.PositiveBigIntegerField(null=True, blank=True)
     hdr = models.BooleanField(default=False)
     audio_langs = models.JSONField(default=list, blank=True)
+    audio_codec = models.CharField(max_length=20, blank=True, default="", help_text="First track")
+    # What a browser plays (media.playable): "direct" (this file), or a rendition made by
+    # "remux", "audio" or "transcode" — ready once playable_hash is set; "" not decided yet;
+    # "failed" when ffmpeg could not make it (the player falls back to this file).
+    playable = models.CharField(max_length=10, blank=True, default="")
+    playable_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    playable_ref = models.CharField(max_length=500, blank=True, default="", help_text="Tagged")
+    playable_size = models.PositiveBigIntegerField(default=0)
     backup_url = models.URLField(max_length=500, blank=True, default="")
     status = models.CharField(max_length=12, choices=FileStatus.choices, default=FileStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)

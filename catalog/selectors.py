@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from itertools import combinations
 
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Q, QuerySet
+from django.db.models import BooleanField, F, FloatField, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Greatest
+from django.db.models.functions import Cast, Greatest
 
 from .models import MediaType, Title, TitleStatus
+from .policy import FACT_FIELDS, OPEN, CatalogPolicy, facts_from_row
+from .services.readmodel import title_cache_key
 from .text import clean_title
 
 # Migration 0004: the stored tsvector (to_tsvector('simple', search_text)) indexed by
@@ -36,6 +40,32 @@ def public_titles() -> QuerySet[Title]:
 
 
 _SHORT_ID = re.compile(r"^[0-9A-Za-z]{7}$")
+
+
+def title_document_bytes(short_id: str, *, policy: CatalogPolicy = OPEN) -> bytes | None:
+    """The stored title document as JSON bytes — one indexed query, none when cached — or None
+    for an unknown id, a taken-down title or one ``policy`` hides. The cache keeps the facts a
+    policy looks at beside the body."""
+    key = title_cache_key(short_id)
+    cached = cache.get(key)
+    if cached is None:
+        if not _SHORT_ID.match(short_id):
+            return None
+        # The stored JSON as text: no decode and re-encode on the way through.
+        row = (
+            public_titles()
+            .filter(short_id=short_id)
+            .values_list(Cast("document", output_field=TextField()), *FACT_FIELDS)
+            .first()
+        )
+        if row is None:
+            return None
+        cached = (row[0].encode(), facts_from_row(row[1:]))
+        cache.set(key, cached, settings.TITLE_CACHE_TIMEOUT)
+    body, facts = cached
+    return body if policy.admits(facts) else None
+
+
 _TITLE_LINK = re.compile(r"/title/([0-9A-Za-z]{7})(?:[/?#]|$)")
 TMDB_LINK = re.compile(r"themoviedb\.org/(movie|tv)/(\d{1,9})")
 _TMDB_ID = re.compile(r"^(?:tmdb_?)?(\d{1,9})$")
@@ -148,3 +178,15 @@ def title_search(qs: QuerySet[Title], query: str) -> QuerySet[Title]:
         )
         .order_by(F("search_rank").desc(), F("rating").desc(nulls_last=True), "id")
     )
+
+
+def title_cards(
+    *, policy: CatalogPolicy = OPEN, order: str = "-created_at", genre: str = "", limit: int = 12
+) -> list[dict]:
+    """Cards for a row of the home page (newest, top rated, a genre): one query."""
+    titles = public_titles().filter(policy.q(), status=TitleStatus.AVAILABLE)
+    if genre:
+        titles = titles.filter(genres__slug=genre)
+    field = order.lstrip("-")
+    ordered = F(field).desc(nulls_last=True) if order.startswith("-") else F(field).asc()
+    return list(titles.order_by(ordered, "-id").values_list("card", flat=True)[:limit])

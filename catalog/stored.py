@@ -1,6 +1,6 @@
 """Everything of a title that lives in the vault besides its media files: subtitle WebVTT,
-screenshots, poster and backdrop, chapter archives, season and chapter packs — what a takedown
-must withdraw with the files."""
+browser-playable renditions, screenshots, poster and backdrop, chapter archives, season and
+chapter packs — what a takedown must withdraw with the files."""
 
 from __future__ import annotations
 
@@ -10,12 +10,21 @@ from django.db.models import Q
 
 from core.refs import split_tagged
 
-from .models import Chapter, ChapterPack, Screenshot, SeasonPack, SubtitleTrack, Title, TitleStatus
+from .models import (
+    Chapter,
+    ChapterPack,
+    MediaFile,
+    Screenshot,
+    SeasonPack,
+    SubtitleTrack,
+    Title,
+    TitleStatus,
+)
 
 
 @dataclass(frozen=True)
 class StoredObject:
-    kind: str  # subtitle, screenshot, poster, backdrop, chapter, season_pack, chapter_pack
+    kind: str  # subtitle, rendition, screenshot, poster, backdrop, chapter, season_pack, …
     backend: str
     ref: str
 
@@ -35,6 +44,8 @@ def title_stored_objects(*, title: Title) -> list[StoredObject]:
     found: list[StoredObject | None] = []
     vtts = SubtitleTrack.objects.filter(media_file__title=title).exclude(vtt_ref="")
     found += [_tagged("subtitle", ref) for ref in vtts.values_list("vtt_ref", flat=True)]
+    plays = MediaFile.objects.filter(title=title).exclude(playable_ref="")
+    found += [_tagged("rendition", ref) for ref in plays.values_list("playable_ref", flat=True)]
     shots = Screenshot.objects.filter(title=title).values_list("backend", "ref")
     found += [StoredObject("screenshot", b, r) for b, r in shots]
     found += [_tagged("poster", title.poster), _tagged("backdrop", title.backdrop)]
@@ -57,6 +68,9 @@ def _used_elsewhere(obj: StoredObject, title: Title) -> bool:
         SubtitleTrack.objects.filter(vtt_ref__in=refs)
         .exclude(media_file__title=title)
         .filter(~Q(media_file__title__status=TitleStatus.BANNED)),
+        MediaFile.objects.filter(playable_ref__in=refs)
+        .exclude(title=title)
+        .exclude(title__status=TitleStatus.BANNED),
         Screenshot.objects.filter(backend=obj.backend, ref=obj.ref)
         .exclude(title=title)
         .filter(live),

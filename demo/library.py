@@ -1,24 +1,31 @@
-"""A small demo library made through the catalog services, so it exercises the same write path
-as ingest: movies with several qualities and subtitles (one rated 18+), a series with two
-seasons and a pack, and a manga with chapters. Safe to run twice (titles already there are left
-alone)."""
+"""The demo library, made of real media and ingested through the real pipeline
+(``ingest.local.media_ingest``, ``ingest.chapters.chapter_ingest``), so every file streams
+(through its browser-playable rendition), every subtitle serves and every page reads: four
+movies in two qualities with English and Spanish subtitles (one with AC3 audio, one with an
+image subtitle track), a series with two seasons and a season pack, and a manga with three
+chapters and a chapter pack. The media is made by ``demo.media`` under ``var/demo-media``
+(kept between runs). Safe to run twice: titles already there are left alone."""
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import secrets
+from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from catalog import services
-from catalog.models import ContentRating, MediaType, Title, TitleStatus, default_backend
+from catalog.models import ContentRating, MediaType, Title, TitleStatus
+from demo.media import draw_image, make_chapter, make_video, subtitles_for
+from ingest.chapters import chapter_ingest
+from ingest.local import media_ingest
+from ingest.packs import chapter_pack_build, season_pack_build
+from ingest.work import put
 
-GB = 1_000_000_000
+MOVIE_SECONDS, EPISODE_SECONDS = 360, 330  # over WATCH_MIN_DURATION: progress is kept
 
-MOVIES = [
+MOVIES: list[dict[str, Any]] = [
     {
         "title": "Avengers: Endgame",
         "year": 2019,
@@ -26,11 +33,10 @@ MOVIES = [
         "rating": 8.3,
         "genres": ["Action", "Science Fiction", "Adventure"],
         "overview": "The Avengers assemble once more to reverse Thanos' actions.",
-        "files": [
-            ("2160p", "4K HDR [HEVC]", 14.2),
-            ("1080p", "1080p [x264]", 2.8),
-            ("720p", "720p [x264]", 1.4),
-        ],
+        "audio": "ac3",  # browsers cannot play it: the rendition transcodes the audio
+        "color": (150, 30, 40),
+        "pattern": "testsrc2",
+        "intro": (3, 60),
     },
     {
         "title": "The Matrix",
@@ -39,7 +45,10 @@ MOVIES = [
         "rating": 8.2,
         "genres": ["Action", "Science Fiction"],
         "overview": "A hacker learns the truth about his reality.",
-        "files": [("1080p", "1080p BluRay", 2.1), ("480p", "480p WEB", 0.7)],
+        "audio": "aac",
+        "image_subtitle": True,
+        "color": (20, 110, 40),
+        "pattern": "smptehdbars",
     },
     {
         "title": "Spirited Away",
@@ -48,7 +57,9 @@ MOVIES = [
         "rating": 8.5,
         "genres": ["Animation", "Family", "Fantasy"],
         "overview": "A girl wanders into a world ruled by gods and witches.",
-        "files": [("1080p", "1080p [x265]", 1.9)],
+        "audio": "aac",
+        "color": (40, 90, 160),
+        "pattern": "smptebars",
     },
     {
         "title": "Amélie",
@@ -56,20 +67,16 @@ MOVIES = [
         "tmdb_id": 194,
         "rating": 7.9,
         "genres": ["Comedy", "Romance"],
-        "content_rating": "18+",
+        "content_rating": ContentRating.ADULT,
         "overview": "A shy waitress decides to change the lives of those around her.",
-        "files": [("1080p", "1080p", 2.3), ("720p", "720p", 1.1)],
+        "audio": "aac",
+        "color": (170, 120, 20),
+        "pattern": "rgbtestsrc",
     },
 ]
-
-SUBTITLES = [
-    {"stream_index": 3, "lang": "eng", "label": "English", "codec": "subrip"},
-    {"stream_index": 4, "lang": "spa", "label": "Español", "codec": "subrip"},
-]
-
-
-def _hash(*parts: object) -> str:
-    return hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()
+QUALITIES = ("360p", "240p")
+EPISODES = {1: ["Winter Is Coming", "The Kingsroad", "Lord Snow"], 2: ["The North Remembers"]}
+CHAPTERS = [(1, "I'm Used to It"), (2, "If I Had Been a Little Faster"), (2.5, "Extra")]
 
 
 class Library:
@@ -77,21 +84,34 @@ class Library:
 
     def __init__(self, stdout) -> None:
         self.stdout = stdout
+        self.work = Path(settings.BASE_DIR) / "var" / "demo-media"
 
     def load(self, *, admin: bool) -> None:
-        with transaction.atomic(), services.documents_deferred():
-            created = self._movies() + self._series() + self._manga()
+        created = self._movies() + self._series() + self._manga()
         self.stdout.write(
             f"Demo library: {created} title(s) created, {Title.objects.count()} in the catalog."
         )
         if admin:
             self._admin()
 
+    def _visuals(self, key: str, name: str, color: tuple[int, int, int]) -> dict[str, str]:
+        poster = draw_image(
+            self.work / f"{key}-poster.jpg", text=name, size=(400, 600), color=color
+        )
+        backdrop = draw_image(
+            self.work / f"{key}-backdrop.jpg", text=name, size=(1280, 720), color=color
+        )
+        return {
+            "poster": put(poster, poster.name)["tagged"],
+            "backdrop": put(backdrop, backdrop.name)["tagged"],
+        }
+
     def _movies(self) -> int:
         created = 0
         for spec in MOVIES:
             if Title.objects.filter(media_type=MediaType.MOVIE, tmdb_id=spec["tmdb_id"]).exists():
                 continue
+            key = f"movie-{spec['tmdb_id']}"
             movie = services.title_create(
                 media_type=MediaType.MOVIE,
                 title=spec["title"],
@@ -102,48 +122,23 @@ class Library:
                 overview=spec["overview"],
                 content_rating=spec.get("content_rating", ContentRating.SAFE),
                 status=TitleStatus.AVAILABLE,
-                poster=f"demo/posters/{spec['tmdb_id']}.jpg",
-                backdrop=f"demo/backdrops/{spec['tmdb_id']}.jpg",
+                **self._visuals(key, spec["title"], spec["color"]),
             )
-            for quality, label, size_gb in spec["files"]:
-                f = services.media_file_add(
-                    title=movie,
+            for n, quality in enumerate(QUALITIES):
+                video = make_video(
+                    self.work / f"{key}-{quality}.mkv",
+                    seconds=MOVIE_SECONDS,
                     quality=quality,
-                    label=label,
-                    size_bytes=int(size_gb * GB),
-                    file_hash=_hash("movie", spec["tmdb_id"], quality),
-                    ref=f"demo/{spec['tmdb_id']}/{quality}.mkv",
-                    container="matroska",
-                    video_codec="hevc" if quality == "2160p" else "h264",
-                    duration=10860.0,
-                    hdr=quality == "2160p",
-                    audio_langs=["eng"],
+                    audio=spec["audio"],
+                    pattern=spec["pattern"],
+                    tone=330 + 110 * n,
+                    subtitles=subtitles_for(spec["title"], MOVIE_SECONDS),
+                    image_subtitle=spec.get("image_subtitle", False),
                 )
-                services.subtitle_tracks_set(media_file=f, tracks=SUBTITLES)
-                services.mirrors_set(
-                    media_file=f,
-                    mirrors=[
-                        {
-                            "host": "PixelDrain",
-                            "url": f"https://pixeldrain.example/u/{f.file_hash[:8]}",
-                            "icon": "icon_pixeldrain.png",
-                        }
-                    ],
-                )
-                services.embeds_set(
-                    media_file=f,
-                    embeds=[
-                        {
-                            "host": "VidHide",
-                            "url": f"https://vidhide.example/e/{f.file_hash[:8]}",
-                            "priority": 1,
-                        }
-                    ],
-                )
-            for pos in (10, 30, 50, 70, 90):
-                services.screenshot_add(
-                    title=movie, ref=f"demo/shots/{spec['tmdb_id']}-{pos}.jpg", position=pos
-                )
+                media_ingest(path=video, title=movie, quality=quality)
+            if spec.get("intro"):
+                start, end = spec["intro"]
+                services.intro_pin(title=movie, actor="demo", start=start, end=end)
             created += 1
         return created
 
@@ -159,41 +154,23 @@ class Library:
             genres=["Drama", "Fantasy"],
             series_status="ended",
             status=TitleStatus.AVAILABLE,
-            poster="demo/posters/1399.jpg",
             overview="Noble families fight for the Iron Throne.",
+            **self._visuals("series-1399", "Game of Thrones", (60, 60, 70)),
         )
-        names = {
-            1: ["Winter Is Coming", "The Kingsroad", "Lord Snow"],
-            2: ["The North Remembers", "The Night Lands"],
-        }
-        for season, episode_names in names.items():
-            for number, name in enumerate(episode_names, start=1):
-                ep = services.episode_add(
-                    series=series,
-                    season=season,
-                    number=number,
-                    name=name,
-                    air_date=datetime.date(2010 + season, 4, 7 * number),
+        for season, names in EPISODES.items():
+            for number, name in enumerate(names, start=1):
+                services.episode_add(series=series, season=season, number=number, name=name)
+                video = make_video(
+                    self.work / f"got-s{season}e{number}.mkv",
+                    seconds=EPISODE_SECONDS,
+                    quality="240p",
+                    audio="aac",
+                    pattern="testsrc",
+                    tone=220 + 40 * number,
+                    subtitles=subtitles_for(f"S{season}E{number} {name}", EPISODE_SECONDS),
                 )
-                for quality in ("1080p", "720p"):
-                    f = services.media_file_add(
-                        title=series,
-                        episode=ep,
-                        quality=quality,
-                        size_bytes=int(0.9 * GB),
-                        file_hash=_hash("got", season, number, quality),
-                        ref=f"demo/got/s{season}e{number}-{quality}.mkv",
-                        duration=3300.0,
-                    )
-                    services.subtitle_tracks_set(media_file=f, tracks=SUBTITLES[:1])
-        services.season_pack_set(
-            series=series,
-            season=1,
-            backend=default_backend(),
-            ref="demo/got/season1.zip",
-            size_bytes=25 * GB,
-            episodes=[1, 2, 3],
-        )
+                media_ingest(path=video, title=series, season=season, episode=number)
+        season_pack_build(series=series, season=1)
         return 1
 
     def _manga(self) -> int:
@@ -206,26 +183,19 @@ class Library:
             rating=8.7,
             genres=["Action", "Fantasy"],
             status=TitleStatus.AVAILABLE,
-            read_direction="ltr",
-            poster="demo/posters/solo-leveling.jpg",
+            read_direction="rtl",
+            overview="The weakest hunter of all mankind gets a second chance.",
+            **self._visuals("manga-solo", "Solo Leveling", (30, 30, 90)),
         )
-        for number, name in (
-            (1, "I'm Used to It"),
-            (2, "If I Had Been a Little Faster"),
-            (2.5, "Extra"),
-        ):
-            pages = [
-                {"name": f"{p:03d}.jpg", "size": 180_000 + p, "width": 800, "height": 1200}
-                for p in range(1, 19)
-            ]
-            services.chapter_add(
-                manga=manga,
-                number=number,
-                name=name,
-                backend=default_backend(),
-                ref=f"demo/solo/{number}.cbz",
-                pages=pages,
+        for number, name in CHAPTERS:
+            cbz = make_chapter(
+                self.work / f"solo-{number}.cbz",
+                title="Solo Leveling",
+                chapter=str(number),
+                pages=6,
             )
+            chapter_ingest(path=cbz, manga=manga, number=number, name=name)
+        chapter_pack_build(manga=manga)
         return 1
 
     def _admin(self) -> None:

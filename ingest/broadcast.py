@@ -28,8 +28,11 @@ from vault import VaultError, read_all, resolve_tagged
 
 
 def broadcast_request(*, title: Title) -> Job | None:
-    """Queue the title's card unless it was already queued or sent. Idempotent."""
+    """Queue the title's card unless it was already queued or sent, or there is no public
+    channel to send it to (a site without one: nothing to fail). Idempotent."""
     if title.status != TitleStatus.AVAILABLE:
+        return None
+    if not Channel.objects.filter(kind=Channel.Kind.PUBLIC_UPDATES, is_active=True).exists():
         return None
     with transaction.atomic():
         record, _ = Broadcast.objects.get_or_create(title=title)

@@ -18,6 +18,7 @@ class JobKind(models.TextChoices):
     RELEECH = "releech", "Re-leech a file (repair)"
     RECOPY = "recopy", "Re-copy a file from its channel (repair)"
     SUBTITLES_REBUILD = "subtitles_rebuild", "Re-extract a file's WebVTT tracks (repair)"
+    RENDITION = "rendition", "Make a browser-playable copy of a file"
 
 
 class JobStatus(models.TextChoices):

@@ -36,3 +36,19 @@ def language_name(code: str) -> str:
             return Language(code).name
         except (BabelfishError, ValueError, KeyError):
             return code
+
+
+def bcp47(code: str) -> str:
+    """An ISO 639-2 code as a browser's ``srclang`` wants it: 'spa' → 'es', 'fre' → 'fr'; a
+    language with no two-letter code keeps its three letters; 'und' → 'und'."""
+    try:
+        lang = Language.fromalpha3b(code)
+    except (BabelfishError, ValueError, KeyError):
+        try:
+            lang = Language(code)
+        except (BabelfishError, ValueError, KeyError):
+            return code
+    try:
+        return lang.alpha2
+    except BabelfishError:
+        return lang.alpha3

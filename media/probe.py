@@ -69,6 +69,7 @@ class ProbeResult:
     hdr: bool
     audio_langs: list[str]
     subtitles: list[SubtitleStream] = field(default_factory=list)
+    audio_codecs: list[str] = field(default_factory=list)  # in stream order
 
     def media_fields(self) -> dict[str, Any]:
         """The keyword arguments ``catalog.services.media_file_add`` takes as ``**probe``."""
@@ -81,6 +82,7 @@ class ProbeResult:
             "bitrate": self.bitrate,
             "hdr": self.hdr,
             "audio_langs": self.audio_langs,
+            "audio_codec": self.audio_codecs[0] if self.audio_codecs else "",
         }
 
     @property
@@ -196,6 +198,7 @@ def probe_parse(data: dict[str, Any], *, path: str | Path = "") -> ProbeResult:
         hdr=_is_hdr(video),
         audio_langs=[iso639_2((s.get("tags") or {}).get("language")) for s in audio],
         subtitles=[_subtitle(s) for s in streams if s.get("codec_type") == "subtitle"],
+        audio_codecs=[(s.get("codec_name") or "")[:20] for s in audio],
     )
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/", include("accounts.auth_urls")),
     path("go/<int:link_id>", accounts_views.ad_click, name="ad-click"),
     re_path(r"^s/(?P<file_hash>[0-9a-f]{64})$", swarm_views.stream, name="stream"),
+    path("", include("web.urls")),
 ]
 
 handler404 = "streamvault.errors.page_not_found"

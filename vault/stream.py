@@ -16,26 +16,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qs, quote
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.http.request import split_domain_port, validate_host
 
 from accounts.signing import LinkCheck, verify
-from catalog import services as catalog
-from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, TitleStatus
 from core.errors import error_body
 from core.hosts import hosts_refresh, hosts_refresh_due, refusal_for
-from core.signals import vault_object_missing
 from core.traffic import bytes_sent
-from media.names import clean_filename
 from vault import (
     BackendUnavailable,
     NotFound,
@@ -46,189 +39,14 @@ from vault import (
     backends_stop,
 )
 from vault.ranges import Unsatisfiable, parse_range
+from vault.targets import target_bytes_missing, targets
 
 log = logging.getLogger(__name__)
 
-CONTENT_TYPES = {
-    "mkv": "video/x-matroska",
-    "webm": "video/webm",
-    "mp4": "video/mp4",
-    "m4v": "video/x-m4v",
-    "mov": "video/quicktime",
-    "avi": "video/x-msvideo",
-    "ts": "video/mp2t",
-    "mpg": "video/mpeg",
-    "flv": "video/x-flv",
-    "ogg": "video/ogg",
-    "wmv": "video/x-ms-wmv",
-}
 PREFIX = "/s/"
 WATCH_DISCONNECT_OVER = 8 * 1024 * 1024  # bytes; longer bodies stop early when the client goes
 HASH_LEN = 64
 _HEX = set("0123456789abcdef")
-
-
-# --- which file -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    backend: str
-    ref: str
-    tg_raw: dict[str, Any]
-    size: int
-    content_type: str
-    filename: str
-
-
-def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | None:
-    if outside_django:
-        # Django's handler does this on request_started/finished; the lean door must too.
-        close_old_connections()
-    row = (
-        MediaFile.objects.filter(file_hash=file_hash, status=FileStatus.ACTIVE)
-        .exclude(title__status=TitleStatus.BANNED)  # a takedown stops streams at once
-        .values(
-            "backend",
-            "ref",
-            "tg_raw",
-            "size_bytes",
-            "container",
-            "quality",
-            "title__title",
-            "title__year",
-            "episode__season",
-            "episode__number",
-        )
-        .first()
-    )
-    if row is None:
-        return _pack_target(file_hash)
-    return Target(
-        backend=row["backend"],
-        ref=row["ref"],
-        tg_raw=row["tg_raw"] or {},
-        size=row["size_bytes"],
-        content_type=CONTENT_TYPES.get(row["container"], "application/octet-stream"),
-        filename=clean_filename(
-            title=row["title__title"],
-            year=row["title__year"],
-            quality=row["quality"],
-            ext=row["container"] or "bin",
-            season=row["episode__season"],
-            episode=row["episode__number"],
-        ),
-    )
-
-
-def _pack_target(file_hash: str) -> Target | None:
-    """A season or chapter pack (its ref is its SHA-256, the backend's content address):
-    downloadable through the same signed URL scheme."""
-    season = (
-        SeasonPack.objects.filter(ref=file_hash)
-        .exclude(series__status=TitleStatus.BANNED)
-        .values("backend", "ref", "size_bytes", "season", "series__title", "series__year")
-        .first()
-    )
-    if season is not None:
-        name = clean_filename(
-            title=season["series__title"], year=season["series__year"], season=season["season"]
-        )
-        return Target(
-            season["backend"],
-            season["ref"],
-            {},
-            season["size_bytes"],
-            "application/zip",
-            name + ".zip",
-        )
-    chapters = (
-        ChapterPack.objects.filter(ref=file_hash)
-        .exclude(manga__status=TitleStatus.BANNED)
-        .values("backend", "ref", "size_bytes", "first", "last", "manga__title")
-        .first()
-    )
-    if chapters is not None:
-        name = clean_filename(
-            title=f"{chapters['manga__title']} - Chapters "
-            f"{chapters['first'].normalize():f}-{chapters['last'].normalize():f}",
-            ext="zip",
-        )
-        return Target(
-            chapters["backend"],
-            chapters["ref"],
-            {},
-            chapters["size_bytes"],
-            "application/zip",
-            name,
-        )
-    return None
-
-
-def _bytes_missing(file_hash: str, target: Target, *, outside_django: bool = False) -> None:
-    """Mark the media file dead (the document stops offering it) and tell the listeners of
-    ``core.signals.vault_object_missing`` (the medic opens a repair)."""
-    if outside_django:
-        close_old_connections()
-    media_file = MediaFile.objects.filter(file_hash=file_hash, status=FileStatus.ACTIVE).first()
-    if media_file is not None:
-        catalog.media_file_set_status(media_file=media_file, status=FileStatus.DEAD)
-    log.warning("vault object %s:%s of %s is missing", target.backend, target.ref, file_hash)
-    vault_object_missing.send(
-        sender=Target, file_hash=file_hash, backend=target.backend, ref=target.ref
-    )
-
-
-class _TargetCache:
-    """file_hash → Target for ``VAULT_STREAM_LOOKUP_SECONDS``: a player's burst of range
-    requests costs one query. Short, so a takedown or a dead file stops serving quickly."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self.size = size
-        self.items: OrderedDict[str, tuple[float, Target | None]] = OrderedDict()
-        self.present: dict[str, float] = {}
-
-    async def get(self, file_hash: str, *, outside_django: bool = False) -> Target | None:
-        ttl = settings.VAULT_STREAM_LOOKUP_SECONDS
-        now = time.monotonic()
-        hit = self.items.get(file_hash)
-        if hit is not None and now - hit[0] < ttl:
-            return hit[1]
-        target = await sync_to_async(_target_load)(file_hash, outside_django=outside_django)
-        if ttl > 0:
-            self.items[file_hash] = (now, target)
-            self.items.move_to_end(file_hash)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return target
-
-    def clear(self) -> None:
-        self.items.clear()
-        self.present.clear()
-
-    def forget(self, file_hashes: list[str]) -> None:
-        for file_hash in file_hashes:
-            self.items.pop(file_hash, None)
-            self.present.pop(file_hash, None)
-
-    def seen_present(self, file_hash: str) -> bool:
-        """The bytes were found in the vault within the lookup window (a burst of ranges
-        costs one ``stat``)."""
-        at = self.present.get(file_hash)
-        return at is not None and time.monotonic() - at < settings.VAULT_STREAM_LOOKUP_SECONDS
-
-    def mark_present(self, file_hash: str) -> None:
-        self.present[file_hash] = time.monotonic()
-        while len(self.present) > self.size:
-            self.present.pop(next(iter(self.present)))
-
-
-targets = _TargetCache()
-
-
-def targets_forget(file_hashes: list[str]) -> None:
-    """Drop these files from this process's lookup cache (a takedown: stop serving at once)."""
-    targets.forget(file_hashes)
 
 
 # --- what to answer ---------------------------------------------------------------------------
@@ -313,7 +131,9 @@ async def stream_plan(
             await backend.stat(target.ref)
         except NotFound:
             targets.forget([file_hash])
-            await sync_to_async(_bytes_missing)(file_hash, target, outside_django=outside_django)
+            await sync_to_async(target_bytes_missing)(
+                file_hash, target, outside_django=outside_django
+            )
             return _error(404, "bytes_missing", "The file's bytes are missing; a repair is queued.")
         except VaultError:
             return _error(503, "backend_unavailable", "The file's storage is not reachable now.")

@@ -29,6 +29,7 @@ from catalog.models import (
     TitleStatus,
 )
 from catalog.policy import OPEN, CatalogPolicy
+from media.langs import bcp47
 
 from .. import signing
 from ..adlinks import ShortenerError, ad_link, shortener
@@ -191,11 +192,19 @@ def stream_authorize(
     slot = stream_session_open(user=user, session=session, site=site)
     user_touch(user=user, ip=ip)
     signed = signing.sign(uri=f"/s/{media_file.file_hash}", ttl=settings.STREAM_URL_TTL)
+    # The player gets the browser-playable rendition when there is one; the download is the
+    # file itself.
+    play = (
+        signing.sign(uri=f"/s/{media_file.playable_hash}", ttl=settings.STREAM_URL_TTL)
+        if media_file.playable_hash
+        else signed
+    )
     tracks = SubtitleTrack.objects.filter(media_file=media_file, kind=SubtitleTrack.Kind.TEXT)
     subtitles = tuple(
         {
             "stream_index": t.stream_index,
             "lang": t.lang,
+            "srclang": bcp47(t.lang),  # what <track srclang> takes
             "label": t.label,
             "url": signing.sign(
                 uri=f"/api/subs/{media_file.file_hash}/{t.stream_index}.vtt",
@@ -210,7 +219,7 @@ def stream_authorize(
         else ""
     )
     return StreamGrant(
-        url=signed.url,
+        url=play.url,
         expires=signed.expires,
         session=slot,
         heartbeat_every=max(5, settings.STREAM_SESSION_TTL // 3),

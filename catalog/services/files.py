@@ -126,6 +126,37 @@ def media_file_set_status(*, media_file: MediaFile, status: str) -> bool:
     return bool(changed)
 
 
+PLAYABLE_STATES = {"", "direct", "remux", "audio", "transcode", "failed"}
+
+
+def media_file_playable_set(
+    *,
+    media_file: MediaFile,
+    playable: str,
+    playable_hash: str = "",
+    playable_ref: str = "",
+    playable_size: int = 0,
+) -> bool:
+    """What a browser plays for this file (``media.playable``): ``direct`` (the file itself),
+    a rendition (``remux``/``audio``/``transcode``; ready when ``playable_hash`` is given, with
+    its tagged vault ref and size), or ``failed``. Idempotent; the document follows."""
+    if playable not in PLAYABLE_STATES:
+        raise ValidationError({"playable": f"Unknown playable state {playable!r}."})
+    fields = {
+        "playable": playable,
+        "playable_hash": playable_hash,
+        "playable_ref": playable_ref,
+        "playable_size": playable_size,
+    }
+    if all(getattr(media_file, name) == value for name, value in fields.items()):
+        return False
+    MediaFile.objects.filter(pk=media_file.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(media_file, name, value)
+    title_refresh(media_file.title_id)
+    return True
+
+
 @transaction.atomic
 def subtitle_tracks_set(*, media_file: MediaFile, tracks: list[dict[str, Any]]) -> None:
     """Replace the file's tracks. Each: stream_index, lang, label, codec, kind, vtt_ref."""

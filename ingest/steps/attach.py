@@ -1,12 +1,14 @@
 """One transaction (with the step record): the title (the one a caller named, the TMDB match,
 or the release name's), the episode, and the media file with its tracks, screenshots and
-mirrors. ``file_hash`` is unique, so two jobs racing on the same bytes attach one file."""
+mirrors; the rendition job when browsers cannot play the file as it is. ``file_hash`` is
+unique, so two jobs racing on the same bytes attach one file."""
 
 from __future__ import annotations
 
 from catalog import services as catalog
 from catalog.models import MediaType, Title
 from ingest.attach import media_attach, title_for_release, title_for_tmdb
+from ingest.renditions import rendition_create
 from ingest.work import probe_result
 from jobs.engine import JobContext, PermanentError
 
@@ -41,6 +43,8 @@ def run(ctx: JobContext) -> None:
             shots=ctx.state.get("shot_refs", {}),
             mirrors=ctx.state.get("mirrors") or [],
         )
+        # A browser-playable copy when the file is not one (made on the heavy queue).
+        rendition_create(media_file_id=media_file.id)
     ctx.state["title_id"] = title.id
     ctx.state["title_created"] = created
     ctx.state["media_file_id"] = media_file.id

@@ -23,7 +23,7 @@ from ingest.models import Broadcast
 from medic.models import OPEN_STATUSES, Repair, RepairStatus, Report, ReportStatus, Takedown
 from medic.services.repair import repair_open
 from swarm.vault_telegram import message_stored
-from vault.stream import targets_forget as stream_targets_forget
+from vault.targets import targets_forget as stream_targets_forget
 
 from .. import integrations, purge
 from .reports import report_transition
@@ -111,9 +111,11 @@ def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
         task_send("medic.tasks.takedown_execute", takedown_id)
         # This process's /s/ lookups forget the title's files at once (other processes' within
         # VAULT_STREAM_LOOKUP_SECONDS; nginx's cache is purged by takedown_execute).
-        served = [f.file_hash for f in files] + [
-            o.ref for o in title_stored_objects(title=title) if o.kind.endswith("_pack")
-        ]
+        served = (
+            [f.file_hash for f in files]
+            + [f.playable_hash for f in files if f.playable_hash]
+            + [o.ref for o in title_stored_objects(title=title) if o.kind.endswith("_pack")]
+        )
         transaction.on_commit(lambda: stream_targets_forget(served))
     return takedown
 

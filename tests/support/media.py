@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -26,13 +25,14 @@ from django.conf import settings
 from django.db import connection
 from PIL import Image
 
+from media.pgs import pgs_subtitles
 from tests.conftest import ROOT, require
 
 
 @pytest.fixture(autouse=True)
 def _fresh_stream_lookups():
     """The /s/ lookup cache is per process; a test must not see the last test's rows."""
-    from vault.stream import targets
+    from vault.targets import targets
 
     targets.clear()
     yield
@@ -47,32 +47,6 @@ ENG_SRT = (
 )
 SPA_SRT = "1\n00:00:02,000 --> 00:00:04,000\nHola\n"
 VIDEO_SECONDS = 12
-
-
-def _pgs_segment(pts: int, kind: int, payload: bytes) -> bytes:
-    return b"PG" + struct.pack(">IIBH", pts, 0, kind, len(payload)) + payload
-
-
-def pgs_subtitles(cues: list[tuple[float, float]], *, width: int = 320, height: int = 240) -> bytes:
-    """A minimal valid PGS (.sup) stream: ffmpeg cannot render text to a bitmap track, so we
-    write the segments ourselves (one 64x16 white box per cue)."""
-    w, h, x, y = 64, 16, 100, 200
-    out = b""
-    for n, (start, end) in enumerate(cues):
-        p1, p2 = int(start * 90000), int(end * 90000)
-        pcs = struct.pack(">HHBHBBBB", width, height, 0x10, 2 * n, 0x80, 0, 0, 1)
-        pcs += struct.pack(">HBBHH", 0, 0, 0, x, y)
-        wds = struct.pack(">B", 1) + struct.pack(">BHHHH", 0, x, y, w, h)
-        pds = struct.pack(">BB", 0, 0) + struct.pack(">BBBBB", 1, 235, 128, 128, 255)
-        rle = bytes([0x00, 0xC0 | (w >> 8), w & 0xFF, 0x01, 0x00, 0x00]) * h
-        ods = struct.pack(">HBB", 0, 0, 0xC0) + (len(rle) + 4).to_bytes(3, "big")
-        ods += struct.pack(">HH", w, h) + rle
-        for kind, payload in ((0x16, pcs), (0x17, wds), (0x14, pds), (0x15, ods), (0x80, b"")):
-            out += _pgs_segment(p1, kind, payload)
-        clear = struct.pack(">HHBHBBBB", width, height, 0x10, 2 * n + 1, 0x00, 0, 0, 0)
-        for kind, payload in ((0x16, clear), (0x17, wds), (0x80, b"")):
-            out += _pgs_segment(p2, kind, payload)
-    return out
 
 
 def _ffmpeg(*args: str) -> None:

@@ -12,7 +12,8 @@ from medic.models import Repair, RepairStatus
 from tests.support.signed import signed
 from tests.vault.test_stream import signed_path
 from vault.backends.local import LocalBackend
-from vault.stream import stream_plan, targets
+from vault.stream import stream_plan
+from vault.targets import targets
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from ingest.local import media_ingest
 from swarm.telegram.backend import TelegramBackend
 from tests.factories import TitleFactory
 from tests.support.telegram import CHAT, FakeTelegram
-from vault.stream import targets as stream_targets
+from vault.targets import targets as stream_targets
 
 live = pytest.mark.django_db(transaction=True)
 

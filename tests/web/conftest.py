@@ -1,0 +1,150 @@
+"""The site in a real browser: Debian's Chromium driven by Playwright (its own browser download
+cannot work here), against uvicorn serving the app on the test database; and a small library of
+real media ingested through the pipeline (a movie with AC3 audio: it plays through its
+rendition; a manga chapter)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from playwright.sync_api import sync_playwright
+
+from catalog import services as catalog
+from catalog.models import MediaType, TitleStatus
+from demo.media import draw_image, make_chapter, make_video, subtitles_for
+from ingest.chapters import chapter_ingest
+from ingest.local import media_ingest
+from ingest.work import put
+from tests.conftest import ROOT, require
+from tests.support.media import _db_env, _stop, start_uvicorn
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "var" / "screenshots"
+# Playwright's sync API runs an event loop in this thread; the tests also use the ORM here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Per module: Playwright's loop in this thread stops with it (async_to_sync works again)."""
+    require(os.path.exists(CHROMIUM), "needs Debian's chromium (scripts/test.sh installs it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+                "--mute-audio",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    page.errors = errors
+    yield page
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def site(transactional_db, tmp_path, settings):
+    """uvicorn serving the whole app (pages, API, /s/) on the test database."""
+    require(connection.vendor == "postgresql", "needs PostgreSQL (run scripts/test.sh)")
+    settings.VAULT_DIR = tmp_path / "vault"
+    server = start_uvicorn(
+        settings.VAULT_DIR,
+        WHITENOISE_USE_FINDERS="true",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        **_db_env(),
+    )
+    yield server
+    _stop(server.proc)
+
+
+MEDIA = Path(os.environ.get("SV_TEST_MEDIA", ROOT / "var" / "test-media"))
+
+
+def _library() -> dict:
+    poster = put(
+        draw_image(MEDIA / "poster.jpg", text="Voyage", size=(400, 600), color=(90, 30, 120)),
+        "poster.jpg",
+    )["tagged"]
+    movie = catalog.title_create(
+        media_type=MediaType.MOVIE,
+        title="The Long Voyage",
+        year=2020,
+        genres=["Adventure"],
+        overview="A ship, a storm and a long way home.",
+        status=TitleStatus.AVAILABLE,
+        poster=poster,
+    )
+    video = make_video(
+        MEDIA / "voyage-240p.mkv",
+        seconds=360,
+        quality="240p",
+        audio="ac3",
+        pattern="testsrc",
+        tone=300,
+        subtitles=subtitles_for("Voyage", 360),
+    )
+    media_ingest(path=video, title=movie, quality="240p")  # autocommit: the rendition job runs
+    catalog.intro_pin(title=movie, actor="test", start=3, end=60)
+    manga = catalog.title_create(
+        media_type=MediaType.MANGA,
+        title="Ink Tides",
+        year=2021,
+        genres=["Adventure"],
+        status=TitleStatus.AVAILABLE,
+        read_direction="rtl",
+    )
+    cbz = make_chapter(MEDIA / "ink-1.cbz", title="Ink Tides", chapter="1", pages=5)
+    chapter = chapter_ingest(path=cbz, manga=manga, number=1).chapter
+    movie.refresh_from_db()
+    return {
+        "movie": movie,
+        "file": movie.files.get(),
+        "manga": manga,
+        "chapter": chapter,
+        "cbz": cbz,
+    }
+
+
+@pytest.fixture
+def library(site):
+    """A movie (6 min, AC3 audio: its rendition transcodes the audio to AAC; English and
+    Spanish subtitles; an intro pinned at 3-60 s) and a right-to-left manga chapter. Made in
+    another thread: this one runs Playwright's event loop, where the vault's async_to_sync
+    cannot run."""
+    with ThreadPoolExecutor(1) as pool:
+        made = pool.submit(_in_thread, _library).result()
+    return made
+
+
+def _in_thread(fn):
+    try:
+        return fn()
+    finally:
+        connection.close()
