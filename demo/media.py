@@ -5,6 +5,7 @@ posters and backdrops and manga pages drawn with Pillow. Files already made are 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import zipfile
 from io import BytesIO
@@ -84,6 +85,7 @@ def make_video(
     tmp = work / "out.mkv"
     _ffmpeg(*inputs, *maps, *codecs, *meta, str(tmp))
     tmp.rename(out)
+    shutil.rmtree(work)
     return out
 
 

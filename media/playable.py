@@ -66,6 +66,8 @@ def make_playable(src: Path, plan: str, out: Path, *, timeout: float = 6 * 3600)
         "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(src),
         "-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn",
         *ARGS[plan],
+        # FLAC and Opus in MP4 are "experimental" to ffmpeg 5 (Debian 12); browsers play them.
+        "-strict", "-2",
         "-movflags", "+faststart", "-f", "mp4", str(out),
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)

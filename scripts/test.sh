@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_apt_packages postgresql postgresql-contrib redis-server ffmpeg nginx
+ensure_apt_packages postgresql postgresql-contrib redis-server ffmpeg nginx chromium fonts-dejavu-core
 ensure_venv requirements-dev.txt
 
 WORK=$(mktemp -d /tmp/streamvault-test.XXXXXX)

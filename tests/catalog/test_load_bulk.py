@@ -132,6 +132,11 @@ def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
     doc = {k: v for k, v in doc.items() if k not in ("short_id", "created_at")}
     if "chapters" in doc:
         doc["chapters"] = [{k: v for k, v in ch.items() if k != "id"} for ch in doc["chapters"]]
+    if "seasons" in doc:  # episode ids are the replayed rows' own
+        doc["seasons"] = {
+            season: [{k: v for k, v in ep.items() if k != "id"} for ep in episodes]
+            for season, episodes in doc["seasons"].items()
+        }
     return doc
 
 

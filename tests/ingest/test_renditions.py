@@ -26,6 +26,10 @@ pytestmark = pytest.mark.django_db
 DEVICE = {"HTTP_X_DEVICE_FINGERPRINT": "device-1"}
 
 
+async def _body(response) -> bytes:
+    return b"".join([chunk async for chunk in response.streaming_content])
+
+
 @pytest.fixture
 def movie(media, django_capture_on_commit_callbacks) -> MediaFile:
     with django_capture_on_commit_callbacks(execute=True):  # the rendition job runs (eager)
@@ -51,7 +55,7 @@ def test_ingest_makes_a_rendition_the_player_gets(movie, client):
     assert f"/s/{movie.file_hash}?" in grant["download"]["url"]  # the original to download
     played = client.get(grant["url"][grant["url"].index("/s/") :], HTTP_RANGE="bytes=0-99")
     assert played.status_code == 206 and played["Content-Type"] == "video/mp4"
-    assert b"".join(played.streaming_content) == data[:100]
+    assert async_to_sync(_body)(played) == data[:100]
 
 
 def test_a_takedown_withdraws_the_rendition(movie, client, django_capture_on_commit_callbacks):

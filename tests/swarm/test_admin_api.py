@@ -135,7 +135,7 @@ def test_admin_ingest_url_form_queues_a_job(staff_client, media, file_server, fa
     bad = staff_client.post(form_url, {"url": "not a url"})
     assert bad.status_code == 200 and not Job.objects.exists()
     response = staff_client.post(form_url, {"url": file_server.url_for(f"/{media.movie.name}")})
-    job = Job.objects.get()
+    job = Job.objects.get(kind="ingest_url")
     assert response.status_code == 302 and response.url.endswith(f"/jobs/job/{job.pk}/change/")
     assert job.status == JobStatus.DONE and job.created_by is not None  # eager: ran inline
     assert MediaFile.objects.count() == 1
