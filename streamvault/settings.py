@@ -101,7 +101,8 @@ CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/"],
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        "script-src": [SELF, "https://telegram.org"],  # the Login Widget's script
+        "frame-src": ["https://oauth.telegram.org"],  # … and its button
         "style-src": [SELF],
         "img-src": [SELF, "data:", "https:"],
         "media-src": [SELF, "blob:"],
@@ -356,11 +357,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The guest cookie is the session cookie: httpOnly, SameSite=Lax.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-FRONTEND_URL = env.str("FRONTEND_URL", default="http://127.0.0.1:8000/")
+# Where logins land: our own site by default (relative: the host the browser used, a tenant's
+# domain included); an outside frontend's address otherwise.
+FRONTEND_URL = env.str("FRONTEND_URL", default="/account/")
 MAGIC_LINK_BASE_URL = env.str("MAGIC_LINK_BASE_URL", default=SITE_URL)
 MAGIC_LINK_TTL = env.int("MAGIC_LINK_TTL", default=600)
 TELEGRAM_LOGIN_BOT_TOKEN = env.str("TELEGRAM_LOGIN_BOT_TOKEN", default=TELEGRAM_BOT_TOKEN)
 TELEGRAM_LOGIN_MAX_AGE = env.int("TELEGRAM_LOGIN_MAX_AGE", default=86400)
+# The bot's @username for the Login Widget on the account page (empty: no widget shown).
+TELEGRAM_LOGIN_BOT_USERNAME = env.str("TELEGRAM_LOGIN_BOT_USERNAME", default="")
 # Behind a proxy that sets X-Forwarded-For (nginx), take the client IP from it.
 ACCOUNTS_TRUST_X_FORWARDED_FOR = env.bool("ACCOUNTS_TRUST_X_FORWARDED_FOR", default=False)
 GUEST_IDLE_DAYS = env.int("GUEST_IDLE_DAYS", default=30)

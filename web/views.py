@@ -8,6 +8,7 @@ import json
 import re
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -94,7 +95,9 @@ def read(request: HttpRequest, short_id: str, chapter_id: int) -> HttpResponse:
 
 @require_safe
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/account.html", {})
+    return render(
+        request, "web/account.html", {"telegram_bot": settings.TELEGRAM_LOGIN_BOT_USERNAME}
+    )
 
 
 @require_safe

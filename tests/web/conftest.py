@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from ingest.local import media_ingest
 from ingest.work import put
 from tests.conftest import ROOT, require
 from tests.support.media import _db_env, _stop, start_uvicorn
+from tests.support.threads import in_other_thread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "var" / "screenshots"
@@ -138,13 +138,4 @@ def library(site):
     Spanish subtitles; an intro pinned at 3-60 s) and a right-to-left manga chapter. Made in
     another thread: this one runs Playwright's event loop, where the vault's async_to_sync
     cannot run."""
-    with ThreadPoolExecutor(1) as pool:
-        made = pool.submit(_in_thread, _library).result()
-    return made
-
-
-def _in_thread(fn):
-    try:
-        return fn()
-    finally:
-        connection.close()
+    return in_other_thread(_library)

@@ -10,8 +10,9 @@ import zipfile
 
 import pytest
 
+from accounts import services as accounts
 from catalog import services as catalog
-from tests.factories import file_hash
+from tests.factories import UserFactory, file_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,3 +98,29 @@ def test_4k_is_refused_to_a_free_user_in_words(page, site, library):
     page.goto(f"{site.url}/watch/{movie.short_id}/?f={uhd.file_hash}")
     page.wait_for_selector("#player-message:not([hidden])")
     assert "2160p needs premium" in page.inner_text("#player-message")
+
+
+def test_a_magic_link_logs_in_and_brings_the_guests_progress(page, site, library):
+    movie = library["movie"]
+    page.goto(f"{site.url}/title/{movie.short_id}/")  # the page's first API call: a guest
+    page.wait_for_selector(".comment-list li")
+    saved = page.evaluate(
+        """async (shortId) => {
+          const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).slice(10);
+          const r = await fetch(`/api/me/progress/${shortId}/`, {method: 'PUT',
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+            body: JSON.stringify({position: 120, duration: 360})});
+          return (await r.json()).kept;
+        }""",
+        movie.short_id,
+    )
+    assert saved is True
+    ada = UserFactory(first_name="Ada")
+    link = accounts.user_magic_link(user=ada)
+    page.goto(site.url + link.url[link.url.index("/auth/") :])
+    page.wait_for_url("**/account/")
+    page.wait_for_function("() => document.querySelector('#who').textContent.includes('Ada')")
+    page.goto(site.url + "/")
+    assert "Continue watching" in page.inner_text("main")
+    assert "The Long Voyage" in page.inner_text("#continue + .cards")
+    _no_errors(page)

@@ -68,3 +68,14 @@ def test_a_tenant_domain_wears_its_brand_and_policy(client, titles, settings):
         assert client.get(f"/title/{adult.short_id}/").status_code == 200
     finally:
         tenants_forget()
+
+
+def test_the_account_page_offers_the_telegram_login_widget_when_configured(client, settings):
+    assert b"telegram-widget.js" not in client.get("/account/").content
+    settings.TELEGRAM_LOGIN_BOT_USERNAME = "StreamVaultBot"
+    page = client.get("/account/")
+    html = page.content.decode()
+    assert (
+        'data-telegram-login="StreamVaultBot"' in html and 'data-auth-url="/auth/telegram"' in html
+    )
+    assert "https://telegram.org" in page["Content-Security-Policy"]
