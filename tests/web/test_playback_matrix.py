@@ -72,7 +72,7 @@ PLAYS = """async (url) => {
   document.body.append(v);
   const result = await new Promise((resolve) => {
     const done = (ok) => { clearTimeout(timer); resolve(ok); };
-    const timer = setTimeout(() => done(false), 8000);
+    const timer = setTimeout(() => done(false), 3000);
     v.addEventListener('error', () => done(false));
     v.addEventListener('timeupdate', () => {
       // Plays: the picture moves and the sound is decoded (muted, but decoded).
