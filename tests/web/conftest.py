@@ -139,3 +139,32 @@ def library(site):
     another thread: this one runs Playwright's event loop, where the vault's async_to_sync
     cannot run."""
     return in_other_thread(_library)
+
+
+def _series():
+    series = catalog.title_create(
+        media_type=MediaType.SERIES,
+        title="Harbour Nights",
+        year=2022,
+        genres=["Drama"],
+        status=TitleStatus.AVAILABLE,
+    )
+    for number in (1, 2):
+        catalog.episode_add(series=series, season=1, number=number, name=f"Night {number}")
+        episode = make_video(
+            MEDIA / f"harbour-s1e{number}.mkv",
+            seconds=330,
+            quality="240p",
+            audio="aac",
+            pattern="smptebars",
+            tone=200 + 50 * number,
+            subtitles=subtitles_for(f"Night {number}", 330),
+        )
+        media_ingest(path=episode, title=series, season=1, episode=number)
+    return series
+
+
+@pytest.fixture
+def series(site):
+    """A series of two 5½-minute episodes (past WATCH_MIN_DURATION)."""
+    return in_other_thread(_series)

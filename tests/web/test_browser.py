@@ -12,6 +12,7 @@ import pytest
 
 from accounts import services as accounts
 from catalog import services as catalog
+from catalog.models import IntroVote
 from tests.factories import UserFactory, file_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,4 +124,30 @@ def test_a_magic_link_logs_in_and_brings_the_guests_progress(page, site, library
     page.goto(site.url + "/")
     assert "Continue watching" in page.inner_text("main")
     assert "The Long Voyage" in page.inner_text("#continue + .cards")
+    _no_errors(page)
+
+
+def test_an_episode_timeline_comments_intro_votes_and_the_next_episode(page, site, series):
+    page.goto(f"{site.url}/watch/{series.short_id}/?s=1&e=1")
+    page.wait_for_function("() => document.querySelector('#video').currentTime > 2")
+    # A comment at this second appears over the video as it plays on.
+    page.fill("#comment-body", "The lighthouse!")
+    page.click(".comment-form button[type=submit]")
+    page.wait_for_selector("#timeline-comments .comment", timeout=15_000)
+    assert "The lighthouse!" in page.inner_text("#timeline-comments")
+    # Mark the intro: where it starts, then where it ends.
+    page.click("#vote-intro")
+    page.evaluate("() => { document.querySelector('#video').currentTime = 40; }")
+    page.wait_for_function("() => document.querySelector('#video').currentTime >= 40")
+    page.click("#vote-intro")
+    page.wait_for_function(
+        "() => document.querySelector('#toast').textContent.includes('intro timing is counted')"
+    )
+    vote = IntroVote.objects.get(title=series)
+    assert vote.episode.number == 1 and vote.end >= 40 > vote.start
+    # The next episode.
+    page.click("#next-episode")
+    page.wait_for_url("**s=1&e=2")
+    page.wait_for_function("() => document.querySelector('#video').currentTime > 1")
+    assert "S1E2" in page.inner_text("h1")
     _no_errors(page)
