@@ -84,8 +84,13 @@ def read(request: HttpRequest, short_id: str, chapter_id: int) -> HttpResponse:
     at = next((n for n, ch in enumerate(chapters) if ch["id"] == chapter_id), None)
     if at is None:
         raise Http404("This title has no such chapter.")
+    number = chapters[at]["chap"]
+    pack = next(
+        (p for p in doc.get("chapter_packs") or [] if number in (p.get("chapters") or [])), None
+    )
     context = {
         "doc": doc,
+        "pack": pack,
         "chapter": chapters[at],
         "next": chapters[at + 1] if at + 1 < len(chapters) else None,
         "previous": chapters[at - 1] if at > 0 else None,

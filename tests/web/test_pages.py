@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from catalog import services as catalog
 from catalog.models import ContentRating, MediaType
 from core.hosts import AllowedHosts
 from tenants.models import Tenant, TenantDomain
@@ -13,6 +14,7 @@ from tenants.resolve import tenants_forget
 from tests.factories import TitleFactory, add_file
 
 pytestmark = pytest.mark.django_db
+PAGES = [{"name": f"{n:03d}.jpg", "size": 1000, "width": 800, "height": 1200} for n in (1, 2)]
 
 
 @pytest.fixture
@@ -79,3 +81,17 @@ def test_the_account_page_offers_the_telegram_login_widget_when_configured(clien
         'data-telegram-login="StreamVaultBot"' in html and 'data-auth-url="/auth/telegram"' in html
     )
     assert "https://telegram.org" in page["Content-Security-Policy"]
+
+
+def test_the_reader_offers_the_pack_that_holds_its_chapter(client, django_assert_max_num_queries):
+    manga = TitleFactory(title="Paper Moon", media_type=MediaType.MANGA)
+    first = catalog.chapter_add(manga=manga, number=1, backend="local", ref="c1", pages=PAGES)
+    catalog.chapter_add(manga=manga, number=2, backend="local", ref="c2", pages=PAGES)
+    catalog.chapter_pack_set(
+        manga=manga, backend="local", ref="ab" * 32, size_bytes=10**6, chapters=[1]
+    )
+    with django_assert_max_num_queries(3):
+        page = client.get(f"/read/{manga.short_id}/{first.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and f'data-pack="{"ab" * 32}"' in html
+    assert 'data-direction="rtl"' in html and "Next chapter" in html

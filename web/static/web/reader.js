@@ -1,6 +1,7 @@
 // The manga reader: pages through the gatekeeper's signed URLs, right-to-left or left-to-right,
 // keys and taps, the next pages preloaded, progress saved.
 import { api, onThisSite } from "./api.js";
+import { mountDownloads } from "./downloads.js";
 
 const reader = document.getElementById("reader");
 const stage = document.getElementById("page-stage");
@@ -86,4 +87,5 @@ async function start() {
   stage.focus();
 }
 
+mountDownloads(reader);
 start();

@@ -2,6 +2,7 @@
 // the wishlist, reports, episode progress marks and the comments.
 import { api, toast } from "./api.js";
 import { mountComments } from "./comments.js";
+import { mountDownloads } from "./downloads.js";
 
 const shortId = JSON.parse(document.getElementById("short-id").textContent);
 const qualityModal = document.getElementById("quality-modal");
@@ -34,20 +35,7 @@ document.getElementById("report-form").addEventListener("submit", async (event) 
   }
 });
 
-for (const button of document.querySelectorAll("button.download")) {
-  button.addEventListener("click", async () => {
-    const hash = button.dataset.file || button.dataset.pack;
-    try {
-      const grant = await api(`/api/stream/${hash}/`, { method: "POST", body: {} });
-      if (grant.session) {
-        api(`/api/stream/heartbeat/?session=${grant.session}`, { method: "DELETE" }).catch(() => {});
-      }
-      window.location.assign(grant.download ? grant.download.url : grant.url);
-    } catch (error) {
-      toast(error.message);
-    }
-  });
-}
+mountDownloads();
 
 async function marks() {
   const episodes = document.querySelectorAll(".episodes li[data-season]");
