@@ -14,6 +14,8 @@ export DEBUG="${DEBUG:-true}"
 # No Telegram account on a developer machine: the in-Redis fake stands in, chosen here on
 # purpose (production uses the real gateway by default).
 export TELEGRAM_GATEWAY="${TELEGRAM_GATEWAY:-fake}"
+# Celery runs eagerly here: its line per finished task would drown the demo's output.
+export CELERY_TRACE_LOG_LEVEL="${CELERY_TRACE_LOG_LEVEL:-WARNING}"
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py seed_demo --admin
 echo

@@ -269,6 +269,9 @@ LOGGING = {
         # Django's default config gives "django" its own console handler too: log once, at root.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # One line per finished task: useful in a worker's log, noise in scripts/dev.sh (eager).
+        "celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", default="INFO")},
+        "pyrogram.crypto.aes": {"level": "WARNING"},
     },
 }
 
