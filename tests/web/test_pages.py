@@ -43,7 +43,8 @@ def test_title_watch_and_read_pages(client, titles, django_assert_max_num_querie
         page = client.get(f"/title/{movie.short_id}/")
     assert page.status_code == 200 and b"Harbour Lights" in page.content
     assert client.get(f"/watch/{movie.short_id}/").status_code == 200
-    assert client.get("/title/Zz9Zz9Z/").status_code == 404
+    missing = client.get("/title/Zz9Zz9Z/")
+    assert missing.status_code == 404 and b"Back to the home page" in missing.content
     assert client.get("/title/not-an-id/").status_code == 404
     assert client.get(f"/watch/{manga.short_id}/").status_code == 404  # read, not watched
     assert client.get(f"/read/{manga.short_id}/999999/").status_code == 404
