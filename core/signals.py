@@ -18,3 +18,7 @@ vault_object_missing = Signal()
 # status changed to available — by an ingest, an admin or a restore): the wishlist notifier
 # (``ingest.receivers``) tells whoever asked for it.
 title_published = Signal()
+
+# Sent with ``media_file_id`` when a file's browser-playable rendition is gone from the vault
+# (``vault.targets``): ingest queues it again (``ingest.receivers``).
+rendition_missing = Signal()

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from core.signals import title_published
+from core.signals import rendition_missing, title_published
+from ingest.renditions import renditions_queue
 from ingest.wishlist import wishlist_notify_queue
 
 
@@ -15,3 +16,9 @@ def _on_title_published(sender: Any, title_id: int, **kwargs: Any) -> None:
     """A title is in the library (by any path: an ingest, an admin, a restore): everyone who
     saved or asked for it is told once (``ingest.wishlist``)."""
     wishlist_notify_queue(title_id=title_id)
+
+
+@receiver(rendition_missing, dispatch_uid="ingest-rendition-again")
+def _on_rendition_missing(sender: Any, media_file_id: int, **kwargs: Any) -> None:
+    """A lost rendition is made again (the player has the file itself meanwhile)."""
+    renditions_queue(media_file_ids=[media_file_id])

@@ -18,7 +18,7 @@ from django.db.models import Q
 from catalog import services as catalog
 from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, TitleStatus
 from core.refs import split_tagged
-from core.signals import vault_object_missing
+from core.signals import rendition_missing, vault_object_missing
 from media.names import clean_filename
 
 log = logging.getLogger(__name__)
@@ -156,10 +156,12 @@ def target_bytes_missing(file_hash: str, target: Target, *, outside_django: bool
     if outside_django:
         close_old_connections()
     if target.rendition_of:
-        # A lost rendition: the player falls back to the file itself until one is made again.
+        # A lost rendition: the player falls back to the file itself until one is made again
+        # (ingest queues it).
         media_file = MediaFile.objects.filter(file_hash=target.rendition_of).first()
         if media_file is not None:
             catalog.media_file_playable_set(media_file=media_file, playable=media_file.playable)
+            rendition_missing.send(sender=Target, media_file_id=media_file.pk)
         log.warning("rendition %s:%s of %s is missing", target.backend, target.ref, file_hash)
         return
     media_file = MediaFile.objects.filter(file_hash=file_hash, status=FileStatus.ACTIVE).first()

@@ -16,6 +16,7 @@ from catalog.models import MediaFile
 from ingest.local import media_ingest
 from ingest.renditions import rendition_create
 from ingest.work import put
+from jobs.engine import job_enqueue
 from jobs.models import Job, JobKind, JobStatus
 from medic import services as medic
 from tests.factories import StaffFactory, UserFactory
@@ -107,3 +108,27 @@ def test_a_rendition_ffmpeg_cannot_make_is_marked_failed(
     assert broken.playable == "failed" and not broken.playable_hash
     files = client.get(f"/api/titles/{movie.title.short_id}/").json()["files"]
     assert {f["quality"]: f["playback"] for f in files}["480p"] == "unknown"
+
+
+def test_a_lost_rendition_falls_back_to_the_file_and_is_made_again(
+    movie, client, django_capture_on_commit_callbacks
+):
+    backend, ref = resolve_tagged(movie.playable_ref)
+    async_to_sync(backend.delete)(ref)
+    lost = client.get(signed(f"/s/{movie.playable_hash}"))
+    assert lost.status_code == 404 and lost.json()["error"]["code"] == "bytes_missing"
+    movie.refresh_from_db()
+    assert movie.playable == "remux" and movie.playable_hash == ""  # to be made again
+    assert movie.status == "active"  # the file itself is fine: not marked dead
+    doc = client.get(f"/api/titles/{movie.title.short_id}/").json()
+    assert doc["files"][0]["playback"] == "preparing"
+    api = APIClient()
+    api.force_login(UserFactory())
+    grant = api.post(f"/api/stream/{movie.file_hash}/", {}, format="json", **DEVICE).json()
+    assert f"/s/{movie.file_hash}?" in grant["url"]
+    # The rendition job was queued when the loss was seen; run it (eager) and it is back.
+    job = Job.objects.filter(kind=JobKind.RENDITION, status=JobStatus.QUEUED).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        job_enqueue(job=job)
+    movie.refresh_from_db()
+    assert movie.playable_hash and async_to_sync(read_all)(*resolve_tagged(movie.playable_ref))
