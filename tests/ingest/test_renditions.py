@@ -21,6 +21,7 @@ from jobs.models import Job, JobKind, JobStatus
 from medic import services as medic
 from tests.factories import StaffFactory, UserFactory
 from tests.support.signed import signed
+from tests.support.swarm import wait_for
 from vault import read_all, resolve_tagged
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +133,17 @@ def test_a_lost_rendition_falls_back_to_the_file_and_is_made_again(
         job_enqueue(job=job)
     movie.refresh_from_db()
     assert movie.playable_hash and async_to_sync(read_all)(*resolve_tagged(movie.playable_ref))
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_the_rendition_job_runs_on_a_real_worker(celery_worker, media):
+    media_file = media_ingest(path=media.movie).media_file  # commits: the job goes to Redis
+    wait_for(
+        lambda: MediaFile.objects.filter(pk=media_file.pk).exclude(playable_hash="").exists(),
+        timeout=60,
+        what="the worker's rendition",
+    )
+    media_file.refresh_from_db()
+    assert media_file.playable == "remux"
+    assert async_to_sync(read_all)(*resolve_tagged(media_file.playable_ref))[4:8] == b"ftyp"

@@ -142,3 +142,22 @@ def test_the_daily_billing_task_on_a_real_worker(celery_worker, site):
         what="the worker's billing pass",
     )
     assert AuditEntry.objects.filter(action="tenant_past_due", actor=None).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stats_roll_up_task_on_a_real_worker(celery_worker, site):
+    tenant = site("Hub", "hub.example", plan="fixed_fee")
+    Payment.objects.create(
+        tenant=tenant,
+        amount=Decimal("12.50"),
+        period_start=TODAY,
+        period_end=TODAY + 30 * DAY,
+        method="card",
+    )
+    tasks.stats_rollup.delay([tenant.pk])
+    wait_for(
+        lambda: Tenant.objects.get(pk=tenant.pk).stats_computed_at is not None,
+        timeout=30,
+        what="the worker's roll-up",
+    )
+    assert Tenant.objects.get(pk=tenant.pk).revenue_generated == Decimal("12.50")
