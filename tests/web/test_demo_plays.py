@@ -1,14 +1,19 @@
-"""Every title of the demo library plays or reads in Chromium, as a newcomer gets it from
-``scripts/dev.sh``: each movie in each quality and each episode plays (its rendition, sound
+"""The demo library as a newcomer gets it from ``scripts/dev.sh`` (``seed_demo``: real media
+through the pipeline, once, idempotent) and every title of it plays or reads in Chromium: each
+movie in each quality and each episode plays (its rendition, sound
 decoded), each manga chapter shows its first page; and the site is usable at phone width."""
 
 from __future__ import annotations
 
+import io
+from urllib.parse import quote
+
+import httpx
 import pytest
 from django.core.management import call_command
 
 from accounts import services as accounts
-from catalog.models import Chapter, MediaFile
+from catalog.models import Chapter, Episode, MediaFile, SeasonPack, SubtitleTrack, Title
 from tests.factories import UserFactory
 from tests.support.threads import in_other_thread
 
@@ -18,9 +23,41 @@ PLAYING = """() => { const v = document.querySelector('#video');
   return v.currentTime > 1 && v.webkitAudioDecodedByteCount > 0 && !v.error; }"""
 
 
+def _seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--admin", stdout=out)
+    return out.getvalue()
+
+
+def _library_checks(site_url: str, out: str) -> None:
+    """What ``seed_demo`` made (the one seeding of the suite: it takes ~40 s)."""
+    assert "Admin login: admin / " in out
+    counts = {m: m.objects.count() for m in (Title, MediaFile, Episode, Chapter, SeasonPack)}
+    assert counts[Title] == 6 and counts[SeasonPack] == 1 and counts[Chapter] == 3
+    assert counts[MediaFile] == 4 * 2 + 4  # two qualities per movie, four episodes
+    assert SubtitleTrack.objects.filter(lang="spa").exists()
+    assert SubtitleTrack.objects.filter(kind="image").exists()  # the PGS track of one movie
+    # Every file plays in a browser: a rendition (AC3 audio transcoded, MKV remuxed).
+    assert not MediaFile.objects.filter(playable_hash="").exists()
+    assert set(MediaFile.objects.values_list("playable", flat=True)) == {"remux", "audio"}
+    again = in_other_thread(_seed)  # idempotent: nothing doubled, the same login
+    assert {m: m.objects.count() for m in counts} == counts
+    login = out.split("Admin login: ")[1].splitlines()[0]
+    assert f"Admin login: {login}" in again and "0 title(s) created" in again
+    movie = Title.objects.get(tmdb_id=299534)
+    doc = httpx.get(f"{site_url}/api/titles/{movie.short_id}/").json()
+    assert [f["quality"] for f in doc["files"]] == ["360p", "240p"]
+    assert [s["lang"] for s in doc["files"][0]["subtitles"]] == ["eng", "spa"]
+    assert {f["playback"] for f in doc["files"]} == {"rendition"}
+    assert doc["intro_timings"]["pinned"] and doc["files"][0]["duration"] >= 300
+    assert len(doc["visuals"]["screenshots"]) >= 5
+    poster = httpx.get(f"{site_url}/api/img/{quote(doc['visuals']['poster'], safe='')}")
+    assert poster.status_code == 200 and poster.headers["content-type"] == "image/jpeg"
+
+
 def test_every_demo_title_plays_or_reads(page, site, settings, tmp_path):
     settings.BASE_DIR = tmp_path  # the demo media is made under var/demo-media there
-    in_other_thread(lambda: call_command("seed_demo"))
+    _library_checks(site.url, in_other_thread(_seed))
     # A logged-in viewer: one demo movie is rated 18+ (guests are asked to log in).
     link = accounts.user_magic_link(user=UserFactory(first_name="Ada"))
     page.goto(site.url + link.url[link.url.index("/auth/") :])
