@@ -21,20 +21,19 @@ from django.db import transaction
 
 from catalog import services as catalog
 from catalog.models import MediaFile
-from ingest.blocked import file_sha256
 from ingest.repair import (
     attach_target,
     locked_file,
     open_job,
+    own_bytes_fetch,
     repair_file,
     steps_run,
     work_cleanup,
 )
-from ingest.work import fetch, put, work_dir
-from jobs.engine import JobContext, PermanentError, TransientError, job_create
+from ingest.work import put, work_dir
+from jobs.engine import JobContext, PermanentError, job_create
 from jobs.models import Job, JobKind
 from media.playable import DIRECT, PlayableError, make_playable, playable_plan
-from vault import BackendUnavailable, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +67,6 @@ def rendition_create(*, media_file_id: int, created_by: Any = None) -> Job | Non
             priority=4,
             created_by=created_by,
         )
-
-
-def _fetch(ctx: JobContext) -> None:
-    media_file = repair_file(ctx)
-    if media_file is None:
-        raise PermanentError("the media file was deleted while the job ran")
-    dest = work_dir(ctx.job.pk) / "source"
-    try:
-        fetch(dest, backend=media_file.backend, ref=media_file.ref)
-    except NotFound as exc:
-        raise PermanentError(f"the file's bytes are missing: {exc}") from exc
-    except BackendUnavailable as exc:
-        raise TransientError(f"the {media_file.backend} backend is not reachable: {exc}") from exc
-    if file_sha256(dest) != media_file.file_hash:
-        raise PermanentError("the stored bytes are not the file's (SHA-256 differs)")
-    ctx.state["source_path"] = str(dest)
-    ctx.state["sha256"] = media_file.file_hash
-    ctx.state["backend"] = media_file.backend
 
 
 def _make(ctx: JobContext) -> None:
@@ -133,7 +114,7 @@ def rendition_run(ctx: JobContext) -> dict[str, Any]:
     if repair_file(ctx) is None:
         return {"gone": True}
     steps: list[tuple[str, int, Any]] = [
-        ("fetch", 30, _fetch),
+        ("fetch", 30, own_bytes_fetch),
         ("make", 70, _make),
         ("store", 85, _store),
         ("attach", 95, _attach),

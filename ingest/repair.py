@@ -55,12 +55,13 @@ from ingest.blocked import blocked_hash_check, file_sha256
 from ingest.errors import BlockedFileError
 from ingest.steps import media, probe, source_url
 from ingest.steps.store import store_extras
-from ingest.work import probe_result, put, work_dir
+from ingest.work import fetch, probe_result, put, work_dir
 from jobs.engine import JobContext, PermanentError, TransientError, job_create
 from jobs.models import Job, JobKind, JobStatus
 from media.names import clean_filename
 from swarm.models import Channel
 from swarm.vault_telegram import message_of
+from vault import BackendUnavailable, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,27 @@ def repair_file(ctx: JobContext) -> MediaFile | None:
         .filter(pk=ctx.payload["media_file_id"])
         .first()
     )
+
+
+def own_bytes_fetch(ctx: JobContext) -> None:
+    """The ``fetch`` step of a job that works from a stored file's own bytes (re-extracting its
+    subtitles, making its rendition): copied out of the vault into the job's work directory and
+    checked against the file's SHA-256."""
+    media_file = repair_file(ctx)
+    if media_file is None:
+        raise PermanentError("the media file was deleted while the job ran")
+    dest = work_dir(ctx.job.pk) / "source"
+    try:
+        fetch(dest, backend=media_file.backend, ref=media_file.ref)
+    except NotFound as exc:
+        raise PermanentError(f"the file's own bytes are missing: {exc}") from exc
+    except BackendUnavailable as exc:
+        raise TransientError(f"the {media_file.backend} backend is not reachable: {exc}") from exc
+    if file_sha256(dest) != media_file.file_hash:
+        raise PermanentError("the stored bytes are not the file's (SHA-256 differs)")
+    ctx.state["source_path"] = str(dest)
+    ctx.state["sha256"] = media_file.file_hash
+    ctx.state["backend"] = media_file.backend
 
 
 def attach_target(ctx: JobContext) -> MediaFile:

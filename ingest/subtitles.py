@@ -19,23 +19,22 @@ from django.db import transaction
 
 from catalog import services as catalog
 from catalog.models import SubtitleTrack
-from ingest.blocked import file_sha256
 from ingest.repair import (
     attach_target,
     locked_file,
     open_job,
+    own_bytes_fetch,
     repair_file,
     repaired_publish,
     steps_run,
     work_cleanup,
 )
 from ingest.steps.store import store_extras
-from ingest.work import fetch, work_dir
-from jobs.engine import JobContext, PermanentError, TransientError, job_create
+from ingest.work import work_dir
+from jobs.engine import JobContext, PermanentError, job_create
 from jobs.models import Job, JobKind
 from media.probe import SubtitleStream
 from media.subtitles import SubtitleError, extract_vtt
-from vault import BackendUnavailable, NotFound
 
 
 def subtitles_rebuild_create(*, media_file_id: int, created_by: Any = None) -> Job:
@@ -54,23 +53,6 @@ def subtitles_rebuild_create(*, media_file_id: int, created_by: Any = None) -> J
             priority=6,
             created_by=created_by,
         )
-
-
-def _fetch(ctx: JobContext) -> None:
-    media_file = repair_file(ctx)
-    if media_file is None:
-        raise PermanentError("the media file was deleted while the job ran")
-    dest = work_dir(ctx.job.pk) / "source"
-    try:
-        fetch(dest, backend=media_file.backend, ref=media_file.ref)
-    except NotFound as exc:
-        raise PermanentError(f"the file's own bytes are missing too: {exc}") from exc
-    except BackendUnavailable as exc:
-        raise TransientError(f"the {media_file.backend} backend is not reachable: {exc}") from exc
-    if file_sha256(dest) != media_file.file_hash:
-        raise PermanentError("the stored bytes are not the file's (SHA-256 differs)")
-    ctx.state["source_path"] = str(dest)
-    ctx.state["sha256"] = media_file.file_hash
 
 
 def _extract(ctx: JobContext) -> None:
@@ -108,7 +90,7 @@ def subtitles_rebuild_run(ctx: JobContext) -> dict[str, Any]:
     if repair_file(ctx) is None:
         return {"gone": True}
     steps: list[tuple[str, int, Any]] = [
-        ("fetch", 40, _fetch),
+        ("fetch", 40, own_bytes_fetch),
         ("extract", 70, _extract),
         ("store", 85, _store),
         ("attach", 90, _attach),
