@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import django_filters
 from django.db.models import F
 from django.http import HttpResponse
@@ -134,6 +136,9 @@ class TitleListView(generics.ListAPIView):
         return public_titles().filter(policy_of(self.request).q()).only("id", "card")
 
 
+DOCUMENT_CACHE_CONTROL = "public, no-cache"
+
+
 class TitleDetailView(APIView):
     """The whole title document. One indexed query, none when cached; banned titles, titles
     the site's catalog policy hides and unknown ids are all 404. The document is the same for
@@ -148,7 +153,13 @@ class TitleDetailView(APIView):
         body = title_document_bytes(short_id, policy=policy_of(request))
         if body is None:
             raise NotFound("No title with this id.")
-        return HttpResponse(body, content_type="application/json")
+        # As nginx answers it from the edge (deploy/nginx.conf.template): browsers and CDNs may
+        # keep it but revalidate every time — a takedown must not outlive a cache.
+        etag = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+        headers = {"ETag": etag, "Cache-Control": DOCUMENT_CACHE_CONTROL}
+        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            return HttpResponse(status=304, headers=headers)
+        return HttpResponse(body, content_type="application/json", headers=headers)
 
 
 class GenreSerializer(serializers.ModelSerializer):

@@ -22,3 +22,9 @@ title_published = Signal()
 # Sent with ``media_file_id`` when a file's browser-playable rendition is gone from the vault
 # (``vault.targets``): ingest queues it again (``ingest.receivers``).
 rendition_missing = Signal()
+
+# Sent after commit with ``short_ids`` whenever titles' read model changed (``catalog``'s
+# ``cache_invalidate``: a rebuild, a takedown, a copyright hold, a deletion). The edge's other
+# keepers listen: ``vault.edge`` withdraws the titles' stream links and purges their cached
+# subtitles and pages from nginx.
+titles_changed = Signal()

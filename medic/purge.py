@@ -16,24 +16,14 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import httpx
 from django.conf import settings
+
+from core.edge import cache_file_path
 
 
 class PurgeError(Exception):
     """The nginx cache entry could not be purged."""
-
-
-def cache_file_path(*, cache_dir: str | Path, levels: str, key: str) -> Path:
-    digest = hashlib.md5(key.encode()).hexdigest()
-    parts, end = [], len(digest)
-    for width in (int(x) for x in levels.split(":") if x):
-        parts.append(digest[end - width : end])
-        end -= width
-    return Path(cache_dir).joinpath(*parts, digest)
 
 
 def nginx_purge(*, file_hash: str) -> str:

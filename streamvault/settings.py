@@ -400,6 +400,11 @@ VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", def
 # Browser/CDN lifetime of bytes a takedown can withdraw (subtitles, pages, images): short and
 # must-revalidate, so a takedown reaches every cache within this many seconds.
 VAULT_BYTES_MAX_AGE = env.int("VAULT_BYTES_MAX_AGE", default=300)
+# The edge (docs/edge.md, deploy/): a directory nginx serves title documents and admitted
+# local-vault files from, and keeps its cache in (empty: the app answers everything), and how
+# long nginx keeps the subtitles and manga pages it cached (``X-Accel-Expires``).
+EDGE_DIR = env.str("EDGE_DIR", default="")
+EDGE_BYTES_SECONDS = env.int("EDGE_BYTES_SECONDS", default=3600)
 # How long a web process reuses a /s/ file lookup (a player's burst of ranges = one query).
 VAULT_STREAM_LOOKUP_SECONDS = env.float("VAULT_STREAM_LOOKUP_SECONDS", default=5.0)
 

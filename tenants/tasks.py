@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import services, stats
+from .edge import edge_hosts_sync
 from .nginxlog import nginx_bytes_ingest
 
 
@@ -25,3 +26,8 @@ def nginx_bytes() -> int:
     if not settings.TENANT_NGINX_BYTES_LOG:
         return 0
     return nginx_bytes_ingest(path=settings.TENANT_NGINX_BYTES_LOG)
+
+
+@shared_task(name="tenants.tasks.edge_sync", ignore_result=True)
+def edge_sync() -> dict[str, str]:
+    return edge_hosts_sync().hosts

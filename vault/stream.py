@@ -38,6 +38,7 @@ from vault import (
     backends_start,
     backends_stop,
 )
+from vault.edge import stream_link_grant
 from vault.ranges import Unsatisfiable, parse_range
 from vault.targets import target_bytes_missing, targets
 
@@ -138,6 +139,17 @@ async def stream_plan(
         except VaultError:
             return _error(503, "backend_unavailable", "The file's storage is not reachable now.")
         targets.mark_present(file_hash)
+
+    if settings.EDGE_DIR and hasattr(backend, "path"):
+        # A local file behind the edge: nginx sends it once linked (vault.edge), so the door
+        # sees it only on a first request or after a withdrawal — it reads the row afresh.
+        fresh = await sync_to_async(stream_link_grant)(
+            file_hash, target.backend, backend, outside_django=outside_django
+        )
+        if fresh is None or fresh.backend != target.backend:
+            targets.forget([file_hash])  # withdrawn or moved: the next request looks again
+            return _error(404, "not_found", "No such file.")
+        target = fresh
 
     size = target.size
     etag = f'"{file_hash}"'

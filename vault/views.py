@@ -184,6 +184,7 @@ async def subtitle_vtt(request: HttpRequest, file_hash: str, key: str) -> HttpRe
             f"The WebVTT of track {track.stream_index} is missing; a repair is queued.",
         )
     _count(request, data)
+    headers["X-Accel-Expires"] = str(settings.EDGE_BYTES_SECONDS)  # nginx may cache it (vault.edge)
     return HttpResponse(data, content_type="text/vtt; charset=utf-8", headers=headers)
 
 
@@ -301,4 +302,5 @@ async def read_page(request: HttpRequest, chapter_id: int, page: int) -> HttpRes
             return _error(500, "bad_archive", "The chapter's archive is damaged.")
         await pages.set(key, data)
     _count(request, data)
+    headers["X-Accel-Expires"] = str(settings.EDGE_BYTES_SECONDS)  # nginx may cache it (vault.edge)
     return HttpResponse(data, content_type=content_type, headers=headers)

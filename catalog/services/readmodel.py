@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 from collections.abc import Iterable, Iterator
 
 from django.core.cache import cache
 from django.db import transaction
 
+from core.signals import titles_changed
+
 from ..documents import title_card_build, title_document_build, titles_for_build
+from ..edge import documents_edge_refresh
 from ..models import (
     Title,
 )
+
+log = logging.getLogger(__name__)
 
 _deferred: contextvars.ContextVar[set[int] | None] = contextvars.ContextVar(
     "catalog_deferred_titles", default=None
@@ -53,8 +59,19 @@ def title_document_rebuild(*, title: Title) -> None:
 def cache_invalidate(short_ids: list[str]) -> None:
     keys = [title_cache_key(s) for s in short_ids]
     cache.delete_many(keys)
-    # Again after commit: a reader between our delete and the commit may have cached the old one.
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    # Again after commit: a reader between our delete and the commit may have cached the old
+    # one. Then the edge: the documents nginx serves, and whatever else other apps keep of
+    # these titles there (``core.signals.titles_changed``).
+    transaction.on_commit(lambda: _committed(keys, list(short_ids)))
+
+
+def _committed(keys: list[str], short_ids: list[str]) -> None:
+    cache.delete_many(keys)
+    try:
+        documents_edge_refresh(short_ids)
+    except OSError:  # the write itself is done; the edge catches up at the next refresh
+        log.exception("edge refresh of %d titles failed", len(short_ids))
+    titles_changed.send(sender=Title, short_ids=short_ids)
 
 
 def title_refresh(title: Title | int) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from bot import handlers
+from bot import fake, handlers
 from bot.client import BotNotConfigured, bot_client
 
 
@@ -25,6 +28,14 @@ class Command(BaseCommand):
     def handle(self, *args, poll: float, follow_timeout: float, **opts) -> None:
 
         handlers.FOLLOW.update(poll_seconds=poll, timeout_seconds=follow_timeout)
+        if settings.TELEGRAM_GATEWAY == "fake":
+            if not settings.REDIS_URL:
+                raise CommandError(
+                    "The fake gateway's bot reads its updates from Redis (REDIS_URL)."
+                )
+            self.stdout.write("Manager bot running on the fake gateway (bot:fake:inbox)")
+            asyncio.run(fake.run())
+            return
         try:
             client = bot_client()
         except BotNotConfigured as exc:

@@ -1,0 +1,123 @@
+"""What nginx serves of the vault without Python (docs/edge.md).
+
+**Streams.** When the stream door admits a local-vault file, it links it under
+``EDGE_DIR/s/ab/cd/<hash>.<ext>`` (a symlink to the object); nginx checks the signed URL itself
+(``secure_link``, the same md5/expires as ``accounts.signing``) and sends the linked file, ranges
+and all — no Python per range. A link exists only for a file the door admitted from a fresh
+read of the database under the ``s`` lock; every change to a title withdraws its files' links
+under the same lock (``titles_changed``), so a takedown or a dead file falls through to the door
+again, which answers 404. The extension gives nginx the Content-Type.
+
+**Subtitles and pages.** The app marks its 200 answers cacheable by nginx
+(``X-Accel-Expires: EDGE_BYTES_SECONDS``; browsers still get the short, must-revalidate
+``Cache-Control``); nginx keys them by path, checks the signature itself before a cache hit, and
+every change to a title purges its subtitles and pages (``core.edge.edge_purge``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.dispatch import receiver
+
+from catalog.models import Chapter, ChapterPack, MediaFile, SeasonPack, SubtitleTrack
+from core.edge import edge_dir, edge_lock, edge_purge, remove, symlink_atomic
+from core.signals import titles_changed
+
+from .targets import CONTENT_TYPES, Target, _target_load
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = {mime: ext for ext, mime in CONTENT_TYPES.items()} | {"application/zip": "zip"}
+# What nginx tries, in this order (deploy/nginx.conf.template lists the same).
+LINK_EXTENSIONS = ("mp4", "mkv", "webm", "m4v", "mov", "avi", "ts", "zip", "bin")
+
+
+def _links_dir(root: Path) -> Path:
+    return root / "s"
+
+
+def link_path(root: Path, file_hash: str, content_type: str) -> Path:
+    ext = EXTENSIONS.get(content_type, "bin")
+    ext = ext if ext in LINK_EXTENSIONS else "bin"
+    return _links_dir(root) / file_hash[:2] / file_hash[2:4] / f"{file_hash}.{ext}"
+
+
+def stream_link_grant(
+    file_hash: str, backend_name: str, backend: Any, *, outside_django: bool = False
+) -> Target | None:
+    """For the door, with the edge on and a local-vault file: read the file's row afresh under
+    the lock (the door's own lookup may be seconds old) and link it for nginx. Returns the
+    fresh target, or None when the file is no longer served (a takedown, a dead file): a
+    withdrawal that ran meanwhile is neither undone nor outlived."""
+    root = edge_dir()
+    with edge_lock(_links_dir(root), "s"):
+        fresh = _target_load(file_hash, outside_django=outside_django)
+        if fresh is None or fresh.backend != backend_name:
+            return fresh  # gone, or moved to another backend (the door looks again)
+        source = backend.path(fresh.ref)
+        if source.exists():  # else the door finds the bytes missing and says so
+            symlink_atomic(source, link_path(root, file_hash, fresh.content_type))
+    return fresh
+
+
+def stream_links_withdraw(file_hashes: list[str]) -> int:
+    root = edge_dir()
+    if root is None or not file_hashes:
+        return 0
+    links = _links_dir(root)
+    gone = 0
+    with edge_lock(links, "s"):
+        for file_hash in file_hashes:
+            folder = links / file_hash[:2] / file_hash[2:4]
+            for ext in LINK_EXTENSIONS:
+                gone += remove(folder / f"{file_hash}.{ext}")
+    return gone
+
+
+def _titles_bytes(short_ids: list[str]) -> tuple[list[str], list[str]]:
+    """The stream hashes (files, renditions, packs) and the cached paths (subtitles by index,
+    pages) of these titles."""
+    hashes: list[str] = []
+    paths: list[str] = []
+    files = MediaFile.objects.filter(title__short_id__in=short_ids).values_list(
+        "pk", "file_hash", "playable_hash"
+    )
+    by_pk = {}
+    for pk, file_hash, playable_hash in files:
+        by_pk[pk] = file_hash
+        hashes += [h for h in (file_hash, playable_hash) if h]
+    hashes += SeasonPack.objects.filter(series__short_id__in=short_ids).values_list(
+        "ref", flat=True
+    )
+    hashes += ChapterPack.objects.filter(manga__short_id__in=short_ids).values_list(
+        "ref", flat=True
+    )
+    tracks = SubtitleTrack.objects.filter(media_file_id__in=by_pk).values_list(
+        "media_file_id", "stream_index"
+    )
+    paths += [f"/api/subs/{by_pk[f]}/{index}.vtt" for f, index in tracks]
+    chapters = Chapter.objects.filter(manga__short_id__in=short_ids).values_list("pk", "pages")
+    for pk, pages in chapters:
+        paths += [f"/api/read/{pk}/{page}" for page in range(1, len(pages or []) + 1)]
+    return [h for h in hashes if h], paths
+
+
+def titles_edge_withdraw(short_ids: list[str]) -> tuple[int, int]:
+    """Withdraw these titles' stream links and purge their cached subtitles and pages; the
+    next request goes to the app, which decides again."""
+    if not short_ids or not settings.EDGE_DIR:
+        return 0, 0
+    hashes, paths = _titles_bytes(short_ids)
+    return stream_links_withdraw(hashes), edge_purge(paths)
+
+
+@receiver(titles_changed, dispatch_uid="vault-edge-withdraw")
+def _titles_changed(sender: Any, short_ids: list[str], **kwargs: Any) -> None:
+    try:
+        titles_edge_withdraw(short_ids)
+    except OSError:
+        log.exception("edge withdrawal of %s failed", short_ids[:5])
