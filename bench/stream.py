@@ -5,6 +5,8 @@ Targets:
   nginx      nginx (1 worker, sendfile) serving the vault object as a static file: the baseline
   endpoint   our signed /s/ endpoint on uvicorn, bytes through Python (no X-Accel)
   x-accel    nginx → our endpoint (signature check, X-Accel-Redirect) → nginx sends the file
+  edge       the shipped nginx (deploy/nginx.conf.template, one worker): secure_link checked by
+             nginx, the file linked by the stream door on the first request, then sent by nginx
 
 Per target: full-read throughput with 1 and 16 concurrent clients (each client reads the whole
 file), and 200 random 1 MiB ranges with 1 and 16 concurrent clients (keep-alive connections),
@@ -257,6 +259,11 @@ def main() -> None:
         "REDIS_URL": "",
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "TELEGRAM_GATEWAY": "fake",
+        "EDGE_DIR": str(work / "edge"),
+        # The shipped nginx (manage.py nginx_conf): one worker like the baseline.
+        "EDGE_WORKERS": "1",
+        "EDGE_USER": "root",
+        "EDGE_ACCESS_LOG": "off",
     }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -269,6 +276,7 @@ def main() -> None:
 
     from accounts.signing import signature
     from catalog import services
+    from core.management.commands.nginx_conf import render
     from vault import get_backend
 
     call_command("migrate", verbosity=0)
@@ -333,8 +341,25 @@ def main() -> None:
     results: dict = {"size_bytes": files["big"]["size"], "rounds": args.rounds, "targets": {}}
     try:
         plain_port, accel_port, nginx_port = free_port(), free_port(), free_port()
-        plain = uvicorn(plain_port)
-        accel = uvicorn(accel_port, VAULT_ACCEL_REDIRECT="/_vault/")
+        edge_port, edge_up_port = free_port(), free_port()
+        plain = uvicorn(plain_port, EDGE_DIR="")
+        accel = uvicorn(accel_port, VAULT_ACCEL_REDIRECT="/_vault/", EDGE_DIR="")
+        edge_up = uvicorn(edge_up_port)  # the shipped stream process, EDGE_DIR on
+        os.environ.update(
+            EDGE_LISTEN=f"127.0.0.1:{edge_port}", STREAM_PORT=str(edge_up_port),
+            WEB_PORT=str(edge_up_port),
+        )  # fmt: skip
+        edge_run = work / "edge-nginx"
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (edge_run / sub).mkdir(parents=True, exist_ok=True)
+        (edge_run / "nginx.conf").write_text(render(run_dir=edge_run))
+        edge_nginx = subprocess.Popen(
+            [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(edge_run / "nginx.conf"),
+             "-p", str(edge_run), "-g", "daemon off;"],
+            preexec_fn=on_server_cpu,
+        )  # fmt: skip
+        procs.append(edge_nginx)
+        wait_port(edge_port, edge_nginx)
         conf = work / "nginx.conf"
         conf.write_text(
             NGINX_CONF.format(
@@ -373,9 +398,12 @@ def main() -> None:
             "nginx": (nginx_port, files["big"]["direct"], nginx),
             "endpoint": (plain_port, files["big"]["path"], plain),
             "x-accel": (nginx_port, files["big"]["path"], accel),
+            "edge": (edge_port, files["big"]["path"], edge_up),
         }
         for port, path, _ in targets.values():
             range_reads(port, path, ranges[:8], 2)  # warm up: imports, connections, lookups
+        if not list((work / "edge" / "s").rglob("*.mkv")):
+            raise SystemExit("the stream door did not link the file for the shipped nginx")
         runs: dict[str, dict[str, list[dict]]] = {name: {} for name in targets}
         for c in concurrency:
             for kind in ("full", "ranges"):
@@ -391,8 +419,11 @@ def main() -> None:
             row = {key: summarize(values) for key, values in runs[name].items()}
             pids = [proc.pid, *children(proc.pid)]
             row["peak_rss_kib"] = max(status_kib(p, "VmHWM") for p in pids)
-            if name == "x-accel":
-                row["peak_rss_kib_nginx"] = max(status_kib(p, "VmHWM") for p in children(nginx.pid))
+            if name in ("x-accel", "edge"):
+                server = nginx if name == "x-accel" else edge_nginx
+                row["peak_rss_kib_nginx"] = max(
+                    status_kib(p, "VmHWM") for p in children(server.pid)
+                )
             results["targets"][name] = row
     finally:
         for proc in procs:
@@ -447,6 +478,27 @@ def report(results: dict, concurrency: list[int]) -> None:
         f"| {t['x-accel']['peak_rss_kib'] / 1024:.0f} (uvicorn) + "
         f"{t['x-accel']['peak_rss_kib_nginx'] / 1024:.0f} (nginx) | |"
     )
+    e = t["edge"]
+    print("\n| the shipped nginx (deploy/) | nginx direct | shipped nginx | ratio |")
+    print("|---|---|---|---|")
+    for c in concurrency:
+        n, x = base[f"full_c{c}"]["mib_s"], e[f"full_c{c}"]["mib_s"]
+        print(f"| full read, {c} client(s), MiB/s | {n:,.0f} | {x:,.0f} | {x / n:.0%} |")
+    for c in concurrency:
+        n, x = base[f"ranges_c{c}"], e[f"ranges_c{c}"]
+        print(
+            f"| {n['requests']} x 1 MiB ranges, {c} client(s), req/s | {n['req_s']:,.0f} "
+            f"| {x['req_s']:,.0f} | {x['req_s'] / n['req_s']:.0%} |"
+        )
+        print(
+            f"| … p50 / p95 latency, ms | {n['p50_ms']:.1f} / {n['p95_ms']:.1f} "
+            f"| {x['p50_ms']:.1f} / {x['p95_ms']:.1f} | |"
+        )
+    print(
+        f"| peak RSS, MiB | {base['peak_rss_kib'] / 1024:.0f} (nginx) "
+        f"| {e['peak_rss_kib_nginx'] / 1024:.0f} (nginx) + {e['peak_rss_kib'] / 1024:.0f} "
+        "(uvicorn, the first request only) | |"
+    )
     rss = results["endpoint_peak_rss_kib"]
     print(
         f"\nEndpoint peak RSS after streaming the small file: {rss['small'] / 1024:.1f} MiB; "
@@ -454,7 +506,7 @@ def report(results: dict, concurrency: list[int]) -> None:
         f"(+{(rss['big'] - rss['small']) / 1024:.1f} MiB)."
     )
     keys = [f"{kind}_c{c}" for kind in ("full", "ranges") for c in concurrency]
-    for name, budget in (("endpoint", 0.5), ("x-accel", 0.9)):
+    for name, budget in (("endpoint", 0.5), ("x-accel", 0.9), ("edge", 0.95)):
         ratios = {k: t[name][k]["mib_s"] / base[k]["mib_s"] for k in keys}
         worst = min(ratios, key=ratios.get)
         verdict = "met" if ratios[worst] >= budget else "NOT met"

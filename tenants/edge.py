@@ -54,7 +54,9 @@ def _wanted() -> dict[str, CatalogPolicy]:
     tenant_domains = set(
         Tenant.objects.filter(domains__isnull=False).values_list("domains__domain", flat=True)
     )
-    for entry in settings.ALLOWED_HOSTS:
+    # The operator's own entries only (``AllowedHosts`` iterates the tenants' domains too, as
+    # this process last loaded them).
+    for entry in list.__iter__(settings.ALLOWED_HOSTS):
         if entry.startswith(".") or "*" in entry:
             continue
         host = domain_normalize(entry) or _ipv4(entry)

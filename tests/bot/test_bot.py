@@ -293,6 +293,14 @@ def test_bot_client_registers_the_handlers_with_the_bot_token(settings):
 
 
 def test_run_bot_needs_a_token(settings):
+    settings.TELEGRAM_GATEWAY = "pyrogram"  # the real client (the default)
     settings.TELEGRAM_BOT_TOKEN = ""
     with pytest.raises(CommandError, match="TELEGRAM_BOT_TOKEN is not set"):
+        call_command("run_bot")
+
+
+def test_run_bot_on_the_fake_gateway_needs_redis(settings):
+    settings.TELEGRAM_GATEWAY = "fake"
+    settings.REDIS_URL = ""
+    with pytest.raises(CommandError, match="REDIS_URL"):
         call_command("run_bot")

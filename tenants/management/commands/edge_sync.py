@@ -23,7 +23,8 @@ class Command(BaseCommand):
             raise CommandError("EDGE_DIR is not set: there is no edge to write.")
         if refill and docs_dir(root).is_dir():
             for path in docs_dir(root).iterdir():
-                (path / COMPLETE_FILE).unlink(missing_ok=True)
+                if path.is_dir():
+                    (path / COMPLETE_FILE).unlink(missing_ok=True)
         result = edge_hosts_sync()
         for host, key in sorted(result.hosts.items()):
             self.stdout.write(f"{host} -> docs/{key}")
