@@ -7,20 +7,23 @@
 #   bash bench/run_api_read.sh                    # 100,000 titles
 #   bash bench/run_api_read.sh --titles 20000     # fewer titles
 #   bash bench/run_api_read.sh -- --duration 5    # arguments after -- go to api_read.py
+#   bash bench/run_api_read.sh --script bench/edge.py   # what we ship (bench/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 TITLES=100000
+SCRIPT=bench/api_read.py
 while [ $# -gt 0 ]; do
   case "$1" in
     --titles) TITLES=$2; shift 2 ;;
+    --script) SCRIPT=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--titles N] [-- api_read.py arguments]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--titles N] [--script bench/X.py] [-- script arguments]" >&2; exit 2 ;;
   esac
 done
 
-ensure_apt_packages postgresql postgresql-contrib redis-server nginx wrk
+ensure_apt_packages postgresql postgresql-contrib redis-server nginx wrk ffmpeg libnginx-mod-http-brotli-filter
 ensure_venv requirements.txt
 
 WORK=$(mktemp -d /tmp/streamvault-bench.XXXXXX)
@@ -28,7 +31,7 @@ chmod 755 "$WORK"
 cleanup() {
   local rc=$? pid
   # Whatever api_read.py started and could not stop itself (it normally does).
-  for f in "$WORK"/api-read-*/bench-pids; do
+  for f in "$WORK"/api-read-*/bench-pids "$WORK"/edge-*/bench-pids; do
     [ -f "$f" ] || continue
     while read -r pid; do kill -TERM -- "-$pid" 2>/dev/null || true; done < "$f"
   done
@@ -48,10 +51,12 @@ export DEBUG=false
 export SECRET_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export LOG_LEVEL=WARNING
+export EDGE_DIR="$WORK/edge" VAULT_DIR="$WORK/vault" SWARM_WORK_DIR="$WORK/swarm"
+export CELERY_TASK_ALWAYS_EAGER=true   # edge.py ingests its subtitle and manga in-process
 
 .venv/bin/python manage.py migrate -v0
 echo ">> load_bulk --titles $TITLES"
 .venv/bin/python manage.py load_bulk --titles "$TITLES"
 "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U streamvault streamvault -c "VACUUM ANALYZE"
 
-.venv/bin/python bench/api_read.py --work "$WORK" "$@"
+.venv/bin/python "$SCRIPT" --work "$WORK" "$@"
