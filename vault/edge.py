@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from catalog.models import Chapter, ChapterPack, MediaFile, SeasonPack, SubtitleTrack
@@ -113,6 +115,48 @@ def titles_edge_withdraw(short_ids: list[str]) -> tuple[int, int]:
         return 0, 0
     hashes, paths = _titles_bytes(short_ids)
     return stream_links_withdraw(hashes), edge_purge(paths)
+
+
+def _after_commit(hashes: list[str], keys: list[str]) -> None:
+    def withdraw() -> None:
+        try:
+            stream_links_withdraw([h for h in hashes if h])
+            edge_purge(keys)
+        except OSError:
+            log.exception("edge withdrawal of deleted rows failed")
+
+    if settings.EDGE_DIR:
+        transaction.on_commit(withdraw)
+
+
+# Rows deleted outright (a file removed from its title, a title deleted, a pack rebuilt): the
+# title's next ``titles_changed`` no longer lists them, so their links and cache entries go now.
+@receiver(post_delete, sender=MediaFile, dispatch_uid="vault-edge-file-deleted")
+def _file_deleted(sender: Any, instance: MediaFile, **kwargs: Any) -> None:
+    _after_commit([instance.file_hash, instance.playable_hash], [])
+
+
+@receiver(post_delete, sender=SeasonPack, dispatch_uid="vault-edge-season-pack-deleted")
+@receiver(post_delete, sender=ChapterPack, dispatch_uid="vault-edge-chapter-pack-deleted")
+def _pack_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    _after_commit([instance.ref], [])
+
+
+@receiver(post_delete, sender=SubtitleTrack, dispatch_uid="vault-edge-subtitle-deleted")
+def _subtitle_deleted(sender: Any, instance: SubtitleTrack, **kwargs: Any) -> None:
+    file_hash = (
+        MediaFile.objects.filter(pk=instance.media_file_id)
+        .values_list("file_hash", flat=True)
+        .first()
+    )
+    if file_hash:
+        _after_commit([], [f"/api/subs/{file_hash}/{instance.stream_index}.vtt"])
+
+
+@receiver(post_delete, sender=Chapter, dispatch_uid="vault-edge-chapter-deleted")
+def _chapter_deleted(sender: Any, instance: Chapter, **kwargs: Any) -> None:
+    pages = len(instance.pages or [])
+    _after_commit([], [f"/api/read/{instance.pk}/{n}" for n in range(1, pages + 1)])
 
 
 @receiver(titles_changed, dispatch_uid="vault-edge-withdraw")

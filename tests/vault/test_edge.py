@@ -79,3 +79,18 @@ def test_pages_are_marked_cacheable_for_nginx(edge, media, client, settings):
     assert response.status_code == 200 and response["X-Accel-Expires"] == "120"
     assert "must-revalidate" in response["Cache-Control"]  # browsers: short, as before
     assert "X-Accel-Expires" not in client.get(signed(f"/api/read/{chapter.pk}/99"))
+
+
+def test_a_removed_file_loses_its_link(edge, media, django_capture_on_commit_callbacks):
+    movie = media_ingest(path=media.movie).media_file
+    assert _plan(signed(f"/s/{movie.file_hash}")).status == 206
+    link = link_path(edge, movie.file_hash, "video/x-matroska")
+    assert link.is_symlink()
+    sub_key = f"/api/subs/{movie.file_hash}/2.vtt"
+    cached = cache_file_path(cache_dir=edge / "cache", levels="1:2", key=sub_key)
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"cached")
+    # The title's next document no longer lists the file: the deletion itself withdraws it.
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.media_file_remove(media_file=movie)
+    assert not link.exists() and not cached.exists()
