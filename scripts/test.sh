@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_apt_packages postgresql postgresql-contrib redis-server ffmpeg nginx chromium fonts-dejavu-core
+ensure_apt_packages postgresql postgresql-contrib redis-server ffmpeg nginx libnginx-mod-http-brotli-filter chromium fonts-dejavu-core
 ensure_venv requirements-dev.txt
 
 WORK=$(mktemp -d /tmp/streamvault-test.XXXXXX)
@@ -36,7 +36,11 @@ echo ">> lint-imports (the layering of docs/architecture.md)"
 .venv/bin/lint-imports --no-cache
 
 set +e
-.venv/bin/python -m pytest "$@"
+if [ "$#" -eq 0 ]; then
+  .venv/bin/python -m pytest --durations=25   # the whole suite: where its time goes
+else
+  .venv/bin/python -m pytest "$@"
+fi
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

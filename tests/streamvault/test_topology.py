@@ -121,7 +121,7 @@ def topology(tmp_path, settings, media):
 
 
 def test_the_shipped_topology_end_to_end(topology, media, file_server):
-    client, env, _ = topology
+    client, env, tmp_path = topology
     video = media.movie.read_bytes()
     file_server.expect_request("/Topology.Test.2021.1080p.mkv").respond_with_data(
         video, content_type="video/x-matroska"
@@ -146,6 +146,9 @@ def test_the_shipped_topology_end_to_end(topology, media, file_server):
     )
     assert again.status_code == 304
     assert client.post(f"/api/titles/{title.short_id}/").status_code == 405  # the app's answer
+    zipped = client.get(f"/api/titles/{title.short_id}/", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["vary"] and zipped.json() == doc.json()
 
     # A stream range: the first request is admitted by the stream door, then nginx sends it.
     stream = signed(f"/s/{file_hash}")
@@ -159,6 +162,10 @@ def test_the_shipped_topology_end_to_end(topology, media, file_server):
         client.get(f"/s/{file_hash}?md5=AAAAAAAAAAAAAAAAAAAAAA&expires=9999999999").status_code
         == 403
     )
+
+    # What nginx sent itself is in the bytes log the tenants' meter reads (flushed within 1 s).
+    bytes_log = tmp_path / "nginx" / "bytes.log"
+    _wait(lambda: bytes_log.exists() and " 3072\n" in bytes_log.read_text(), 3, "bytes log")
 
     # A subtitle: the app's answer, then nginx's cached copy.
     track = (
