@@ -7,8 +7,10 @@ docs/playback.md keeps the table this prints."""
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -88,17 +90,25 @@ PLAYS = """async (url) => {
 
 def test_the_rule_matches_what_chromium_plays(browser, media_server, capsys):
     root, base = media_server
+
+    def encode(combo: tuple[str, str, str]) -> tuple[Path, str, Path | None]:
+        video, audio, container = combo
+        src = _make(root, video, audio, container)
+        plan = playable_plan(container=container, video_codec=video, audio_codecs=[audio])
+        out = None
+        if plan != DIRECT:
+            out = make_playable(src, plan, root / f"{src.stem}-{container}.playable.mp4")
+        return src, plan, out
+
+    combos = list(_combos())
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # ffmpeg runs apart
+        encoded = list(pool.map(encode, combos))
     page = browser.new_page()
     page.goto(base + "/")
     rows = []
-    for video, audio, container in _combos():
-        src = _make(root, video, audio, container)
-        plan = playable_plan(container=container, video_codec=video, audio_codecs=[audio])
+    for (video, audio, container), (src, plan, out) in zip(combos, encoded, strict=True):
         original = page.evaluate(PLAYS, f"{base}/{src.name}")
-        made = original
-        if plan != DIRECT:
-            out = make_playable(src, plan, root / f"{src.stem}-{container}.playable.mp4")
-            made = page.evaluate(PLAYS, f"{base}/{out.name}")
+        made = original if out is None else page.evaluate(PLAYS, f"{base}/{out.name}")
         rows.append((video, audio, container, original, plan, made))
     page.close()
     with capsys.disabled():
