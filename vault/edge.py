@@ -144,6 +144,8 @@ def _pack_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 @receiver(post_delete, sender=SubtitleTrack, dispatch_uid="vault-edge-subtitle-deleted")
 def _subtitle_deleted(sender: Any, instance: SubtitleTrack, **kwargs: Any) -> None:
+    if not settings.EDGE_DIR:
+        return
     file_hash = (
         MediaFile.objects.filter(pk=instance.media_file_id)
         .values_list("file_hash", flat=True)
