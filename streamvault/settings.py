@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ingest",
     "medic",
     "community",
+    "live",
     "tenants",
     "bot",
     "demo",
@@ -400,6 +401,8 @@ VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", def
 # Browser/CDN lifetime of bytes a takedown can withdraw (subtitles, pages, images): short and
 # must-revalidate, so a takedown reaches every cache within this many seconds.
 VAULT_BYTES_MAX_AGE = env.int("VAULT_BYTES_MAX_AGE", default=300)
+# Live channels (docs/live.md): the secret nginx-rtmp's callbacks carry (empty: refused).
+LIVE_RTMP_CALLBACK_SECRET = env.str("LIVE_RTMP_CALLBACK_SECRET", default="")
 # The edge (docs/edge.md, deploy/): a directory nginx serves title documents and admitted
 # local-vault files from, and keeps its cache in (empty: the app answers everything), and how
 # long nginx keeps the subtitles and manga pages it cached (``X-Accel-Expires``).

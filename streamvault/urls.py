@@ -8,6 +8,7 @@ from vault import views as swarm_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/live/", include("live.urls")),  # nginx-rtmp's callbacks: not in the schema
     path("api/", include("streamvault.api")),
     path("auth/", include("accounts.auth_urls")),
     path("go/<int:link_id>", accounts_views.ad_click, name="ad-click"),

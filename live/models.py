@@ -1,0 +1,149 @@
+"""Seed 004's collections as relational tables. Follows and likes are rows with unique pairs
+(not arrays on the user); the counts the seed caches on the creator and the stream are columns
+kept by conditional updates in ``live.services``."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def public_id() -> str:
+    """The stream's name in HLS URLs and pages (never the stream key)."""
+    return secrets.token_urlsafe(9)
+
+
+class Creator(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creator"
+    )
+    channel_name = models.CharField(max_length=60, unique=True)
+    description = models.TextField(blank=True, default="", max_length=2000)
+    profile_photo = models.CharField(max_length=500, blank=True, default="", help_text="Vault ref")
+    cover_photo = models.CharField(max_length=500, blank=True, default="", help_text="Vault ref")
+    social_accounts = models.JSONField(default=list, blank=True, help_text="[{platform, url}]")
+    # The stream key: only its SHA-256 is stored; the key itself is shown once.
+    stream_key_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    stream_key_updated_at = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False, db_index=True)
+    is_blocked = models.BooleanField(default=False, db_index=True)
+    total_followers = models.PositiveIntegerField(default=0)
+    total_streams = models.PositiveIntegerField(default=0)
+    total_stream_views = models.PositiveBigIntegerField(default=0)
+    total_likes = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.channel_name
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    image = models.CharField(max_length=500, help_text="Vault ref")
+    cover_photo = models.CharField(max_length=500, blank=True, default="")
+    is_active = models.BooleanField(default=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StreamStatus(models.TextChoices):
+    LIVE = "live", "Live"
+    OFFLINE = "offline", "Offline"
+    SCHEDULED = "scheduled", "Scheduled"
+
+
+class WhoCanMessage(models.TextChoices):
+    EVERYONE = "everyone", "Everyone"
+    FOLLOWERS = "followers", "Followers"
+
+
+class Stream(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=public_id, editable=False)
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="streams")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="", max_length=5000)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="streams"
+    )
+    thumbnail = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=StreamStatus.choices, default=StreamStatus.OFFLINE
+    )
+    is_public = models.BooleanField(default=True, db_index=True)
+    who_can_message = models.CharField(
+        max_length=10, choices=WhoCanMessage.choices, default=WhoCanMessage.EVERYONE
+    )
+    is_mature = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(default=0)
+    # The seed's performance cache.
+    current_viewers = models.PositiveIntegerField(default=0)
+    peak_viewers = models.PositiveIntegerField(default=0)
+    total_views = models.PositiveBigIntegerField(default=0)
+    total_likes = models.PositiveIntegerField(default=0)
+    total_comments = models.PositiveIntegerField(default=0)
+    is_reported = models.BooleanField(default=False, db_index=True)
+    # nginx-rtmp's client id of the publisher while LIVE (to drop it through the control API).
+    rtmp_client_id = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["creator", "status"], name="live_stream_creator_status"),
+            models.Index(fields=["status", "-started_at"], name="live_stream_status_started"),
+            models.Index(fields=["category", "status"], name="live_stream_category_status"),
+            models.Index(fields=["-created_at"], name="live_stream_created"),
+            models.Index(fields=["-total_views"], name="live_stream_views"),
+        ]
+        constraints = [
+            # One live broadcast per creator at a time.
+            models.UniqueConstraint(
+                fields=["creator"], condition=Q(status="live"), name="live_one_live_per_creator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_following"
+    )
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "creator"], name="live_follow_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.creator_id}"
+
+
+class StreamLike(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_likes"
+    )
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "stream"], name="live_like_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.stream_id}"
