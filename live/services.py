@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 
+from . import control
 from .models import Creator, Stream, StreamStatus
 
 KEY_PREFIX = "svlive_"
@@ -46,16 +47,14 @@ def creator_become(*, user: Any, channel_name: str, description: str = "") -> Cr
         raise ValidationError({"channel_name": "That channel name is taken."}) from exc
 
 
-def stream_key_rotate(*, creator: Creator, actor: Any = None) -> str:
+def stream_key_rotate(*, creator: Creator) -> str:
     """A new stream key for ``creator``; the old one stops working at once. Returns the key —
-    the only time it exists outside the encoder. An admin's reset is audited."""
+    the only time it exists outside the encoder."""
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     Creator.objects.filter(pk=creator.pk).update(
         stream_key_hash=key_digest(key), stream_key_updated_at=timezone.now()
     )
     creator.refresh_from_db(fields=["stream_key_hash", "stream_key_updated_at"])
-    if actor is not None and actor != creator.user:
-        audit_record(actor=actor, action="stream_key_reset", target=creator)
     return key
 
 
@@ -107,10 +106,88 @@ def publish_done(*, key: str, client_id: str) -> Stream | None:
             stream = live.first()
         if stream is None or not client_id:
             return None
-        stream.status = StreamStatus.OFFLINE
-        stream.ended_at = timezone.now()
-        stream.duration_seconds = int((stream.ended_at - stream.started_at).total_seconds())
-        stream.current_viewers = 0
-        stream.rtmp_client_id = ""
-        stream.save()
+        _finish(stream)
     return stream
+
+
+def _finish(stream: Stream) -> None:
+    """A locked LIVE row becomes OFFLINE with its end and duration."""
+    stream.status = StreamStatus.OFFLINE
+    stream.ended_at = timezone.now()
+    stream.duration_seconds = int((stream.ended_at - stream.started_at).total_seconds())
+    stream.current_viewers = 0
+    stream.rtmp_client_id = ""
+    stream.save()
+
+
+# --- moderation (admin actions; each audited and idempotent) --------------------------------
+
+
+def creator_block_set(*, creator: Creator, blocked: bool, actor: Any) -> bool:
+    """Block (or unblock) a creator: a blocked creator cannot go live or chat; a live
+    broadcast of theirs ends at once."""
+    changed = (
+        Creator.objects.filter(pk=creator.pk).exclude(is_blocked=blocked).update(is_blocked=blocked)
+    )
+    if not changed:
+        return False
+    creator.is_blocked = blocked
+    audit_record(
+        actor=actor,
+        action="creator_block" if blocked else "creator_unblock",
+        target=creator,
+        before={"is_blocked": not blocked},
+        after={"is_blocked": blocked},
+    )
+    if blocked:
+        for stream in creator.streams.filter(status=StreamStatus.LIVE):
+            _end(stream)
+    return True
+
+
+def creator_delete_set(*, creator: Creator, deleted: bool, actor: Any) -> bool:
+    """Soft-delete (or restore) a creator's channel: hidden everywhere, recoverable by an
+    admin; a live broadcast ends."""
+    changed = (
+        Creator.objects.filter(pk=creator.pk).exclude(is_deleted=deleted).update(is_deleted=deleted)
+    )
+    if not changed:
+        return False
+    creator.is_deleted = deleted
+    audit_record(
+        actor=actor,
+        action="creator_delete" if deleted else "creator_restore",
+        target=creator,
+        before={"is_deleted": not deleted},
+        after={"is_deleted": deleted},
+    )
+    if deleted:
+        for stream in creator.streams.filter(status=StreamStatus.LIVE):
+            _end(stream)
+    return True
+
+
+def stream_key_reset(*, creator: Creator, actor: Any) -> bool:
+    """An admin kills a creator's key (a leak, abuse): a new one is made and thrown away — it is
+    never shown to anyone; the creator makes their own from the dashboard."""
+    stream_key_rotate(creator=creator)
+    audit_record(actor=actor, action="stream_key_reset", target=creator)
+    return True
+
+
+def stream_end(*, stream: Stream, actor: Any, reason: str = "") -> bool:
+    """End a live broadcast now: nginx drops the publisher, the stream is OFFLINE."""
+    if stream.status != StreamStatus.LIVE:
+        return False
+    _end(stream)
+    audit_record(actor=actor, action="stream_end", target=stream, reason=reason)
+    return True
+
+
+def _end(stream: Stream) -> None:
+    control.publisher_drop(name=stream.public_id)
+    with transaction.atomic():
+        locked = Stream.objects.select_for_update().filter(pk=stream.pk).first()
+        if locked is not None and locked.status == StreamStatus.LIVE:
+            _finish(locked)
+    stream.status = StreamStatus.OFFLINE

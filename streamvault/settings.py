@@ -403,6 +403,8 @@ VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", def
 VAULT_BYTES_MAX_AGE = env.int("VAULT_BYTES_MAX_AGE", default=300)
 # Live channels (docs/live.md): the secret nginx-rtmp's callbacks carry (empty: refused).
 LIVE_RTMP_CALLBACK_SECRET = env.str("LIVE_RTMP_CALLBACK_SECRET", default="")
+# nginx-rtmp's control interface, e.g. http://127.0.0.1:8081/control (ending a broadcast).
+LIVE_RTMP_CONTROL_URL = env.str("LIVE_RTMP_CONTROL_URL", default="")
 # The edge (docs/edge.md, deploy/): a directory nginx serves title documents and admitted
 # local-vault files from, and keeps its cache in (empty: the app answers everything), and how
 # long nginx keeps the subtitles and manga pages it cached (``X-Accel-Expires``).

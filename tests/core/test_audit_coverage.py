@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role, User
 from catalog import services as catalog
@@ -22,6 +23,7 @@ from catalog.models import FileStatus, MediaFile, Title, TitleStatus
 from core.models import AuditEntry
 from ingest.models import BlockedHash, Submission
 from jobs.models import Job, JobStatus
+from live.models import Creator, Stream, StreamStatus
 from medic import services as medic
 from medic.models import Takedown
 from swarm.models import Worker, WorkerStatus
@@ -54,6 +56,12 @@ class Case:
 
 def _user(**kw) -> User:
     return UserFactory(**kw)
+
+
+def _creator(**kw) -> Creator:
+    return Creator.objects.create(
+        user=UserFactory(), channel_name=f"Channel {Creator.objects.count()}", **kw
+    )
 
 
 def _job(status: str) -> Job:
@@ -136,6 +144,20 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("tenants.tenant", "recompute_stats"): Case(
         lambda: Tenant.objects.create(name="Hub"), "tenant_stats_recompute", idempotent=False
+    ),
+    ("live.creator", "block"): Case(lambda: _creator(), "creator_block"),
+    ("live.creator", "unblock"): Case(lambda: _creator(is_blocked=True), "creator_unblock"),
+    ("live.creator", "soft_delete"): Case(lambda: _creator(), "creator_delete"),
+    ("live.creator", "restore"): Case(lambda: _creator(is_deleted=True), "creator_restore"),
+    ("live.creator", "reset_key"): Case(lambda: _creator(), "stream_key_reset", idempotent=False),
+    ("live.stream", "end_stream"): Case(
+        lambda: Stream.objects.create(
+            creator=_creator(),
+            title="On air",
+            status=StreamStatus.LIVE,
+            started_at=timezone.now(),
+        ),
+        "stream_end",
     ),
     ("community.comment", "approve"): Case(held_comment, "comment_approve"),
     ("community.comment", "remove"): Case(comment_on, "comment_remove"),

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 
+from core.models import AuditEntry
 from live import services
 from live.models import Creator, Stream, StreamStatus
 from tests.conftest import require
-from tests.factories import UserFactory
+from tests.factories import StaffFactory, UserFactory
 from tests.support.media import _db_env, _stop, free_port, start_uvicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,6 +67,9 @@ http {{
     scgi_temp_path {work}/scgi;
     server {{
         listen 127.0.0.1:{http};
+        location /control {{
+            rtmp_control all;
+        }}
         location /hls/ {{
             alias {work}/hls/;
             types {{ application/vnd.apple.mpegurl m3u8; video/mp2t ts; }}
@@ -104,6 +109,7 @@ def rtmp(tmp_path, settings):
             break
         except httpx.HTTPError:
             time.sleep(0.1)
+    settings.LIVE_RTMP_CONTROL_URL = f"http://127.0.0.1:{ports['http']}/control"
     yield ports, tmp_path
     _stop(nginx)
     _stop(app.proc)
@@ -176,3 +182,22 @@ def test_the_callbacks_need_the_secret(client, settings):
     assert client.get(f"/api/live/rtmp/publish?secret={SECRET}").status_code == 405
     settings.LIVE_RTMP_CALLBACK_SECRET = ""
     assert client.post("/api/live/rtmp/publish?secret=", {"name": "x"}).status_code == 403
+
+
+def test_an_admin_ends_a_broadcast_at_once(rtmp, client):
+    ports, _ = rtmp
+    creator = services.creator_become(user=UserFactory(), channel_name="Long Show")
+    publisher = _publish(ports["rtmp"], services.stream_key_rotate(creator=creator), seconds=60)
+    stream = _wait(lambda: Stream.objects.filter(status=StreamStatus.LIVE).first(), 10)
+    client.force_login(StaffFactory())
+    response = client.post(
+        "/admin/live/stream/",
+        {"action": "end_stream", ACTION_CHECKBOX_NAME: [stream.pk]},
+    )
+    assert response.status_code == 302
+    assert publisher.wait(timeout=10) != 0  # nginx dropped the encoder
+    stream.refresh_from_db()
+    assert stream.status == StreamStatus.OFFLINE and stream.ended_at is not None
+    assert AuditEntry.objects.filter(action="stream_end").count() == 1
+    # A blocked creator's key is refused from then on.
+    services.creator_block_set(creator=creator, blocked=True, actor=None)

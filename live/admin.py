@@ -1,0 +1,96 @@
+"""Live channels in the admin: creators (block, soft-delete, restore, reset key), streams (live
+now first, reported ones flagged, end stream) and categories. Every action is audited by its
+service; the stream key is never shown (only its digest is stored, and not listed)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Case, IntegerField, Value, When
+
+from . import services
+from .models import Category, Creator, Stream, StreamStatus
+
+
+@admin.register(Creator)
+class CreatorAdmin(admin.ModelAdmin):
+    list_display = (
+        "channel_name", "user", "is_blocked", "is_deleted", "total_followers", "total_streams",
+        "total_stream_views", "stream_key_updated_at",
+    )  # fmt: skip
+    list_filter = ("is_blocked", "is_deleted")
+    search_fields = ("channel_name", "user__username")
+    list_select_related = ("user",)
+    exclude = ("stream_key_hash",)
+    readonly_fields = (
+        "user", "is_blocked", "is_deleted", "stream_key_updated_at", "total_followers",
+        "total_streams", "total_stream_views", "total_likes", "created_at", "updated_at",
+    )  # fmt: skip
+    actions = ["block", "unblock", "soft_delete", "restore", "reset_key"]
+
+    def _each(self, request, queryset, done_word: str, call) -> None:
+        done = sum(bool(call(creator)) for creator in queryset)
+        self.message_user(request, f"{done} {done_word}.", messages.SUCCESS)
+
+    @admin.action(description="Block: no going live, no chat", permissions=["change"])
+    def block(self, request, queryset):
+        self._each(request, queryset, "blocked", lambda c: services.creator_block_set(
+            creator=c, blocked=True, actor=request.user))  # fmt: skip
+
+    @admin.action(description="Unblock", permissions=["change"])
+    def unblock(self, request, queryset):
+        self._each(request, queryset, "unblocked", lambda c: services.creator_block_set(
+            creator=c, blocked=False, actor=request.user))  # fmt: skip
+
+    @admin.action(description="Delete the channel (recoverable)", permissions=["change"])
+    def soft_delete(self, request, queryset):
+        self._each(request, queryset, "deleted", lambda c: services.creator_delete_set(
+            creator=c, deleted=True, actor=request.user))  # fmt: skip
+
+    @admin.action(description="Restore a deleted channel", permissions=["change"])
+    def restore(self, request, queryset):
+        self._each(request, queryset, "restored", lambda c: services.creator_delete_set(
+            creator=c, deleted=False, actor=request.user))  # fmt: skip
+
+    @admin.action(description="Kill the stream key (the creator makes a new one)",
+                  permissions=["change"])  # fmt: skip
+    def reset_key(self, request, queryset):
+        self._each(request, queryset, "keys reset", lambda c: services.stream_key_reset(
+            creator=c, actor=request.user))  # fmt: skip
+
+
+@admin.register(Stream)
+class StreamAdmin(admin.ModelAdmin):
+    list_display = (
+        "title", "creator", "status", "is_reported", "current_viewers", "peak_viewers",
+        "total_views", "started_at", "ended_at",
+    )  # fmt: skip
+    list_filter = ("status", "is_reported", "category")
+    search_fields = ("title", "creator__channel_name", "public_id")
+    list_select_related = ("creator", "category")
+    readonly_fields = (
+        "public_id", "status", "started_at", "ended_at", "duration_seconds", "current_viewers",
+        "peak_viewers", "total_views", "total_likes", "total_comments", "rtmp_client_id",
+    )  # fmt: skip
+    actions = ["end_stream"]
+
+    def get_queryset(self, request):
+        live_first = Case(
+            When(status=StreamStatus.LIVE, then=Value(0)), default=Value(1),
+            output_field=IntegerField(),
+        )  # fmt: skip
+        return super().get_queryset(request).order_by(live_first, "-started_at", "-id")
+
+    @admin.action(description="End the broadcast now", permissions=["change"])
+    def end_stream(self, request, queryset):
+        done = sum(
+            services.stream_end(stream=s, actor=request.user, reason="ended by an admin")
+            for s in queryset
+        )
+        self.message_user(request, f"{done} ended.", messages.SUCCESS)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
