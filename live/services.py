@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.audit import audit_record
 
 from . import control
-from .models import Creator, Stream, StreamStatus
+from .models import Creator, Follow, Stream, StreamLike, StreamStatus
 
 KEY_PREFIX = "svlive_"
 _CHANNEL = re.compile(r"^[\w][\w .'-]{1,58}[\w.]$")
@@ -191,3 +191,50 @@ def _end(stream: Stream) -> None:
         if locked is not None and locked.status == StreamStatus.LIVE:
             _finish(locked)
     stream.status = StreamStatus.OFFLINE
+
+
+# --- follows and likes (unique pairs; the cached counts kept by conditional updates) ---------
+
+
+def follow_set(*, user: Any, creator: Creator, following: bool) -> bool:
+    """Follow (or unfollow) a creator. Idempotent and safe under concurrency: the unique pair
+    decides, and the creator's count moves only when a row was really added or removed."""
+    if following:
+        if creator.user_id == getattr(user, "pk", None):
+            raise ValidationError({"creator": "You cannot follow your own channel."})
+        if creator.is_deleted:
+            raise ValidationError({"creator": "No such channel."})
+        with transaction.atomic():
+            _, created = Follow.objects.get_or_create(follower=user, creator=creator)
+            if created:
+                Creator.objects.filter(pk=creator.pk).update(
+                    total_followers=F("total_followers") + 1
+                )
+        return created
+    with transaction.atomic():
+        gone, _ = Follow.objects.filter(follower=user, creator=creator).delete()
+        if gone:
+            Creator.objects.filter(pk=creator.pk, total_followers__gt=0).update(
+                total_followers=F("total_followers") - 1
+            )
+    return bool(gone)
+
+
+def like_set(*, user: Any, stream: Stream, liked: bool) -> bool:
+    """Like (or unlike) a stream; the stream's and its creator's counts follow exactly."""
+    with transaction.atomic():
+        if liked:
+            _, changed = StreamLike.objects.get_or_create(user=user, stream=stream)
+            delta = 1
+        else:
+            changed = bool(StreamLike.objects.filter(user=user, stream=stream).delete()[0])
+            delta = -1
+        if changed:
+            floor = {} if delta > 0 else {"total_likes__gt": 0}
+            Stream.objects.filter(pk=stream.pk, **floor).update(
+                total_likes=F("total_likes") + delta
+            )
+            Creator.objects.filter(pk=stream.creator_id, **floor).update(
+                total_likes=F("total_likes") + delta
+            )
+    return changed
