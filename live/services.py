@@ -13,12 +13,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User, UserKind
 from core.audit import audit_record
+from jobs.engine import job_create
+from jobs.models import JobKind
 
 from . import control
 from .models import Creator, Follow, Stream, StreamLike, StreamStatus
@@ -90,7 +94,30 @@ def publish_start(*, key: str, client_id: str = "") -> Stream | Refusal:
         stream.rtmp_client_id = client_id[:32]
         stream.save()
         Creator.objects.filter(pk=creator.pk).update(total_streams=F("total_streams") + 1)
+        followers_tell(stream=stream)
     return stream
+
+
+def followers_tell(*, stream: Stream) -> int:
+    """A Telegram DM (a NOTIFY_USER job, once per stream and follower) to every follower who
+    signed in with Telegram: the channel went live."""
+    link = f"{settings.SITE_URL.rstrip('/')}/live/{stream.public_id}"
+    text = f"🔴 {stream.creator.channel_name} is live: {stream.title}\n{link}"
+    followers = User.objects.filter(
+        live_following__creator_id=stream.creator_id,
+        kind=UserKind.TELEGRAM,
+        telegram_id__isnull=False,
+    ).values_list("pk", flat=True)
+    told = 0
+    for user_id in followers.iterator():
+        job_create(
+            kind=JobKind.NOTIFY_USER,
+            payload={"user_id": user_id, "text": text},
+            dedupe_key=f"live:{stream.pk}:{stream.started_at.timestamp():.0f}:{user_id}",
+            priority=3,
+        )
+        told += 1
+    return told
 
 
 def publish_done(*, key: str, client_id: str) -> Stream | None:

@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
+from accounts.models import UserKind
+from jobs.models import Job, JobKind
 from live import services
 from live.models import Creator, Stream, StreamStatus
 from tests.conftest import require
-from tests.factories import UserFactory
+from tests.factories import GuestFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -88,3 +90,19 @@ def test_follow_and_like_counts_stay_exact_under_concurrency():
     assert creator.total_followers == 5 and creator.total_likes == 5
     with pytest.raises(ValidationError):
         services.follow_set(user=creator.user, creator=creator, following=True)
+
+
+@pytest.mark.django_db
+def test_going_live_tells_the_followers_who_have_telegram(settings):
+    settings.SITE_URL = "https://sv.example"
+    creator = services.creator_become(user=UserFactory(), channel_name="Morning Show")
+    on_telegram = UserFactory(kind=UserKind.TELEGRAM, telegram_id=5551)
+    on_the_web = GuestFactory()
+    for user in (on_telegram, on_the_web):
+        services.follow_set(user=user, creator=creator, following=True)
+    stream = services.publish_start(key=services.stream_key_rotate(creator=creator))
+    jobs = list(Job.objects.filter(kind=JobKind.NOTIFY_USER))
+    assert [j.payload["user_id"] for j in jobs] == [on_telegram.pk]
+    assert f"https://sv.example/live/{stream.public_id}" in jobs[0].payload["text"]
+    services.followers_tell(stream=stream)  # told once per broadcast
+    assert Job.objects.filter(kind=JobKind.NOTIFY_USER).count() == 1
