@@ -97,6 +97,12 @@ class Stream(models.Model):
     is_reported = models.BooleanField(default=False, db_index=True)
     # nginx-rtmp's client id of the publisher while LIVE (to drop it through the control API).
     rtmp_client_id = models.CharField(max_length=32, blank=True, default="")
+    # The broadcast's recording, ingested into the catalog like any file (seed 004's
+    # recordingUrl/playbackUrl: the title's document has its files).
+    recording = models.ForeignKey(
+        "catalog.Title", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="live_recordings",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .services import Refusal, publish_done, publish_start
+from .services import Refusal, publish_done, publish_start, recording_ingest
 
 
 def _trusted(request: HttpRequest) -> bool:
@@ -46,4 +46,13 @@ def on_publish_done(request: HttpRequest) -> HttpResponse:
     if not _trusted(request):
         return HttpResponse("forbidden", status=403, content_type="text/plain")
     publish_done(key=request.POST.get("name", ""), client_id=request.POST.get("clientid", ""))
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def on_record_done(request: HttpRequest) -> HttpResponse:
+    if not _trusted(request):
+        return HttpResponse("forbidden", status=403, content_type="text/plain")
+    recording_ingest(path=request.POST.get("path", ""))
     return HttpResponse("ok", content_type="text/plain")

@@ -8,9 +8,11 @@ is shown once (at creation or rotation) and can never be read back. Lookups are 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +22,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User, UserKind
+from catalog import services as catalog
+from catalog.models import MediaType
 from core.audit import audit_record
 from jobs.engine import job_create
-from jobs.models import JobKind
+from jobs.models import Job, JobKind
 
 from . import control
 from .models import Creator, Follow, Stream, StreamLike, StreamStatus
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "svlive_"
 _CHANNEL = re.compile(r"^[\w][\w .'-]{1,58}[\w.]$")
@@ -265,3 +271,40 @@ def like_set(*, user: Any, stream: Stream, liked: bool) -> bool:
                 total_likes=F("total_likes") + delta
             )
     return changed
+
+
+# --- recordings become titles ------------------------------------------------------------------
+
+
+def recording_ingest(*, path: str) -> Job | None:
+    """nginx-rtmp's ``on_record_done``: the broadcast's recording (``<public id>-<time>.flv`` in
+    ``LIVE_RECORD_DIR``) becomes a catalog title of the channel, through the same pipeline as
+    any file (an ``ingest_local`` job on the heavy queue: vault, probe, screenshots, playable
+    rendition). Once per stream; a path outside the directory is refused."""
+    root = Path(settings.LIVE_RECORD_DIR).resolve() if settings.LIVE_RECORD_DIR else None
+    source = Path(path).resolve()
+    if root is None or root not in source.parents or not source.is_file():
+        log.warning("recording %s refused: not a file in LIVE_RECORD_DIR", path)
+        return None
+    public = source.stem.rsplit("-", 1)[0]
+    with transaction.atomic():
+        stream = (
+            Stream.objects.select_for_update().select_related("creator")
+            .filter(public_id=public, recording__isnull=True).first()
+        )  # fmt: skip
+        if stream is None:
+            return None
+        started = stream.started_at or timezone.now()
+        title = catalog.title_create(
+            media_type=MediaType.MOVIE,
+            title=f"{stream.creator.channel_name}: {stream.title}"[:200],
+            year=started.year,
+            overview=stream.description or f"Recorded live on {started:%Y-%m-%d}.",
+        )
+        stream.recording = title
+        stream.save(update_fields=["recording", "updated_at"])
+        return job_create(
+            kind=JobKind.INGEST_LOCAL,
+            payload={"path": str(source), "title_id": title.pk, "publish": True},
+            max_attempts=3,
+        )

@@ -405,6 +405,8 @@ VAULT_BYTES_MAX_AGE = env.int("VAULT_BYTES_MAX_AGE", default=300)
 LIVE_RTMP_CALLBACK_SECRET = env.str("LIVE_RTMP_CALLBACK_SECRET", default="")
 # nginx-rtmp's control interface, e.g. http://127.0.0.1:8081/control (ending a broadcast).
 LIVE_RTMP_CONTROL_URL = env.str("LIVE_RTMP_CONTROL_URL", default="")
+# Where nginx-rtmp records broadcasts (record_path): recordings there become titles.
+LIVE_RECORD_DIR = env.str("LIVE_RECORD_DIR", default="")
 # The edge (docs/edge.md, deploy/): a directory nginx serves title documents and admitted
 # local-vault files from, and keeps its cache in (empty: the app answers everything), and how
 # long nginx keeps the subtitles and manga pages it cached (``X-Accel-Expires``).

@@ -17,12 +17,14 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 
+from catalog.models import TitleStatus
 from core.models import AuditEntry
 from live import services
 from live.models import Creator, Stream, StreamStatus
 from tests.conftest import require
 from tests.factories import StaffFactory, UserFactory
 from tests.support.media import _db_env, _stop, free_port, start_uvicorn
+from tests.support.signed import signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,6 +46,10 @@ rtmp {{
             deny play all;
             on_publish {app}/api/live/rtmp/publish?secret={secret};
             on_publish_done {app}/api/live/rtmp/publish-done?secret={secret};
+            on_record_done {app}/api/live/rtmp/record-done?secret={secret};
+            record all;
+            record_path {work}/rec;
+            record_unique on;
             push rtmp://127.0.0.1:{rtmp}/hls;
         }}
         application hls {{
@@ -86,9 +92,16 @@ def rtmp(tmp_path, settings):
     require(shutil.which("ffmpeg") is not None, "needs ffmpeg")
     require(connection.vendor == "postgresql", "needs PostgreSQL (run scripts/test.sh)")
     settings.LIVE_RTMP_CALLBACK_SECRET = SECRET
-    app = start_uvicorn(tmp_path / "vault", LIVE_RTMP_CALLBACK_SECRET=SECRET, **_db_env())
+    settings.VAULT_DIR = tmp_path / "vault"
+    app = start_uvicorn(
+        tmp_path / "vault",
+        LIVE_RTMP_CALLBACK_SECRET=SECRET,
+        LIVE_RECORD_DIR=str(tmp_path / "rec"),
+        CELERY_TASK_ALWAYS_EAGER="true",  # the recording's ingest runs in the server process
+        **_db_env(),
+    )
     ports = {"rtmp": free_port(), "http": free_port()}
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "hls"):
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "hls", "rec"):
         (tmp_path / sub).mkdir()
     conf = tmp_path / "nginx.conf"
     conf.write_text(
@@ -136,7 +149,7 @@ def _wait(check, timeout: float):
     raise AssertionError(f"still not true after {timeout}s")
 
 
-def test_a_good_key_goes_live_and_nginx_writes_hls(rtmp):
+def test_a_good_key_goes_live_and_nginx_writes_hls(rtmp, client):
     ports, work = rtmp
     creator = services.creator_become(user=UserFactory(), channel_name="Night Owl")
     key = services.stream_key_rotate(creator=creator)
@@ -160,6 +173,20 @@ def test_a_good_key_goes_live_and_nginx_writes_hls(rtmp):
     stream.refresh_from_db()
     assert stream.ended_at and 5 <= stream.duration_seconds <= 15
     assert Creator.objects.get(pk=creator.pk).total_streams == 1
+
+    # The recording becomes a title of the channel through the ingest pipeline, and streams.
+    recorded = _wait(
+        lambda: Stream.objects.filter(
+            pk=stream.pk, recording__status=TitleStatus.AVAILABLE, recording__files__isnull=False
+        ).first(),
+        60,
+    )
+    title = recorded.recording
+    assert title.title == "Night Owl: Night Owl live"
+    media_file = title.files.get()
+    assert media_file.duration and media_file.duration >= 5
+    ranged = client.get(signed(f"/s/{media_file.file_hash}"), HTTP_RANGE="bytes=0-99")
+    assert ranged.status_code == 206 and ranged["Content-Length"] == "100"
 
 
 def test_wrong_rotated_and_blocked_keys_are_refused(rtmp):
