@@ -159,42 +159,32 @@ def _finish(stream: Stream) -> None:
 def creator_block_set(*, creator: Creator, blocked: bool, actor: Any) -> bool:
     """Block (or unblock) a creator: a blocked creator cannot go live or chat; a live
     broadcast of theirs ends at once."""
-    changed = (
-        Creator.objects.filter(pk=creator.pk).exclude(is_blocked=blocked).update(is_blocked=blocked)
-    )
-    if not changed:
-        return False
-    creator.is_blocked = blocked
-    audit_record(
-        actor=actor,
-        action="creator_block" if blocked else "creator_unblock",
-        target=creator,
-        before={"is_blocked": not blocked},
-        after={"is_blocked": blocked},
-    )
-    if blocked:
-        for stream in creator.streams.filter(status=StreamStatus.LIVE):
-            _end(stream)
-    return True
+    return _creator_flag(creator, "is_blocked", blocked, actor, "creator_block", "creator_unblock")
 
 
 def creator_delete_set(*, creator: Creator, deleted: bool, actor: Any) -> bool:
     """Soft-delete (or restore) a creator's channel: hidden everywhere, recoverable by an
     admin; a live broadcast ends."""
+    return _creator_flag(creator, "is_deleted", deleted, actor, "creator_delete", "creator_restore")
+
+
+def _creator_flag(creator: Creator, field: str, value: bool, actor: Any, on: str, off: str) -> bool:
+    """Set a moderation flag once (False when it already was so), audit it, and end a live
+    broadcast when the flag takes the channel off the air."""
     changed = (
-        Creator.objects.filter(pk=creator.pk).exclude(is_deleted=deleted).update(is_deleted=deleted)
+        Creator.objects.filter(pk=creator.pk).exclude(**{field: value}).update(**{field: value})
     )
     if not changed:
         return False
-    creator.is_deleted = deleted
+    setattr(creator, field, value)
     audit_record(
         actor=actor,
-        action="creator_delete" if deleted else "creator_restore",
+        action=on if value else off,
         target=creator,
-        before={"is_deleted": not deleted},
-        after={"is_deleted": deleted},
+        before={field: not value},
+        after={field: value},
     )
-    if deleted:
+    if value:
         for stream in creator.streams.filter(status=StreamStatus.LIVE):
             _end(stream)
     return True
