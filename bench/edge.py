@@ -57,6 +57,7 @@ from harness import (
     wait_http,
 )
 from PIL import Image
+from stream import children, status_kib
 
 from accounts.signing import sign
 from catalog.selectors import public_titles
@@ -69,22 +70,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SRT = "1\n00:00:01,000 --> 00:00:03,000\nHello from the edge.\n\n"
 
 
-def status_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except FileNotFoundError:
-        pass
-    return 0
-
-
 def tree(pid: int) -> list[int]:
-    try:
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except FileNotFoundError:
-        return [pid]
-    return [pid, *(p for k in kids for p in tree(int(k)))]
+    """A process and all its descendants (gunicorn's and nginx's workers)."""
+    return [pid, *(p for kid in children(pid) for p in tree(kid))]
 
 
 def drop_page_cache() -> bool:
@@ -206,7 +194,8 @@ def run(args: argparse.Namespace, work: Path, procs: Processes) -> int:
 
     def rss(label: str) -> None:
         results["rss_kib"][label] = {
-            name: sum(status_kib(p) for p in tree(proc.pid)) for name, (_, proc) in servers.items()
+            name: sum(status_kib(p, "VmHWM") for p in tree(proc.pid))
+            for name, (_, proc) in servers.items()
         }
 
     print(">> search through the shipped nginx", flush=True)

@@ -69,14 +69,14 @@ def message_of(client: FakeBotClient, update: dict) -> Message:
     )
 
 
-async def dispatch(client: FakeBotClient, message: Message) -> bool:
-    """As pyrogram's dispatcher in group 0: the first handler whose filter matches runs."""
-    await sync_to_async(close_old_connections)()
+async def dispatch(client: Any, message: Message) -> Any:
+    """As pyrogram's dispatcher in group 0: the first handler whose filter matches runs.
+    Returns that handler (None when none matched)."""
     for callback, flt in HANDLERS:
         if await MessageHandler(callback, flt).check(client, message):
             await callback(client, message)
-            return True
-    return False
+            return callback
+    return None
 
 
 async def run(*, once: bool = False) -> None:
@@ -85,6 +85,8 @@ async def run(*, once: bool = False) -> None:
         item = await asyncio.to_thread(client.redis.blpop, [INBOX], 1)
         if item is not None:
             try:
+                # As Django at each request (the real client's group -1 handler does the same).
+                await sync_to_async(close_old_connections)()
                 await dispatch(client, message_of(client, json.loads(item[1])))
             except Exception:  # one bad update must not stop the bot
                 log.exception("fake bot update failed")

@@ -135,8 +135,9 @@ def publish_done(*, key: str, client_id: str) -> Stream | None:
             status=StreamStatus.LIVE, rtmp_client_id=client_id[:32]
         )
         stream = live.filter(creator__stream_key_hash=key_digest(key)).first()
-        if stream is None and live.count() == 1:
-            stream = live.first()
+        if stream is None:
+            candidates = list(live[:2])
+            stream = candidates[0] if len(candidates) == 1 else None
         if stream is None or not client_id:
             return None
         _finish(stream)

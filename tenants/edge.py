@@ -22,6 +22,7 @@ from core.edge import edge_dir, symlink_atomic
 
 from .domains import domain_normalize
 from .models import Tenant, TenantStatus
+from .resolve import tenant_policy
 
 
 @dataclass
@@ -31,20 +32,11 @@ class EdgeSync:
     pruned: list[str] = field(default_factory=list)
 
 
-def _policy(tenant: Tenant) -> CatalogPolicy:
-    return CatalogPolicy(
-        ratings=frozenset(tenant.allowed_ratings),
-        media_types=frozenset(tenant.allowed_media_types),
-        hidden_genres=frozenset(tenant.hidden_genres),
-        dmca_shield=tenant.dmca_shield_active,
-    )
-
-
 def _wanted() -> dict[str, CatalogPolicy]:
     wanted: dict[str, CatalogPolicy] = {}
     default = OPEN
     for tenant in Tenant.objects.prefetch_related("domains"):
-        policy = _policy(tenant)
+        policy = tenant_policy(tenant)
         if tenant.is_default:
             default = policy
         if tenant.status == TenantStatus.SUSPENDED:

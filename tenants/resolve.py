@@ -70,13 +70,18 @@ def _site(tenant: Tenant, domain: str) -> Site:
         apk_url=tenant.android_apk_url if tenant.android_app_active else "",
         dmca_shield=tenant.dmca_shield_active,
         capacity_tier=tenant.capacity_tier,
-        policy=CatalogPolicy(
-            ratings=frozenset(tenant.allowed_ratings),
-            media_types=frozenset(tenant.allowed_media_types),
-            hidden_genres=frozenset(tenant.hidden_genres),
-            dmca_shield=tenant.dmca_shield_active,
-        ),
+        policy=tenant_policy(tenant),
         limits=None if tenant.is_default else _limits(tenant),
+    )
+
+
+def tenant_policy(tenant: Tenant) -> CatalogPolicy:
+    """What a tenant's site shows (``catalog.policy``)."""
+    return CatalogPolicy(
+        ratings=frozenset(tenant.allowed_ratings),
+        media_types=frozenset(tenant.allowed_media_types),
+        hidden_genres=frozenset(tenant.hidden_genres),
+        dmca_shield=tenant.dmca_shield_active,
     )
 
 

@@ -25,6 +25,7 @@ from tests.conftest import require
 from tests.factories import StaffFactory, UserFactory
 from tests.support.media import _db_env, _stop, free_port, start_uvicorn
 from tests.support.signed import signed
+from tests.support.swarm import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,13 +141,7 @@ def _publish(port: int, key: str, seconds: int) -> subprocess.Popen:
 
 
 def _wait(check, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"still not true after {timeout}s")
+    return wait_for(check, timeout=timeout, interval=0.1)
 
 
 def test_a_good_key_goes_live_and_nginx_writes_hls(rtmp, client):

@@ -30,7 +30,7 @@ from ingest.chapters import chapter_ingest
 from tests.conftest import require
 from tests.support.media import free_port
 from tests.support.signed import signed
-from tests.support.swarm import database_url
+from tests.support.swarm import database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,17 +39,16 @@ SECRET = "topology-signing-secret-0123456789"
 
 
 def _wait(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
+    """``wait_for`` every 50 ms, a connection refused (a process still starting) counting as
+    not yet."""
+
+    def quiet():
         try:
-            last = check()
-            if last:
-                return last
-        except httpx.HTTPError as exc:
-            last = exc
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: still {last!r} after {timeout}s")
+            return check()
+        except httpx.HTTPError:
+            return None
+
+    return wait_for(quiet, timeout=timeout, interval=0.05, what=what)
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from pathlib import Path
 from asgiref.sync import async_to_sync
 from pyrogram import enums
 from pyrogram.errors import FloodWait
-from pyrogram.handlers import MessageHandler
 from pyrogram.types import CallbackQuery, Chat, Message, Photo, User
 
-from bot import handlers
+from bot import fake, handlers
 from swarm.telegram.fake import fake_message_put
 from tests.support.swarm import JPEG
 
@@ -135,17 +134,9 @@ def photo_message(
 
 
 def dispatch(client: FakeBotClient, message: Message):
-    """What pyrogram's dispatcher does with a message in group 0: the first handler whose
-    filter matches runs. Returns that handler (None when none matched)."""
-
-    async def run():
-        for callback, flt in handlers.HANDLERS:
-            if await MessageHandler(callback, flt).check(client, message):
-                await callback(client, message)
-                return callback
-        return None
-
-    return async_to_sync(run)()
+    """What pyrogram's dispatcher does with a message in group 0 (``bot.fake.dispatch``):
+    returns the handler that ran (None when none matched)."""
+    return async_to_sync(fake.dispatch)(client, message)
 
 
 def bot_message(client: FakeBotClient, index: int = -1, *, age_seconds: float = 0) -> Message:
