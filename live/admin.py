@@ -1,14 +1,25 @@
 """Live channels in the admin: creators (block, soft-delete, restore, reset key), streams (live
-now first, reported ones flagged, end stream) and categories. Every action is audited by its
-service; the stream key is never shown (only its digest is stored, and not listed)."""
+now first, reported ones flagged, end stream, take down), categories, the chat moderation log
+(delete lines; bans and time-outs, lift them), analytics (read only) and the page settings.
+Every action is audited by its service; the stream key is never shown (only its digest is
+stored, and not listed)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 
-from . import services
-from .models import Category, Creator, Stream, StreamStatus
+from . import chat, services
+from .models import (
+    Category,
+    ChatBan,
+    ChatMessage,
+    Creator,
+    PageSettings,
+    Stream,
+    StreamAnalytics,
+    StreamStatus,
+)  # fmt: skip
 
 
 @admin.register(Creator)
@@ -64,14 +75,15 @@ class StreamAdmin(admin.ModelAdmin):
         "title", "creator", "status", "is_reported", "current_viewers", "peak_viewers",
         "total_views", "started_at", "ended_at",
     )  # fmt: skip
-    list_filter = ("status", "is_reported", "category")
+    list_filter = ("status", "is_reported", "is_taken_down", "category")
     search_fields = ("title", "creator__channel_name", "public_id")
     list_select_related = ("creator", "category")
     readonly_fields = (
         "public_id", "status", "started_at", "ended_at", "duration_seconds", "current_viewers",
         "peak_viewers", "total_views", "total_likes", "total_comments", "rtmp_client_id",
+        "is_taken_down", "recording",
     )  # fmt: skip
-    actions = ["end_stream"]
+    actions = ["end_stream", "take_down"]
 
     def get_queryset(self, request):
         live_first = Case(
@@ -94,3 +106,76 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name",)
+
+    @admin.action(
+        description="Take down: off the air and out of every page", permissions=["change"]
+    )
+    def take_down(self, request, queryset):
+        done = sum(
+            services.stream_takedown(stream=s, actor=request.user, reason="taken down by an admin")
+            for s in queryset
+        )
+        self.message_user(request, f"{done} taken down.", messages.SUCCESS)
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    """The chat moderation log: every line, deleted ones kept with who deleted them."""
+
+    list_display = ("created_at", "stream", "user", "message_type", "message", "is_deleted",
+                    "deleted_by")  # fmt: skip
+    list_filter = ("message_type", "is_deleted")
+    search_fields = ("message", "stream__public_id", "stream__title")
+    list_select_related = ("stream", "user", "deleted_by")
+    readonly_fields = ("stream", "user", "message", "message_type", "is_deleted", "deleted_by",
+                       "created_at")  # fmt: skip
+    actions = ["delete_lines"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Delete these lines from the chat", permissions=["delete"])
+    def delete_lines(self, request, queryset):
+        done = sum(chat.message_delete(message=m, actor=request.user) for m in queryset)
+        self.message_user(request, f"{done} deleted.", messages.SUCCESS)
+
+
+@admin.register(ChatBan)
+class ChatBanAdmin(admin.ModelAdmin):
+    list_display = ("user", "creator", "until", "reason", "by", "created_at")
+    list_select_related = ("user", "creator", "by")
+    search_fields = ("creator__channel_name", "reason")
+    readonly_fields = ("creator", "user", "until", "reason", "by", "created_at")
+    actions = ["lift"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Lift the ban or time-out", permissions=["delete"])
+    def lift(self, request, queryset):
+        done = sum(
+            chat.user_let_in(creator=b.creator, user_id=b.user_id, actor=request.user)
+            for b in queryset
+        )
+        self.message_user(request, f"{done} lifted.", messages.SUCCESS)
+
+
+@admin.register(StreamAnalytics)
+class StreamAnalyticsAdmin(admin.ModelAdmin):
+    list_display = ("stream", "creator", "view_count", "unique_viewers", "peak_concurrent_viewers",
+                    "watch_duration", "likes", "comments", "created_at")  # fmt: skip
+    list_select_related = ("stream", "creator")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PageSettings)
+class PageSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "last_updated")
+
+    def has_add_permission(self, request):
+        return not PageSettings.objects.exists()

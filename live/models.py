@@ -84,6 +84,9 @@ class Stream(models.Model):
         max_length=10, choices=WhoCanMessage.choices, default=WhoCanMessage.EVERYONE
     )
     is_mature = models.BooleanField(default=False)
+    slow_mode_seconds = models.PositiveSmallIntegerField(
+        default=0, help_text="Seconds a viewer waits between chat messages (0: off)"
+    )
     started_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
@@ -95,6 +98,8 @@ class Stream(models.Model):
     total_likes = models.PositiveIntegerField(default=0)
     total_comments = models.PositiveIntegerField(default=0)
     is_reported = models.BooleanField(default=False, db_index=True)
+    # Taken down by a moderator: off the air, out of every feed and page.
+    is_taken_down = models.BooleanField(default=False)
     # nginx-rtmp's client id of the publisher while LIVE (to drop it through the control API).
     rtmp_client_id = models.CharField(max_length=32, blank=True, default="")
     # The broadcast's recording, ingested into the catalog like any file (seed 004's
@@ -153,3 +158,106 @@ class StreamLike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.stream_id}"
+
+
+class MessageType(models.TextChoices):
+    TEXT = "text", "Text"
+    SYSTEM = "system", "System"
+
+
+class ChatMessage(models.Model):
+    """One line of a stream's chat (seed 004's StreamChat). ``user`` is empty for SYSTEM lines
+    ("went live", "ended"). A moderator's delete keeps the row (the moderation log) but hides
+    it."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="chat")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="live_messages",
+    )  # fmt: skip
+    message = models.CharField(max_length=500)
+    message_type = models.CharField(
+        max_length=6, choices=MessageType.choices, default=MessageType.TEXT
+    )
+    is_deleted = models.BooleanField(default=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["stream", "-created_at"], name="live_chat_recent")]
+
+    def __str__(self) -> str:
+        return self.message[:60]
+
+
+class ChatBan(models.Model):
+    """A user kept out of a channel's chat: until ``until`` (a time-out) or for good (a ban,
+    ``until`` empty). One row per channel and user; lifting it deletes the row."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="chat_bans")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_chat_bans"
+    )
+    until = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True, default="")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "user"], name="live_chat_ban_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} kept out of {self.creator_id}"
+
+
+class StreamAnalytics(models.Model):
+    """A broadcast's figures, rolled up from the performance cache and Redis when it ends
+    (seed 004: 1:1 with the stream, kept 90 days)."""
+
+    stream = models.OneToOneField(Stream, on_delete=models.CASCADE, related_name="analytics")
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="analytics")
+    view_count = models.PositiveBigIntegerField(default=0)
+    watch_duration = models.PositiveBigIntegerField(default=0, help_text="Seconds, all viewers")
+    unique_viewers = models.PositiveIntegerField(default=0)
+    peak_concurrent_viewers = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    shares = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "stream analytics"
+        indexes = [models.Index(fields=["creator", "-created_at"], name="live_analytics_creator")]
+
+    def __str__(self) -> str:
+        return f"analytics of {self.stream_id}"
+
+
+class PageSettings(models.Model):
+    """The site's privacy policy and terms (seed 004's PageSettings: one row), edited in the
+    admin and served at /pages/privacy and /pages/terms."""
+
+    privacy_policy = models.TextField(blank=True, default="")
+    terms_and_conditions = models.TextField(blank=True, default="")
+    last_updated = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "page settings"
+
+    def __str__(self) -> str:
+        return "Page settings"
+
+    @classmethod
+    def current(cls) -> PageSettings:
+        return cls.objects.order_by("pk").first() or cls()

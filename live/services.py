@@ -28,8 +28,8 @@ from core.audit import audit_record
 from jobs.engine import job_create
 from jobs.models import Job, JobKind
 
-from . import control
-from .models import Creator, Follow, Stream, StreamLike, StreamStatus
+from . import chat, control, viewers
+from .models import Creator, Follow, Stream, StreamAnalytics, StreamLike, StreamStatus
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,8 @@ def publish_start(*, key: str, client_id: str = "") -> Stream | Refusal:
         stream.save()
         Creator.objects.filter(pk=creator.pk).update(total_streams=F("total_streams") + 1)
         followers_tell(stream=stream)
+        chat.system_post(stream=stream, text=f"{creator.channel_name} went live.")
+        chat.broadcast_on_commit(stream.public_id, {"type": "status", "status": "live"})
     return stream
 
 
@@ -145,13 +147,37 @@ def publish_done(*, key: str, client_id: str) -> Stream | None:
 
 
 def _finish(stream: Stream) -> None:
-    """A locked LIVE row becomes OFFLINE with its end and duration."""
+    """A locked LIVE row becomes OFFLINE with its end and duration; its figures are rolled
+    into its ``StreamAnalytics`` row and the chat is told."""
+    viewers.viewers_flush(stream_id=stream.pk)
+    stream.refresh_from_db()
+    unique, watched = viewers.watch_seconds(stream=stream)
     stream.status = StreamStatus.OFFLINE
     stream.ended_at = timezone.now()
     stream.duration_seconds = int((stream.ended_at - stream.started_at).total_seconds())
     stream.current_viewers = 0
     stream.rtmp_client_id = ""
-    stream.save()
+    stream.save(
+        update_fields=[
+            "status", "ended_at", "duration_seconds", "current_viewers", "rtmp_client_id",
+            "updated_at",
+        ]
+    )  # fmt: skip
+    StreamAnalytics.objects.update_or_create(
+        stream=stream,
+        defaults={
+            "creator_id": stream.creator_id,
+            "view_count": stream.total_views,
+            "unique_viewers": unique,
+            "watch_duration": watched,
+            "peak_concurrent_viewers": stream.peak_viewers,
+            "likes": stream.total_likes,
+            "comments": stream.total_comments,
+        },
+    )
+    transaction.on_commit(lambda: viewers.forget(stream=stream))
+    chat.system_post(stream=stream, text="The broadcast has ended.")
+    chat.broadcast_on_commit(stream.public_id, {"type": "status", "status": "offline"})
 
 
 # --- moderation (admin actions; each audited and idempotent) --------------------------------
@@ -299,3 +325,18 @@ def recording_ingest(*, path: str) -> Job | None:
             payload={"path": str(source), "title_id": title.pk, "publish": True},
             max_attempts=3,
         )
+
+
+def stream_takedown(*, stream: Stream, actor: Any, reason: str) -> bool:
+    """Take a broadcast down: nginx drops the publisher at once, and the stream leaves every
+    feed and page (its recording, a catalog title, is taken down like any title, in medic)."""
+    changed = Stream.objects.filter(pk=stream.pk, is_taken_down=False).update(
+        is_taken_down=True, is_public=False
+    )
+    if stream.status == StreamStatus.LIVE:
+        _end(stream)
+    if not changed:
+        return False
+    stream.is_taken_down, stream.is_public = True, False
+    audit_record(actor=actor, action="stream_takedown", target=stream, reason=reason)
+    return True

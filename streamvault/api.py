@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("ingest.urls")),
     path("", include("medic.urls")),
     path("", include("community.urls")),
+    path("", include("live.api_urls")),
     path("", include("tenants.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="schema"),
     path(

@@ -7,7 +7,22 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamvault.settings")
 django_application = get_asgi_application()
 
-# /s/<sha256> (signed streams) skips Django's middleware stack; everything else is Django.
-from vault.stream import with_stream_route  # noqa: E402  (needs the apps loaded above)
+# /s/<sha256> (signed streams) skips Django's middleware stack; /ws/live/<id>/ is the live chat
+# (Django Channels); everything else is Django. (These need the apps loaded above.)
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-application = with_stream_route(django_application)
+from live.routing import websocket_urlpatterns  # noqa: E402
+from vault.stream import with_stream_route  # noqa: E402
+
+http = with_stream_route(django_application)
+application = ProtocolTypeRouter(
+    {
+        "http": http,
+        "lifespan": http,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

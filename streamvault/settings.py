@@ -407,6 +407,32 @@ LIVE_RTMP_CALLBACK_SECRET = env.str("LIVE_RTMP_CALLBACK_SECRET", default="")
 LIVE_RTMP_CONTROL_URL = env.str("LIVE_RTMP_CONTROL_URL", default="")
 # Where nginx-rtmp records broadcasts (record_path): recordings there become titles.
 LIVE_RECORD_DIR = env.str("LIVE_RECORD_DIR", default="")
+# Where nginx-rtmp writes HLS (hls_path): the app serves playlists from it (counting
+# viewers) and, without nginx in front, the segments too.
+LIVE_HLS_DIR = env.str("LIVE_HLS_DIR", default="")
+# The RTMP server URL a creator puts into OBS (the dashboard shows it).
+LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
+# A viewer counts as watching while they fetched the playlist within this many seconds.
+LIVE_VIEWER_SECONDS = env.int("LIVE_VIEWER_SECONDS", default=15)
+# Chat: messages a user may send per LIVE_CHAT_RATE_SECONDS in one stream's chat.
+LIVE_CHAT_RATE = env.int("LIVE_CHAT_RATE", default=5)
+LIVE_CHAT_RATE_SECONDS = env.int("LIVE_CHAT_RATE_SECONDS", default=10)
+# Seed 004's clean-up: chat lines older than CHAT_TTL_DAYS are deleted (0: kept for ever);
+# offline streams, likes and analytics after LIVE_RETENTION_DAYS.
+CHAT_TTL_DAYS = env.int("CHAT_TTL_DAYS", default=0)
+LIVE_RETENTION_DAYS = env.int("LIVE_RETENTION_DAYS", default=90)
+# Django Channels (live chat over WebSockets, served by the ASGI `stream` process): the
+# Redis channel layer when Redis is configured, else one process's memory (the embedded demo).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CACHE_KEY_PREFIX", default="sv")},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 # The edge (docs/edge.md, deploy/): a directory nginx serves title documents and admitted
 # local-vault files from, and keeps its cache in (empty: the app answers everything), and how
 # long nginx keeps the subtitles and manga pages it cached (``X-Accel-Expires``).

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import live_views, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -14,4 +14,12 @@ urlpatterns = [
     path("read/<str:short_id>/<int:chapter_id>/", views.read, name="web-read"),
     path("account/", views.account, name="web-account"),
     path("site.css", views.site_css, name="web-site-css"),
+    path("live/", live_views.directory, name="web-live"),
+    path("live/studio/", live_views.studio, name="web-studio"),
+    path("live/channel/<int:creator_id>/", live_views.creator, name="web-live-creator"),
+    re_path(
+        r"^live/(?P<public_id>[A-Za-z0-9_-]{1,16})$", live_views.stream, name="web-live-stream"
+    ),
+    path("pages/privacy/", live_views.page, {"which": "privacy"}, name="web-privacy"),
+    path("pages/terms/", live_views.page, {"which": "terms"}, name="web-terms"),
 ]

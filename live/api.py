@@ -1,0 +1,311 @@
+"""``/api/live/``: the feeds (live now, by category, following, trending, latest, scheduled),
+a stream, its chat history, likes, creators, their streams and follows. Lists take ``page``
+and ``limit`` (seed 004). Views adapt HTTP to ``live.selectors`` and ``live.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import GuestSessionAuthentication
+from core.pagination import StrictPageNumberPagination
+from core.parsing import ascii_int
+
+from . import chat, selectors, services
+from .models import Creator, Stream
+
+
+class LimitPagination(StrictPageNumberPagination):
+    page_size = 20
+    page_size_query_param = "limit"
+
+
+class LiveView(APIView):
+    """Reads need no session; writes (like, follow) make a guest for a visitor with a cookie
+    but no account, as the rest of the per-user API."""
+
+    permission_classes = [AllowAny]
+
+    def get_authenticators(self):
+        if self.request is not None and self.request.method in SAFE_METHODS:
+            return [SessionAuthentication()]
+        return [GuestSessionAuthentication()]
+
+    def get_permissions(self):
+        if self.request.method in SAFE_METHODS:
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+
+def django_errors(exc: DjangoValidationError) -> ValidationError:
+    if hasattr(exc, "error_dict"):
+        return ValidationError(
+            {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+        )
+    return ValidationError({"non_field_errors": exc.messages})
+
+
+def page_of(view: APIView, request: Request, queryset: Any, item: Any) -> Response:
+    paginator = LimitPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response([item(row) for row in page])
+
+
+def stream_or_404(public_id: str) -> Stream:
+    stream = selectors.stream_visible(public_id)
+    if stream is None:
+        raise NotFound("No such stream.")
+    return stream
+
+
+def creator_or_404(creator_id: int) -> Creator:
+    creator = selectors.creator_visible(creator_id)
+    if creator is None:
+        raise NotFound("No such channel.")
+    return creator
+
+
+_CATEGORY = inline_serializer(
+    "LiveCategory",
+    {
+        "id": serializers.IntegerField(),
+        "name": serializers.CharField(),
+        "image": serializers.CharField(allow_blank=True),
+        "cover_photo": serializers.CharField(allow_blank=True),
+    },
+)
+_STREAM_FIELDS: dict[str, serializers.Field] = {
+    "id": serializers.CharField(),
+    "title": serializers.CharField(),
+    "description": serializers.CharField(allow_blank=True),
+    "status": serializers.ChoiceField(choices=["live", "offline", "scheduled"]),
+    "is_public": serializers.BooleanField(),
+    "is_mature": serializers.BooleanField(),
+    "who_can_message": serializers.ChoiceField(choices=["everyone", "followers"]),
+    "slow_mode_seconds": serializers.IntegerField(),
+    "thumbnail": serializers.CharField(allow_blank=True),
+    "category": _CATEGORY.__class__(allow_null=True),
+    "creator": inline_serializer(
+        "LiveStreamCreator",
+        {
+            "id": serializers.IntegerField(),
+            "channel_name": serializers.CharField(),
+            "profile_photo": serializers.CharField(allow_blank=True),
+        },
+    ),
+    "started_at": serializers.DateTimeField(allow_null=True),
+    "ended_at": serializers.DateTimeField(allow_null=True),
+    "scheduled_at": serializers.DateTimeField(allow_null=True),
+    "duration_seconds": serializers.IntegerField(),
+    "current_viewers": serializers.IntegerField(),
+    "peak_viewers": serializers.IntegerField(),
+    "total_views": serializers.IntegerField(),
+    "total_likes": serializers.IntegerField(),
+    "total_comments": serializers.IntegerField(),
+    "playback_url": serializers.CharField(allow_null=True),
+    "recording_url": serializers.CharField(allow_null=True),
+    "created_at": serializers.DateTimeField(),
+}
+STREAM = inline_serializer("LiveStream", _STREAM_FIELDS)
+_STREAM_DETAIL = inline_serializer(
+    "LiveStreamDetail",
+    {
+        **_STREAM_FIELDS,
+        "liked_by_me": serializers.BooleanField(),
+        "following": serializers.BooleanField(),
+    },
+)
+CREATOR_FIELDS: dict[str, serializers.Field] = {
+    "id": serializers.IntegerField(),
+    "channel_name": serializers.CharField(),
+    "description": serializers.CharField(allow_blank=True),
+    "profile_photo": serializers.CharField(allow_blank=True),
+    "cover_photo": serializers.CharField(allow_blank=True),
+    "social_accounts": serializers.ListField(child=serializers.DictField()),
+    "total_followers": serializers.IntegerField(),
+    "total_streams": serializers.IntegerField(),
+    "total_stream_views": serializers.IntegerField(),
+    "total_likes": serializers.IntegerField(),
+    "created_at": serializers.DateTimeField(),
+}
+_CREATOR = inline_serializer(
+    "LiveCreator",
+    {
+        **CREATOR_FIELDS,
+        "is_live": serializers.BooleanField(),
+        "following": serializers.BooleanField(),
+    },
+)
+_MESSAGE = inline_serializer(
+    "LiveChatMessage",
+    {
+        "type": serializers.ChoiceField(choices=["message"]),
+        "id": serializers.IntegerField(),
+        "user": inline_serializer(
+            "LiveChatAuthor",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "avatar_seed": serializers.CharField(),
+                "is_creator": serializers.BooleanField(),
+            },
+            allow_null=True,
+        ),
+        "message": serializers.CharField(),
+        "message_type": serializers.ChoiceField(choices=["text", "system"]),
+        "created_at": serializers.DateTimeField(),
+    },
+)
+
+
+def paged(name: str, item: Any) -> Any:
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.CharField(allow_null=True),
+            "previous": serializers.CharField(allow_null=True),
+            "results": item.__class__(many=True),
+        },
+    )
+
+
+PAGING = [
+    OpenApiParameter("page", int, description="From 1"),
+    OpenApiParameter("limit", int, description="From 1 to 100 (default 20)"),
+]
+
+
+class CategoriesView(LiveView):
+    """The active categories (admin-managed), by name."""
+
+    @extend_schema(parameters=PAGING, responses={200: paged("LiveCategoryPage", _CATEGORY)})
+    def get(self, request: Request) -> Response:
+        return page_of(self, request, selectors.categories(), selectors.category_item)
+
+
+class StreamsView(LiveView):
+    """A feed: ``live`` (live now, newest first — the default), ``trending`` (most views),
+    ``latest`` or ``scheduled`` (soonest first); ``category=<id>`` narrows any of them."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("feed", str, enum=list(selectors.FEEDS)),
+            OpenApiParameter("category", int, description="A category id"),
+            *PAGING,
+        ],
+        responses={200: paged("LiveStreamPage", STREAM)},
+    )
+    def get(self, request: Request) -> Response:
+        name = request.query_params.get("feed", "live")
+        if name not in selectors.FEEDS:
+            raise ValidationError({"feed": [f"One of {', '.join(selectors.FEEDS)}."]})
+        category = None
+        if "category" in request.query_params:
+            category = ascii_int(request.query_params["category"])
+            if category is None or not 1 <= category < 2**63:
+                raise ValidationError({"category": ["A category id."]})
+        streams = selectors.feed(name=name, category_id=category)
+        return page_of(self, request, streams, selectors.stream_item)
+
+
+class FollowingView(LiveView):
+    """Streams of the channels you follow: live ones first, then the newest."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_permissions(self):
+        return [IsAuthenticated()]
+
+    @extend_schema(parameters=PAGING, responses={200: paged("LiveFollowingPage", STREAM)})
+    def get(self, request: Request) -> Response:
+        streams = selectors.following_feed(user=request.user)
+        return page_of(self, request, streams, selectors.stream_item)
+
+
+class StreamView(LiveView):
+    @extend_schema(responses={200: _STREAM_DETAIL})
+    def get(self, request: Request, public_id: str) -> Response:
+        stream = stream_or_404(public_id)
+        return Response(
+            {
+                **selectors.stream_item(stream),
+                **selectors.viewer_state(user=request.user, stream=stream),
+            }
+        )
+
+
+class StreamLikeView(LiveView):
+    """Like (PUT) or unlike (DELETE) a stream; both idempotent."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def put(self, request: Request, public_id: str) -> Response:
+        stream = stream_or_404(public_id)
+        services.like_set(user=request.user, stream=stream, liked=True)
+        stream.refresh_from_db(fields=["total_likes"])
+        return Response({"liked_by_me": True, "total_likes": stream.total_likes})
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def delete(self, request: Request, public_id: str) -> Response:
+        stream = stream_or_404(public_id)
+        services.like_set(user=request.user, stream=stream, liked=False)
+        stream.refresh_from_db(fields=["total_likes"])
+        return Response({"liked_by_me": False, "total_likes": stream.total_likes})
+
+
+class ChatHistoryView(LiveView):
+    """The stream's recent chat, newest first (moderated lines left out)."""
+
+    @extend_schema(parameters=PAGING, responses={200: paged("LiveChatPage", _MESSAGE)})
+    def get(self, request: Request, public_id: str) -> Response:
+        stream = stream_or_404(public_id)
+        return page_of(self, request, chat.history(stream=stream), chat.message_item)
+
+
+class CreatorView(LiveView):
+    @extend_schema(responses={200: _CREATOR})
+    def get(self, request: Request, creator_id: int) -> Response:
+        creator = creator_or_404(creator_id)
+        user = request.user if request.user.is_authenticated else None
+        following = user is not None and creator.follows.filter(follower=user).exists()
+        item = selectors.creator_item(creator, is_live=selectors.is_live(creator))
+        return Response({**item, "following": following})
+
+
+class CreatorStreamsView(LiveView):
+    @extend_schema(parameters=PAGING, responses={200: paged("LiveCreatorStreamPage", STREAM)})
+    def get(self, request: Request, creator_id: int) -> Response:
+        creator = creator_or_404(creator_id)
+        streams = selectors.creator_streams(creator=creator)
+        return page_of(self, request, streams, selectors.stream_item)
+
+
+class FollowView(LiveView):
+    """Follow (PUT) or unfollow (DELETE) a channel; both idempotent."""
+
+    def _set(self, request: Request, creator_id: int, following: bool) -> Response:
+        creator = creator_or_404(creator_id)
+        try:
+            services.follow_set(user=request.user, creator=creator, following=following)
+        except DjangoValidationError as exc:
+            raise django_errors(exc) from None
+        creator.refresh_from_db(fields=["total_followers"])
+        return Response({"following": following, "total_followers": creator.total_followers})
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def put(self, request: Request, creator_id: int) -> Response:
+        return self._set(request, creator_id, True)
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def delete(self, request: Request, creator_id: int) -> Response:
+        return self._set(request, creator_id, False)

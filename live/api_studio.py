@@ -1,0 +1,177 @@
+"""``/api/live/studio/``: your own channel — become a creator, edit it, make a stream key (shown
+once), schedule and edit your streams. The creator dashboard page uses exactly these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import UserKind
+from core.fields import PlainTextField, StrictBooleanField, StrictCharField, StrictIntegerField
+from core.text import HTML
+
+from . import selectors, services, studio
+from .api import CREATOR_FIELDS, PAGING, STREAM, LiveView, django_errors, page_of, paged
+from .models import Creator, WhoCanMessage
+
+_STUDIO = inline_serializer(
+    "LiveStudio",
+    {
+        **CREATOR_FIELDS,
+        "has_stream_key": serializers.BooleanField(),
+        "stream_key_updated_at": serializers.DateTimeField(allow_null=True),
+        "rtmp_url": serializers.CharField(),
+    },
+)
+
+
+class SocialSerializer(serializers.Serializer):
+    platform = PlainTextField(max_length=40, refuse=HTML.pattern)
+    url = serializers.URLField(max_length=500)
+
+
+class BecomeSerializer(serializers.Serializer):
+    channel_name = StrictCharField(min_length=3, max_length=60)
+    description = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class CreatorEditSerializer(serializers.Serializer):
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    social_accounts = SocialSerializer(many=True, required=False, max_length=studio.SOCIAL_MAX)
+
+
+class StreamEditSerializer(serializers.Serializer):
+    title = PlainTextField(max_length=200, refuse=HTML.pattern, required=False)
+    description = StrictCharField(max_length=5000, required=False, allow_blank=True)
+    category_id = StrictIntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True
+    )
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True)
+    who_can_message = serializers.ChoiceField(choices=WhoCanMessage.values, required=False)
+    slow_mode_seconds = StrictIntegerField(min_value=0, max_value=600, required=False)
+    is_public = StrictBooleanField(required=False)
+    is_mature = StrictBooleanField(required=False)
+
+
+class StreamCreateSerializer(StreamEditSerializer):
+    title = PlainTextField(max_length=200, refuse=HTML.pattern)
+
+
+def _studio(creator: Creator) -> dict[str, Any]:
+    return {
+        **selectors.creator_item(creator),
+        "has_stream_key": bool(creator.stream_key_hash),
+        "stream_key_updated_at": (
+            creator.stream_key_updated_at.isoformat() if creator.stream_key_updated_at else None
+        ),
+        "rtmp_url": settings.LIVE_RTMP_URL,
+    }
+
+
+class StudioView(LiveView):
+    """Your channel (404 until you become a creator)."""
+
+    def get_permissions(self):
+        return [IsAuthenticated()]
+
+    def mine(self, request: Request) -> Creator:
+        creator = Creator.objects.filter(user=request.user, is_deleted=False).first()
+        if creator is None:
+            raise NotFound("You have no channel yet: POST a channel name to make one.")
+        return creator
+
+
+class StudioChannelView(StudioView):
+    @extend_schema(responses={200: _STUDIO})
+    def get(self, request: Request) -> Response:
+        return Response(_studio(self.mine(request)))
+
+    @extend_schema(request=BecomeSerializer, responses={201: _STUDIO})
+    def post(self, request: Request) -> Response:
+        data = BecomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if request.user.kind == UserKind.GUEST:
+            raise django_errors(DjangoValidationError({"user": "Sign in with Telegram first."}))
+        try:
+            creator = services.creator_become(user=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise django_errors(exc) from None
+        return Response(_studio(creator), status=201)
+
+    @extend_schema(request=CreatorEditSerializer, responses={200: _STUDIO})
+    def patch(self, request: Request) -> Response:
+        creator = self.mine(request)
+        data = CreatorEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            studio.creator_update(creator=creator, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise django_errors(exc) from None
+        return Response(_studio(creator))
+
+
+class StudioKeyView(StudioView):
+    """A new stream key — shown this once; the previous key stops working at once."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: inline_serializer(
+                "LiveStreamKey",
+                {"stream_key": serializers.CharField(), "rtmp_url": serializers.CharField()},
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        key = services.stream_key_rotate(creator=self.mine(request))
+        response = Response({"stream_key": key, "rtmp_url": settings.LIVE_RTMP_URL}, status=201)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class StudioStreamsView(StudioView):
+    """Your streams, private and scheduled ones included; POST schedules one (the next time
+    your encoder connects, the earliest scheduled stream goes live)."""
+
+    @extend_schema(parameters=PAGING, responses={200: paged("LiveStudioStreamPage", STREAM)})
+    def get(self, request: Request) -> Response:
+        streams = selectors.visible_streams().filter(creator=self.mine(request))
+        return page_of(self, request, streams.order_by("-created_at", "-id"), selectors.stream_item)
+
+    @extend_schema(request=StreamCreateSerializer, responses={201: STREAM})
+    def post(self, request: Request) -> Response:
+        creator = self.mine(request)
+        data = StreamCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            stream = studio.stream_schedule(creator=creator, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise django_errors(exc) from None
+        return Response(selectors.stream_item(stream), status=201)
+
+
+class StudioStreamView(StudioView):
+    @extend_schema(request=StreamEditSerializer, responses={200: STREAM})
+    def patch(self, request: Request, public_id: str) -> Response:
+        stream = (
+            selectors.visible_streams()
+            .filter(creator=self.mine(request), public_id=public_id)
+            .first()
+        )
+        if stream is None:
+            raise NotFound("No such stream of yours.")
+        data = StreamEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            studio.stream_update(stream=stream, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise django_errors(exc) from None
+        return Response(selectors.stream_item(stream))

@@ -1,0 +1,29 @@
+"""The live app's periodic tasks (django-celery-beat rows, ``live/migrations``): the viewer
+counts of live streams, and seed 004's clean-up."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import cleanup, viewers
+from .models import Stream, StreamStatus
+
+
+@shared_task(name="live.tasks.viewers_refresh", ignore_result=True)
+def viewers_refresh() -> int:
+    """Every live stream's viewer figures, so counts fall when people leave (a viewer who
+    stopped fetching the playlist ages out). Returns how many streams were refreshed."""
+    done = 0
+    for stream_id, public_id in Stream.objects.filter(status=StreamStatus.LIVE).values_list(
+        "pk", "public_id"
+    ):
+        current = viewers.viewers_flush(stream_id=stream_id)
+        if current is not None:
+            viewers.viewers_tell(public_id=public_id, count=current)
+            done += 1
+    return done
+
+
+@shared_task(name="live.tasks.cleanup", ignore_result=True)
+def cleanup_daily() -> dict[str, int]:
+    return cleanup.expired_delete()

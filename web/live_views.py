@@ -1,0 +1,82 @@
+"""The live pages: the directory, a stream (HLS player, chat, follow and like), a creator's
+channel, the creator's dashboard (OBS settings), and the site's privacy and terms pages. Each
+reads through ``live.selectors`` and renders; what a visitor does goes through the API and the
+chat socket from ``live.js`` / ``studio.js``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from live import selectors
+from live.models import Creator, PageSettings
+
+
+@require_safe
+def directory(request: HttpRequest) -> HttpResponse:
+    context = {
+        "live": [selectors.stream_item(s) for s in selectors.feed(name="live")[:24]],
+        "scheduled": [selectors.stream_item(s) for s in selectors.feed(name="scheduled")[:12]],
+        "trending": [selectors.stream_item(s) for s in selectors.feed(name="trending")[:12]],
+        "categories": list(selectors.categories()[:50]),
+    }
+    return render(request, "web/live.html", context)
+
+
+@require_safe
+def stream(request: HttpRequest, public_id: str) -> HttpResponse:
+    found = selectors.stream_visible(public_id)
+    if found is None:
+        raise Http404("No such stream.")
+    item = {
+        **selectors.stream_item(found),
+        **selectors.viewer_state(user=request.user, stream=found),
+    }
+    return render(request, "web/live_stream.html", {"stream": item})
+
+
+@require_safe
+def creator(request: HttpRequest, creator_id: int) -> HttpResponse:
+    found = selectors.creator_visible(creator_id)
+    if found is None:
+        raise Http404("No such channel.")
+    streams = [selectors.stream_item(s) for s in selectors.creator_streams(creator=found)[:24]]
+    following = (
+        request.user.is_authenticated and found.follows.filter(follower=request.user).exists()
+    )
+    context = {
+        "creator": selectors.creator_item(found, is_live=selectors.is_live(found)),
+        "streams": streams,
+        "following": following,
+    }
+    return render(request, "web/live_creator.html", context)
+
+
+@require_safe
+def studio(request: HttpRequest) -> HttpResponse:
+    """The creator dashboard: become a creator, the OBS settings (server URL; a new key shown
+    once), your streams. Everything on it goes through /api/live/studio/."""
+    mine = None
+    if request.user.is_authenticated:
+        mine = Creator.objects.filter(user=request.user, is_deleted=False).first()
+    context = {
+        "creator": mine,
+        "rtmp_url": settings.LIVE_RTMP_URL,
+        "signed_in": request.user.is_authenticated and request.user.kind != "guest",
+        "categories": list(selectors.categories()[:100]),
+    }
+    return render(request, "web/studio.html", context)
+
+
+@require_safe
+def page(request: HttpRequest, which: str) -> HttpResponse:
+    current = PageSettings.current()
+    text = current.privacy_policy if which == "privacy" else current.terms_and_conditions
+    heading = "Privacy policy" if which == "privacy" else "Terms and conditions"
+    return render(
+        request,
+        "web/page.html",
+        {"heading": heading, "text": text, "updated": current.last_updated},
+    )

@@ -1,0 +1,66 @@
+// The creator dashboard: open a channel, make a stream key (shown once), save broadcasts.
+import { api, el, toast } from "./api.js";
+
+function values(form) {
+  const data = {};
+  for (const [name, value] of new FormData(form).entries()) {
+    if (value === "") continue;
+    if (name === "category_id" || name === "slow_mode_seconds") data[name] = Number(value);
+    else if (name === "scheduled_at") data[name] = new Date(value).toISOString();
+    else data[name] = value;
+  }
+  return data;
+}
+
+const become = document.getElementById("become");
+if (become) {
+  become.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("/api/live/studio/", { method: "POST", body: values(become) });
+      window.location.reload();
+    } catch (error) {
+      toast(error.message);
+    }
+  });
+}
+
+const rotate = document.getElementById("rotate-key");
+if (rotate) {
+  rotate.addEventListener("click", async () => {
+    try {
+      const data = await api("/api/live/studio/key/", { method: "POST" });
+      document.getElementById("stream-key").textContent = data.stream_key;
+      toast("Copy your key now: it is shown only this once.");
+    } catch (error) {
+      toast(error.message);
+    }
+  });
+}
+
+async function mine() {
+  const list = document.getElementById("my-streams");
+  if (!list) return;
+  const page = await api("/api/live/studio/streams/?limit=50");
+  list.replaceChildren(
+    ...page.results.map((s) =>
+      el("li", {}, el("a", { href: `/live/${s.id}`, text: s.title }), ` — ${s.status}, ${s.total_views} views`),
+    ),
+  );
+}
+
+const schedule = document.getElementById("schedule-form");
+if (schedule) {
+  schedule.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("/api/live/studio/streams/", { method: "POST", body: values(schedule) });
+      schedule.reset();
+      toast("Saved.");
+      mine();
+    } catch (error) {
+      toast(error.message);
+    }
+  });
+}
+mine().catch(() => {});
