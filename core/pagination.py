@@ -33,7 +33,11 @@ class StrictPageNumberPagination(PageNumberPagination):
         size = ascii_int(raw)
         if size is None or not 1 <= size <= self.max_page_size:
             raise ValidationError(
-                {"page_size": [f"Must be a whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        f"Must be a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
             )
         return size
 

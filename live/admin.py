@@ -100,13 +100,6 @@ class StreamAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"{done} ended.", messages.SUCCESS)
 
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active", "created_at")
-    list_filter = ("is_active",)
-    search_fields = ("name",)
-
     @admin.action(
         description="Take down: off the air and out of every page", permissions=["change"]
     )
@@ -116,6 +109,13 @@ class CategoryAdmin(admin.ModelAdmin):
             for s in queryset
         )
         self.message_user(request, f"{done} taken down.", messages.SUCCESS)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
 
 
 @admin.register(ChatMessage)

@@ -274,6 +274,18 @@ def hello(*, stream: Stream, user: Any) -> dict[str, Any]:
     }
 
 
+def joined(*, user: Any) -> dict[str, Any]:
+    who = author(user)
+    return {
+        "type": "message",
+        "id": None,
+        "user": None,
+        "message": f"{who['name']} joined." if who else "Someone joined.",
+        "message_type": MessageType.SYSTEM,
+        "created_at": timezone.now().isoformat(),
+    }
+
+
 def _int(frame: dict[str, Any], name: str, *, maximum: int = 2**63 - 1) -> int:
     value = frame.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:

@@ -46,6 +46,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._send(
             await database_sync_to_async(chat.hello)(stream=self.stream, user=self._user)
         )
+        if self._user is not None:  # "… joined": a SYSTEM line for everyone, not stored
+            joined = await database_sync_to_async(chat.joined)(user=self._user)
+            await self.channel_layer.group_send(self.group, {"type": "chat.event", "event": joined})
 
     async def disconnect(self, code: int) -> None:
         if self.group:

@@ -8,6 +8,7 @@ import itertools
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from catalog import services
 from catalog.models import MediaType, TitleStatus
@@ -78,3 +79,23 @@ def add_file(title, *, quality="1080p", episode=None, size_bytes=1_000_000, **kw
         ref=kw.pop("ref", "ref"),
         **kw,
     )
+
+
+class CreatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "live.Creator"
+
+    user = factory.SubFactory(UserFactory)
+    channel_name = factory.Sequence(lambda n: f"Channel {n}")
+
+
+class LiveStreamFactory(factory.django.DjangoModelFactory):
+    """A live stream (``status`` / ``started_at`` overridable)."""
+
+    class Meta:
+        model = "live.Stream"
+
+    creator = factory.SubFactory(CreatorFactory)
+    title = factory.Sequence(lambda n: f"Broadcast {n}")
+    status = "live"
+    started_at = factory.LazyFunction(timezone.now)

@@ -23,7 +23,7 @@ from catalog.models import FileStatus, MediaFile, Title, TitleStatus
 from core.models import AuditEntry
 from ingest.models import BlockedHash, Submission
 from jobs.models import Job, JobStatus
-from live.models import Creator, Stream, StreamStatus
+from live.models import ChatBan, ChatMessage, Creator, Stream, StreamStatus
 from medic import services as medic
 from medic.models import Takedown
 from swarm.models import Worker, WorkerStatus
@@ -167,6 +167,20 @@ CASES: dict[tuple[str, str], Case] = {
         )
         for name in ("ban_author_day", "ban_author_week", "ban_author_month")
     },
+    ("live.stream", "take_down"): Case(
+        lambda: Stream.objects.create(creator=_creator(), title="Reported"), "stream_takedown"
+    ),
+    ("live.chatmessage", "delete_lines"): Case(
+        lambda: ChatMessage.objects.create(
+            stream=Stream.objects.create(creator=_creator(), title="Chatty"),
+            user=_user(),
+            message="spam",
+        ),
+        "chat_message_delete",
+    ),
+    ("live.chatban", "lift"): Case(
+        lambda: ChatBan.objects.create(creator=_creator(), user=_user()), "chat_unban"
+    ),
 }
 
 

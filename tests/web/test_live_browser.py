@@ -1,0 +1,59 @@
+"""Chromium watches a live broadcast: ffmpeg publishes to nginx-rtmp with the creator's key,
+the stream page's hls.js plays the HLS nginx writes (served by the app, which counts the
+viewer), and the chat panel shows the "went live" line and a message typed on the page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from live import services
+from live.models import ChatMessage, Stream, StreamStatus
+from tests.factories import UserFactory
+from tests.support.live import publish, rtmp_server
+from tests.support.swarm import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def rtmp(tmp_path, settings):
+    with rtmp_server(tmp_path, settings) as server:
+        yield server
+
+
+def test_chromium_plays_a_live_stream_and_chats(rtmp, browser, page):
+    ports, work = rtmp
+    creator = services.creator_become(user=UserFactory(), channel_name="Glass Owl")
+    publisher = publish(ports["rtmp"], services.stream_key_rotate(creator=creator), seconds=40)
+    try:
+        stream = wait_for(
+            lambda: Stream.objects.filter(status=StreamStatus.LIVE).first(), timeout=15
+        )
+        wait_for((work / "hls" / f"{stream.public_id}.m3u8").exists, timeout=20)
+        page.goto(f"{ports['app']}/live/{stream.public_id}")
+        page.wait_for_function(
+            "() => document.getElementById('live-video').currentTime > 2", timeout=30_000
+        )
+        assert page.locator("#chat-list").inner_text(timeout=5_000).count("went live") == 1
+        # The viewer was counted from the playlist fetches.
+        assert wait_for(lambda: Stream.objects.get(pk=stream.pk).current_viewers >= 1, timeout=15)
+        # Signed in (a session from the API), the visitor chats from the page.
+        viewer = UserFactory(first_name="Watcher")
+        page.context.add_cookies(_session_cookie(viewer, ports["app"]))
+        page.reload()
+        page.wait_for_selector("#chat-input:not([disabled])", timeout=10_000)
+        page.fill("#chat-input", "hello from Chromium")
+        page.press("#chat-input", "Enter")
+        page.wait_for_selector("text=hello from Chromium", timeout=10_000)
+        assert ChatMessage.objects.get(message="hello from Chromium").user == viewer
+        assert not [e for e in page.errors if ".m3u8" not in e], page.errors
+    finally:
+        publisher.kill()
+        publisher.wait()
+
+
+def _session_cookie(user, url: str) -> list[dict]:
+    client = Client()
+    client.force_login(user)
+    return [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
