@@ -112,3 +112,22 @@ def test_an_admin_ends_a_broadcast_at_once(rtmp, client):
     assert AuditEntry.objects.filter(action="stream_end").count() == 1
     # A blocked creator's key is refused from then on.
     services.creator_block_set(creator=creator, blocked=True, actor=None)
+
+
+def test_a_takedown_drops_the_publisher_and_hides_the_stream(rtmp, client):
+    ports, _ = rtmp
+    creator = services.creator_become(user=UserFactory(), channel_name="Pirate Radio")
+    publisher = publish(ports["rtmp"], services.stream_key_rotate(creator=creator), seconds=60)
+    stream = _wait(lambda: Stream.objects.filter(status=StreamStatus.LIVE).first(), 10)
+    assert client.get(f"/api/live/streams/{stream.public_id}/").status_code == 200
+    client.force_login(StaffFactory())
+    response = client.post(
+        "/admin/live/stream/", {"action": "take_down", ACTION_CHECKBOX_NAME: [stream.pk]}
+    )
+    assert response.status_code == 302
+    assert publisher.wait(timeout=10) != 0  # nginx dropped the encoder at once
+    stream.refresh_from_db()
+    assert stream.is_taken_down and stream.status == StreamStatus.OFFLINE
+    assert client.get(f"/api/live/streams/{stream.public_id}/").status_code == 404
+    assert client.get(f"/live/{stream.public_id}").status_code == 404
+    assert AuditEntry.objects.filter(action="stream_takedown").count() == 1
