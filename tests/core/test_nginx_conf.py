@@ -68,3 +68,22 @@ def test_a_secret_nginx_cannot_hold_is_refused(edge_env, settings, secret):
     settings.STREAM_SIGNING_SECRET = secret
     with pytest.raises(CommandError, match="STREAM_SIGNING_SECRET"):
         call_command("nginx_conf", "--out", str(edge_env / "nginx.conf"))
+
+
+def test_with_live_channels_it_adds_the_rtmp_side(edge_env, monkeypatch, settings):
+    require(Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists(), "needs libnginx-mod-rtmp")
+    settings.LIVE_HLS_DIR = str(edge_env / "hls")
+    settings.LIVE_RECORD_DIR = str(edge_env / "rec")
+    settings.LIVE_RTMP_CALLBACK_SECRET = "short"
+    monkeypatch.setenv("LIVE_RTMP_LISTEN", "127.0.0.1:19935")
+    conf = edge_env / "nginx" / "nginx.conf"
+    with pytest.raises(CommandError, match="LIVE_RTMP_CALLBACK_SECRET"):
+        call_command("nginx_conf", "--out", str(conf))
+    settings.LIVE_RTMP_CALLBACK_SECRET = "a-callback-secret-of-32-chars-xx"
+    call_command("nginx_conf", "--out", str(conf))
+    text = conf.read_text()
+    assert "ngx_rtmp_module.so" in text and "listen 127.0.0.1:19935;" in text
+    assert "publish?secret=a-callback-secret-of-32-chars-xx" in text
+    assert f"hls_path {edge_env / 'hls'};" in text and "rtmp_control all;" in text
+    checked = _nginx_t(conf)
+    assert checked.returncode == 0, checked.stderr

@@ -6,10 +6,13 @@ blocked creator are refused."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
+import httpx
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from websockets.sync.client import connect
 
 from catalog.models import TitleStatus
 from core.models import AuditEntry
@@ -46,12 +49,26 @@ def test_a_good_key_goes_live_and_nginx_writes_hls(rtmp, client):
     playlist = work / "hls" / f"{stream.public_id}.m3u8"
     _wait(playlist.exists, 15)
     assert not list((work / "hls").glob(f"*{key}*"))  # the key is in no file name
-    url = f"http://127.0.0.1:{ports['http']}/hls/{stream.public_id}.m3u8"
+    # Through the shipped nginx: the playlist from the app (which counts the viewer), the
+    # segments from nginx.
+    url = f"http://127.0.0.1:{ports['http']}/live/hls/{stream.public_id}.m3u8"
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", url],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert "video" in probe.stdout, probe.stderr
+    body = httpx.get(url, timeout=10).text
+    segment = next(line for line in body.splitlines() if line.endswith(".ts"))
+    served = httpx.get(f"http://127.0.0.1:{ports['http']}/live/hls/{segment}", timeout=10)
+    assert served.status_code == 200 and served.headers["content-type"] == "video/mp2t"
+    assert "etag" in served.headers  # nginx's own file answer, not the app's
+    # The chat's WebSocket goes through nginx to the ASGI process.
+    origin = f"http://127.0.0.1:{ports['http']}"
+    with connect(
+        f"ws://127.0.0.1:{ports['http']}/ws/live/{stream.public_id}/",
+        additional_headers={"Origin": origin},
+    ) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "hello"
     assert publisher.wait(timeout=30) == 0, publisher.stderr.read()
     _wait(lambda: Stream.objects.get(pk=stream.pk).status == StreamStatus.OFFLINE, 10)
     stream.refresh_from_db()

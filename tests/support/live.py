@@ -1,8 +1,10 @@
-"""nginx with Debian's RTMP module on free ports, calling back the app (uvicorn on the test
-database) — shared by the live tests and the live browser test — and ffmpeg as the encoder."""
+"""The shipped nginx with Debian's RTMP module on free ports, calling back the app (uvicorn on
+the test database) — shared by the live tests and the live browser test — and ffmpeg as the
+encoder."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -10,8 +12,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import httpx
+from django.core.management import call_command
 from django.db import connection
 
 from tests.conftest import require
@@ -19,102 +23,60 @@ from tests.support.media import _db_env, _stop, free_port, start_uvicorn
 
 MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 SECRET = "rtmp-callback-secret-for-tests"
-CONF = """
-load_module {module};
-daemon off;
-worker_processes 1;
-{user}
-pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 64; }}
-rtmp {{
-    server {{
-        listen 127.0.0.1:{rtmp};
-        application live {{
-            live on;
-            deny play all;
-            on_publish {app}/api/live/rtmp/publish?secret={secret};
-            on_publish_done {app}/api/live/rtmp/publish-done?secret={secret};
-            on_record_done {app}/api/live/rtmp/record-done?secret={secret};
-            record all;
-            record_path {work}/rec;
-            record_unique on;
-            push rtmp://127.0.0.1:{rtmp}/hls;
-        }}
-        application hls {{
-            live on;
-            allow publish 127.0.0.1;
-            deny publish all;
-            deny play all;
-            hls on;
-            hls_path {work}/hls;
-            hls_fragment 2s;
-            hls_playlist_length 10s;
-        }}
-    }}
-}}
-http {{
-    access_log off;
-    client_body_temp_path {work}/body;
-    proxy_temp_path {work}/proxy;
-    fastcgi_temp_path {work}/fastcgi;
-    uwsgi_temp_path {work}/uwsgi;
-    scgi_temp_path {work}/scgi;
-    server {{
-        listen 127.0.0.1:{http};
-        location /control {{
-            rtmp_control all;
-        }}
-        location /hls/ {{
-            alias {work}/hls/;
-            types {{ application/vnd.apple.mpegurl m3u8; video/mp2t ts; }}
-            add_header Cache-Control no-cache;
-        }}
-    }}
-}}
-"""
+SIGNING = "live-tests-signing-secret-0123456789"
 
 
 @contextmanager
 def rtmp_server(tmp_path: Path, settings) -> Iterator[tuple[dict, Path]]:
-    """nginx-rtmp + the app; yields ({"rtmp", "http", "app"}, work directory)."""
+    """The shipped nginx configuration (``manage.py nginx_conf`` with ``LIVE_RTMP_LISTEN``:
+    RTMP in, HLS out, the chat's WebSockets, the control interface) in front of the app
+    (uvicorn on the test database, serving both the web and the stream upstreams). Yields
+    ({"rtmp", "http", "control", "app"}, work directory); HLS is in work/hls, recordings in
+    work/rec."""
     require(MODULE.exists(), "needs libnginx-mod-rtmp (scripts/test.sh installs it)")
     require(shutil.which("ffmpeg") is not None, "needs ffmpeg")
     require(connection.vendor == "postgresql", "needs PostgreSQL (run scripts/test.sh)")
+    hls, rec = tmp_path / "hls", tmp_path / "rec"
     settings.LIVE_RTMP_CALLBACK_SECRET = SECRET
     settings.VAULT_DIR = tmp_path / "vault"
+    settings.STREAM_SIGNING_SECRET = SIGNING
+    settings.LIVE_HLS_DIR, settings.LIVE_RECORD_DIR = str(hls), str(rec)
+    settings.EDGE_DIR = str(tmp_path / "edge")
     app = start_uvicorn(
         tmp_path / "vault",
         LIVE_RTMP_CALLBACK_SECRET=SECRET,
-        LIVE_HLS_DIR=str(tmp_path / "hls"),
+        STREAM_SIGNING_SECRET=SIGNING,
+        LIVE_HLS_DIR=str(hls),
+        LIVE_RECORD_DIR=str(rec),
         WHITENOISE_USE_FINDERS="true",
-        LIVE_RECORD_DIR=str(tmp_path / "rec"),
         CELERY_TASK_ALWAYS_EAGER="true",  # the recording's ingest runs in the server process
         **_db_env(),
     )
-    ports = {"rtmp": free_port(), "http": free_port()}
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "hls", "rec"):
-        (tmp_path / sub).mkdir()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        CONF.format(
-            module=MODULE,
-            work=tmp_path,
-            app=app.url,
-            secret=SECRET,
-            user="user root;" if os.geteuid() == 0 else "",
-            **ports,
-        )
+    ports = {"rtmp": free_port(), "http": free_port(), "control": free_port()}
+    app_port = app.url.rsplit(":", 1)[-1]
+    env = {
+        "EDGE_LISTEN": f"127.0.0.1:{ports['http']}",
+        "EDGE_USER": "root",
+        "EDGE_WORKERS": "1",
+        "WEB_PORT": app_port,
+        "STREAM_PORT": app_port,
+        "LIVE_RTMP_LISTEN": f"127.0.0.1:{ports['rtmp']}",
+        "LIVE_RTMP_CONTROL_LISTEN": f"127.0.0.1:{ports['control']}",
+    }
+    conf = tmp_path / "nginx" / "nginx.conf"
+    with mock.patch.dict(os.environ, env):
+        call_command("nginx_conf", "--out", str(conf), stdout=io.StringIO())
+    nginx = subprocess.Popen(
+        ["nginx", "-p", str(conf.parent), "-c", str(conf), "-g", "daemon off;"]
     )
-    nginx = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(conf)])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{ports['http']}/hls/none", timeout=1)
+            httpx.get(f"http://127.0.0.1:{ports['control']}/", timeout=1)
             break
         except httpx.HTTPError:
             time.sleep(0.1)
-    settings.LIVE_RTMP_CONTROL_URL = f"http://127.0.0.1:{ports['http']}/control"
+    settings.LIVE_RTMP_CONTROL_URL = f"http://127.0.0.1:{ports['control']}/control"
     ports["app"] = app.url
     try:
         yield ports, tmp_path

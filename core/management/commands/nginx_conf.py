@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx.conf.template"
+RTMP_TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx-rtmp.conf.template"
 MODULES = Path("/usr/lib/nginx/modules")
 # nginx cannot escape "$" in a string, and quotes, braces or ";" would end it early.
 _SAFE_SECRET = re.compile(r"[A-Za-z0-9_\-.~+/=:@%!*]{16,}")
@@ -19,6 +20,65 @@ _SAFE_SECRET = re.compile(r"[A-Za-z0-9_\-.~+/=:@%!*]{16,}")
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace("{{" + name + "}}", value)
+    return text
+
+
+def _live() -> dict[str, str]:
+    """The RTMP side (nginx-rtmp: OBS in, HLS out) when LIVE_RTMP_LISTEN is set, the HLS
+    segments location when LIVE_HLS_DIR is."""
+    hls_dir = settings.LIVE_HLS_DIR
+    segments = ""
+    if hls_dir:
+        segments = (
+            '        location ~ "^/live/hls/(?<sv_segment>[A-Za-z0-9_-]{1,16}-[0-9]{1,9}'
+            '\\.ts)$" {\n'
+            f"            alias {Path(hls_dir).resolve()}/$sv_segment;\n"
+            "            types { video/mp2t ts; }\n"
+            '            add_header Cache-Control "public, max-age=60" always;\n'
+            "        }"
+        )
+    listen = _env("LIVE_RTMP_LISTEN", "")
+    if not listen:
+        return {"RTMP": "", "RTMP_CONTROL": "", "LIVE_HLS": segments, "RTMP_MODULE": ""}
+    secret = settings.LIVE_RTMP_CALLBACK_SECRET
+    if not re.fullmatch(r"[A-Za-z0-9_\-]{16,}", secret):
+        raise CommandError("LIVE_RTMP_CALLBACK_SECRET must be 16+ letters, digits, _ or -.")
+    if not (hls_dir and settings.LIVE_RECORD_DIR):
+        raise CommandError("LIVE_RTMP_LISTEN needs LIVE_HLS_DIR and LIVE_RECORD_DIR.")
+    if not (MODULES / "ngx_rtmp_module.so").exists():
+        raise CommandError("LIVE_RTMP_LISTEN needs Debian's libnginx-mod-rtmp.")
+    for folder in (hls_dir, settings.LIVE_RECORD_DIR):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    web = "127.0.0.1:" + _env("WEB_PORT", "8001")
+    rtmp = _fill(
+        RTMP_TEMPLATE.read_text(),
+        {
+            "RTMP_LISTEN": listen,
+            "RTMP_PORT": listen.rsplit(":", 1)[-1],
+            "CALLBACK": f"http://{web}/api/live/rtmp",
+            "CALLBACK_SECRET": secret,
+            "RECORD_DIR": str(Path(settings.LIVE_RECORD_DIR).resolve()),
+            "HLS_DIR": str(Path(hls_dir).resolve()),
+        },
+    )
+    control = _env("LIVE_RTMP_CONTROL_LISTEN", "127.0.0.1:8081")
+    control_server = (
+        "    # nginx-rtmp's control interface (ending a broadcast): loopback only.\n"
+        f"    server {{\n        listen {control};\n"
+        "        location /control { rtmp_control all; }\n"
+        "        location / { return 404; }\n    }"
+    )
+    return {
+        "RTMP": rtmp,
+        "RTMP_CONTROL": control_server,
+        "LIVE_HLS": segments,
+        "RTMP_MODULE": f"load_module {MODULES}/ngx_rtmp_module.so;",
+    }
 
 
 def render(*, run_dir: Path) -> str:
@@ -59,7 +119,12 @@ def render(*, run_dir: Path) -> str:
     # Started as root (a container, the test suite), nginx would drop its workers to "nobody";
     # say who they run as. Started as the service user (systemd), there is nothing to say.
     user = f"user {_env('EDGE_USER', 'www-data')};" if os.geteuid() == 0 else ""
+    live = _live()
+    if live["RTMP_MODULE"]:
+        modules.append(live.pop("RTMP_MODULE"))
+    live.pop("RTMP_MODULE", None)
     values = {
+        **live,
         "LOAD_MODULES": "\n".join([*modules, user]),
         "WORKERS": _env("EDGE_WORKERS", "auto"),
         "RUN_DIR": str(run_dir),
@@ -78,9 +143,7 @@ def render(*, run_dir: Path) -> str:
         "VAULT_OBJECTS": str(Path(settings.VAULT_DIR).resolve() / "objects"),
         "BYTES_LOG": bytes_log,
     }
-    text = TEMPLATE.read_text()
-    for name, value in values.items():
-        text = text.replace("{{" + name + "}}", value)
+    text = _fill(TEMPLATE.read_text(), values)
     left = re.findall(r"\{\{[A-Z_]+\}\}", text)
     if left:
         raise CommandError(f"unfilled placeholders: {left}")
