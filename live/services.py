@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,11 @@ def publish_start(*, key: str, client_id: str = "") -> Stream | Refusal:
             return Refusal(403, "unknown or rotated stream key")
         if creator.is_blocked or creator.is_deleted:
             return Refusal(403, "this channel may not go live")
-        if creator.streams.filter(status=StreamStatus.LIVE).exists():
-            return Refusal(409, "this channel is already live")
+        for live in creator.streams.filter(status=StreamStatus.LIVE):
+            if not stale(live):
+                return Refusal(409, "this channel is already live")
+            log.warning("stream %s: no HLS for a while, its publisher is gone; ended", live.pk)
+            _finish(live)
         stream = (
             creator.streams.filter(status=StreamStatus.SCHEDULED)
             .order_by("scheduled_at", "id")
@@ -104,6 +108,32 @@ def publish_start(*, key: str, client_id: str = "") -> Stream | Refusal:
         chat.system_post(stream=stream, text=f"{creator.channel_name} went live.")
         chat.broadcast_on_commit(stream.public_id, {"type": "status", "status": "live"})
     return stream
+
+
+def stale(stream: Stream) -> bool:
+    """A LIVE stream whose publisher is gone without nginx telling us (nginx restarted, a
+    callback failed): nginx-rtmp has not rewritten its playlist for ``LIVE_STALE_SECONDS``."""
+    limit = settings.LIVE_STALE_SECONDS
+    if not settings.LIVE_HLS_DIR or stream.started_at is None:
+        return False
+    if (timezone.now() - stream.started_at).total_seconds() < limit:
+        return False
+    try:
+        written = (Path(settings.LIVE_HLS_DIR) / f"{stream.public_id}.m3u8").stat().st_mtime
+    except FileNotFoundError:
+        return True
+    return time.time() - written > limit
+
+
+def stale_end(*, stream_id: int) -> bool:
+    """End a LIVE stream that went stale (the ``live: viewers`` beat task asks)."""
+    with transaction.atomic():
+        stream = Stream.objects.select_for_update().filter(pk=stream_id).first()
+        if stream is None or stream.status != StreamStatus.LIVE or not stale(stream):
+            return False
+        log.warning("stream %s: no HLS for a while, its publisher is gone; ended", stream.pk)
+        _finish(stream)
+    return True
 
 
 def followers_tell(*, stream: Stream) -> int:

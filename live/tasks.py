@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import cleanup, viewers
+from . import cleanup, services, viewers
 from .models import Stream, StreamStatus
 
 
 @shared_task(name="live.tasks.viewers_refresh", ignore_result=True)
 def viewers_refresh() -> int:
     """Every live stream's viewer figures, so counts fall when people leave (a viewer who
-    stopped fetching the playlist ages out). Returns how many streams were refreshed."""
+    stopped fetching the playlist ages out); a stream whose publisher vanished without a
+    callback is ended. Returns how many streams were refreshed."""
     done = 0
     for stream_id, public_id in Stream.objects.filter(status=StreamStatus.LIVE).values_list(
         "pk", "public_id"
     ):
+        if services.stale_end(stream_id=stream_id):
+            continue
         current = viewers.viewers_flush(stream_id=stream_id)
         if current is not None:
             viewers.viewers_tell(public_id=public_id, count=current)

@@ -138,6 +138,16 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default: the site, nginx-rtmp's callbacks and management commands share one
+    # file. WAL lets readers and a writer overlap; IMMEDIATE takes the write lock when a
+    # transaction starts (a deferred one fails at once, whatever the timeout, when it must
+    # upgrade its lock while another process writes); the timeout waits for that lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -410,6 +420,9 @@ LIVE_RECORD_DIR = env.str("LIVE_RECORD_DIR", default="")
 # Where nginx-rtmp writes HLS (hls_path): the app serves playlists from it (counting
 # viewers) and, without nginx in front, the segments too.
 LIVE_HLS_DIR = env.str("LIVE_HLS_DIR", default="")
+# A LIVE stream whose playlist nginx-rtmp has not rewritten for this long has lost its
+# publisher (nginx restarted, a callback failed): it is ended.
+LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=30)
 # The RTMP server URL a creator puts into OBS (the dashboard shows it).
 LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
 # A viewer counts as watching while they fetched the playlist within this many seconds.

@@ -6,16 +6,19 @@ blocked creator are refused."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 
 import httpx
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.management import call_command
 from websockets.sync.client import connect
 
 from catalog.models import TitleStatus
 from core.models import AuditEntry
+from demo.live import CHANNEL, live_load
 from live import services
 from live.models import Creator, Stream, StreamStatus
 from tests.factories import StaffFactory, UserFactory
@@ -148,3 +151,18 @@ def test_a_takedown_drops_the_publisher_and_hides_the_stream(rtmp, client):
     assert client.get(f"/api/live/streams/{stream.public_id}/").status_code == 404
     assert client.get(f"/live/{stream.public_id}").status_code == 404
     assert AuditEntry.objects.filter(action="stream_takedown").count() == 1
+
+
+def test_the_demo_goes_live_with_the_documented_command(rtmp, settings):
+    """``manage.py live_demo`` (docs/live.md, scripts/dev.sh): ffmpeg publishes to nginx-rtmp
+    with a fresh key of the demo channel; the broadcast is live, then ends."""
+    ports, work = rtmp
+    live_load(io.StringIO())
+    settings.LIVE_RTMP_URL = f"rtmp://127.0.0.1:{ports['rtmp']}/live"
+    settings.SITE_URL = ports["app"]
+    out = io.StringIO()
+    call_command("live_demo", "--seconds", "6", stdout=out)
+    stream = Stream.objects.get(creator__channel_name=CHANNEL, started_at__isnull=False)
+    assert f"/live/{stream.public_id}" in out.getvalue()
+    _wait(lambda: Stream.objects.get(pk=stream.pk).status == StreamStatus.OFFLINE, 10)
+    assert (work / "hls").exists() and list((work / "rec").glob(f"{stream.public_id}-*.flv"))

@@ -5,6 +5,7 @@ clean-up — the beat tasks on a real worker."""
 from __future__ import annotations
 
 import datetime
+import os
 import time
 
 import pytest
@@ -114,3 +115,30 @@ def test_beat_tasks_on_a_worker(celery_worker, settings):
     ended = LiveStreamFactory(status=StreamStatus.OFFLINE, ended_at=old)
     tasks.cleanup_daily.delay()
     wait_for(lambda: not Stream.objects.filter(pk=ended.pk).exists(), timeout=30)
+
+
+@pytest.mark.django_db
+def test_a_stream_whose_publisher_vanished_is_ended(hls_dir):
+    """No on_publish_done (nginx restarted, a callback failed): the playlist stops changing,
+    the beat task ends the stream, and the channel can go live again at once."""
+    creator = services.creator_become(user=UserFactory(), channel_name="Lost Signal")
+    key = services.stream_key_rotate(creator=creator)
+    first = services.publish_start(key=key, client_id="1")
+    assert isinstance(services.publish_start(key=key, client_id="2"), services.Refusal)
+    Stream.objects.filter(pk=first.pk).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    _files(hls_dir, first)  # written now: still fresh, not stale
+    assert tasks.viewers_refresh() == 1
+    assert Stream.objects.get(pk=first.pk).status == StreamStatus.LIVE
+    old = time.time() - 120
+    os.utime(hls_dir / f"{first.public_id}.m3u8", (old, old))
+    second = services.publish_start(key=key, client_id="2")  # the stale one ends first
+    assert isinstance(second, Stream) and second.pk != first.pk
+    assert Stream.objects.get(pk=first.pk).status == StreamStatus.OFFLINE
+    assert StreamAnalytics.objects.filter(stream=first).exists()
+    Stream.objects.filter(pk=second.pk).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    assert tasks.viewers_refresh() == 0  # no playlist at all: ended by the beat task
+    assert Stream.objects.get(pk=second.pk).status == StreamStatus.OFFLINE

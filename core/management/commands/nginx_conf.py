@@ -121,8 +121,8 @@ def render(*, run_dir: Path) -> str:
     user = f"user {_env('EDGE_USER', 'www-data')};" if os.geteuid() == 0 else ""
     live = _live()
     if live["RTMP_MODULE"]:
-        modules.append(live.pop("RTMP_MODULE"))
-    live.pop("RTMP_MODULE", None)
+        modules.append(live["RTMP_MODULE"])
+    del live["RTMP_MODULE"]
     values = {
         **live,
         "LOAD_MODULES": "\n".join([*modules, user]),
@@ -150,19 +150,58 @@ def render(*, run_dir: Path) -> str:
     return text
 
 
+LIVE_ONLY = """{modules}
+worker_processes 1;
+pid {run}/nginx.pid;
+error_log {run}/error.log warn;
+events {{ worker_connections 256; }}
+{rtmp}
+http {{
+    access_log off;
+    client_body_temp_path {run}/body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+{control}
+}}
+"""
+
+
+def render_live_only(*, run_dir: Path) -> str:
+    """Only the RTMP side and its control interface (``scripts/dev.sh``: the app itself serves
+    everything else, HLS playlists and segments included)."""
+    live = _live()
+    if not live["RTMP"]:
+        raise CommandError("--live-only needs LIVE_RTMP_LISTEN.")
+    user = f"user {_env('EDGE_USER', 'www-data')};" if os.geteuid() == 0 else ""
+    return LIVE_ONLY.format(
+        modules="\n".join([live["RTMP_MODULE"], user]),
+        run=run_dir,
+        rtmp=live["RTMP"],
+        control=live["RTMP_CONTROL"],
+    )
+
+
 class Command(BaseCommand):
     help = "Render deploy/nginx.conf.template for this deployment."
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, help="where to write nginx.conf")
+        parser.add_argument(
+            "--live-only", action="store_true", help="only the RTMP side (scripts/dev.sh)"
+        )
 
-    def handle(self, *args, out: str, **options):
+    def handle(self, *args, out: str, live_only: bool = False, **options):
         path = Path(out).resolve()
         run_dir = path.parent
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (run_dir / sub).mkdir(parents=True, exist_ok=True)
-        Path(settings.EDGE_DIR).mkdir(parents=True, exist_ok=True)
-        text = render(run_dir=run_dir)
+        if live_only:
+            text = render_live_only(run_dir=run_dir)
+        else:
+            Path(settings.EDGE_DIR).mkdir(parents=True, exist_ok=True)
+            text = render(run_dir=run_dir)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)

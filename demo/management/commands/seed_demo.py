@@ -1,10 +1,12 @@
-"""``manage.py seed_demo [--admin]``: the demo library and the demo sites (``demo``)."""
+"""``manage.py seed_demo [--admin]``: the demo library, the demo sites and the live demo
+channel (``demo``)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
 from demo.library import Library
+from demo.live import live_load
 from demo.sites import sites_load
 
 
@@ -20,3 +22,4 @@ class Command(BaseCommand):
     def handle(self, *args, admin: bool, **options):
         Library(self.stdout).load(admin=admin)
         sites_load(self.stdout)
+        live_load(self.stdout)
