@@ -8,6 +8,7 @@
 #   bash bench/run_api_read.sh --titles 20000     # fewer titles
 #   bash bench/run_api_read.sh -- --duration 5    # arguments after -- go to api_read.py
 #   bash bench/run_api_read.sh --script bench/edge.py   # what we ship (bench/README.md)
+#   bash bench/run_api_read.sh --titles 1000 --script bench/live.py   # live channels
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-ensure_apt_packages postgresql postgresql-contrib redis-server nginx wrk ffmpeg libnginx-mod-http-brotli-filter
+ensure_apt_packages postgresql postgresql-contrib redis-server nginx wrk ffmpeg libnginx-mod-http-brotli-filter libnginx-mod-rtmp
 ensure_venv requirements.txt
 
 WORK=$(mktemp -d /tmp/streamvault-bench.XXXXXX)
@@ -31,7 +32,7 @@ chmod 755 "$WORK"
 cleanup() {
   local rc=$? pid
   # Whatever api_read.py started and could not stop itself (it normally does).
-  for f in "$WORK"/api-read-*/bench-pids "$WORK"/edge-*/bench-pids; do
+  for f in "$WORK"/api-read-*/bench-pids "$WORK"/edge-*/bench-pids "$WORK"/live/bench-pids; do
     [ -f "$f" ] || continue
     while read -r pid; do kill -TERM -- "-$pid" 2>/dev/null || true; done < "$f"
   done
