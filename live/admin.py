@@ -6,10 +6,13 @@ stored, and not listed)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 
 from . import chat, services
+from .images import image_store
 from .models import (
     Category,
     ChatBan,
@@ -111,8 +114,34 @@ class StreamAdmin(admin.ModelAdmin):
         self.message_user(request, f"{done} taken down.", messages.SUCCESS)
 
 
+class CategoryForm(forms.ModelForm):
+    upload = forms.ImageField(required=False, help_text="A picture (stored in the vault)")
+
+    class Meta:
+        model = Category
+        fields = ("name", "is_active", "upload", "image", "cover_photo")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["image"].required = False
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("upload")
+        if upload is not None:
+            try:
+                upload.seek(0)
+                data["image"] = image_store(upload=upload, kind="cover")
+            except ValidationError as exc:
+                self.add_error("upload", exc.messages[0])
+        if not data.get("image"):
+            self.add_error("upload", "A category needs a picture.")
+        return data
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm
     list_display = ("name", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name",)

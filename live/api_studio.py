@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +19,7 @@ from accounts.models import UserKind
 from core.fields import PlainTextField, StrictBooleanField, StrictCharField, StrictIntegerField
 from core.text import HTML
 
-from . import selectors, services, studio
+from . import images, selectors, services, studio
 from .api import CREATOR_FIELDS, PAGING, STREAM, LiveView, django_errors, page_of, paged
 from .models import Creator, WhoCanMessage
 
@@ -135,6 +136,38 @@ class StudioKeyView(StudioView):
         response = Response({"stream_key": key, "rtmp_url": settings.LIVE_RTMP_URL}, status=201)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class ImageSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=list(images.SIZES))
+    image = serializers.FileField(max_length=200)
+
+    def validate_image(self, value: Any) -> Any:
+        if value.size > images.MAX_UPLOAD:
+            raise serializers.ValidationError(f"At most {images.MAX_UPLOAD // 2**20} MiB.")
+        return value
+
+
+class StudioImageView(StudioView):
+    """Your channel's profile photo or cover (multipart: ``kind``, ``image``): re-encoded as
+    JPEG, stored in the vault."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": ImageSerializer}, responses={200: _STUDIO})
+    def post(self, request: Request) -> Response:
+        creator = self.mine(request)
+        data = ImageSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            images.creator_image_set(
+                creator=creator,
+                kind=data.validated_data["kind"],
+                upload=data.validated_data["image"],
+            )
+        except DjangoValidationError as exc:
+            raise django_errors(exc) from None
+        return Response(_studio(creator))
 
 
 class StudioStreamsView(StudioView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from . import api, api_studio
+from . import api, api_studio, images
 
 STREAM = r"(?P<public_id>[A-Za-z0-9_-]{1,16})"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("live/creators/<int:creator_id>/follow/", api.FollowView.as_view(), name="live-follow"),
     path("live/studio/", api_studio.StudioChannelView.as_view(), name="live-studio"),
     path("live/studio/key/", api_studio.StudioKeyView.as_view(), name="live-studio-key"),
+    path("live/studio/images/", api_studio.StudioImageView.as_view(), name="live-studio-images"),
+    re_path(r"^live/img/(?P<ref>[^/]{1,300})$", images.image, name="live-image"),
     path(
         "live/studio/streams/", api_studio.StudioStreamsView.as_view(), name="live-studio-streams"
     ),

@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from catalog.models import TitleStatus
 
+from .images import image_url
 from .models import Category, Creator, Follow, Stream, StreamLike, StreamStatus
 
 FEEDS = ("live", "trending", "latest", "scheduled")
@@ -84,8 +85,8 @@ def category_item(category: Category | None) -> dict[str, Any] | None:
     return {
         "id": category.pk,
         "name": category.name,
-        "image": category.image,
-        "cover_photo": category.cover_photo,
+        "image": image_url(category.image),
+        "cover_photo": image_url(category.cover_photo),
     }
 
 
@@ -94,8 +95,8 @@ def creator_item(creator: Creator, *, is_live: bool | None = None) -> dict[str, 
         "id": creator.pk,
         "channel_name": creator.channel_name,
         "description": creator.description,
-        "profile_photo": creator.profile_photo,
-        "cover_photo": creator.cover_photo,
+        "profile_photo": image_url(creator.profile_photo),
+        "cover_photo": image_url(creator.cover_photo),
         "social_accounts": creator.social_accounts,
         "total_followers": creator.total_followers,
         "total_streams": creator.total_streams,
@@ -138,7 +139,7 @@ def stream_item(stream: Stream) -> dict[str, Any]:
         "creator": {
             "id": stream.creator_id,
             "channel_name": stream.creator.channel_name,
-            "profile_photo": stream.creator.profile_photo,
+            "profile_photo": image_url(stream.creator.profile_photo),
         },
         "started_at": stream.started_at.isoformat() if stream.started_at else None,
         "ended_at": stream.ended_at.isoformat() if stream.ended_at else None,

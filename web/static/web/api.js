@@ -15,7 +15,7 @@ export function deviceId() {
 
 // The cookie first: logging in (a guest made on the first API call included) rotates the
 // token, and the page's copy goes stale.
-function csrfToken() {
+export function csrfToken() {
   const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
   if (cookie) return decodeURIComponent(cookie.slice("csrftoken=".length));
   const meta = document.querySelector('meta[name="csrf-token"]');

@@ -1,5 +1,5 @@
 // The creator dashboard: open a channel, make a stream key (shown once), save broadcasts.
-import { api, el, toast } from "./api.js";
+import { api, csrfToken, deviceId, el, toast } from "./api.js";
 
 function values(form) {
   const data = {};
@@ -64,3 +64,21 @@ if (schedule) {
   });
 }
 mine().catch(() => {});
+
+const pictures = document.getElementById("images-form");
+if (pictures) {
+  pictures.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await fetch("/api/live/studio/images/", {
+      method: "POST",
+      body: new FormData(pictures),
+      credentials: "same-origin",
+      headers: {
+        "X-CSRFToken": csrfToken(),
+        "X-Device-Fingerprint": deviceId(),
+      },
+    });
+    if (response.ok) window.location.reload();
+    else toast(((await response.json()).error || {}).message || "Upload failed.");
+  });
+}
