@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from accounts.selectors import history_items, history_rows
 from catalog.policy import policy_of
 from catalog.selectors import public_titles, title_cards, title_document_bytes, title_search
+from live import selectors as live_selectors
 
 from .playback import episode_after, files_for, player_context
 
@@ -43,9 +44,14 @@ def home(request: HttpRequest) -> HttpResponse:
         if (cards := title_cards(policy=policy, genre=slug, order="-rating"))
     ]
     watching: list[dict[str, Any]] = []
+    live_now: list[dict[str, Any]] = []
     if request.user.is_authenticated:
         watching = history_items(list(history_rows(user=request.user, policy=policy)[:12]))
-    return render(request, "web/home.html", {"rows": rows, "watching": watching})
+        # The web side of "a channel you follow went live" (the bot DMs Telegram users).
+        following = live_selectors.following_feed(user=request.user)
+        live_now = [live_selectors.stream_item(s) for s in following.filter(status="live")[:12]]
+    context = {"rows": rows, "watching": watching, "live_now": live_now}
+    return render(request, "web/home.html", context)
 
 
 @require_safe

@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from live.models import Category, PageSettings, StreamStatus
+from live.models import Category, Follow, PageSettings, StreamStatus
 from tests.factories import CreatorFactory, GuestFactory, LiveStreamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,15 @@ def test_privacy_and_terms_come_from_the_page_settings(client):
     PageSettings.objects.create(privacy_policy="We keep little.", terms_and_conditions="Be kind.")
     assert "We keep little." in client.get("/pages/privacy/").content.decode()
     assert "Be kind." in client.get("/pages/terms/").content.decode()
+
+
+def test_the_home_page_shows_live_channels_you_follow(client, django_assert_max_num_queries):
+    viewer = UserFactory()
+    followed = LiveStreamFactory(title="Followed show")
+    LiveStreamFactory(title="Other")
+    Follow.objects.create(follower=viewer, creator=followed.creator)
+    client.force_login(viewer)
+    with django_assert_max_num_queries(10):  # session, user, the rows, history, live
+        body = client.get("/").content.decode()
+    assert "Live now from channels you follow" in body
+    assert "Followed show" in body and "Other" not in body
