@@ -14,7 +14,8 @@ Procfile's flags: the chat's WebSockets on the Redis channel layer).
    availability delay + 2 x the 2 s fragment. Baseline, same run: ffmpeg writing HLS itself
    (same encoder, 2 s segments) into a directory polled the same way.
 2. **Chat.** ``--clients`` (200) WebSocket clients on one stream through nginx, one signed-in
-   sender posting ``--messages`` at ``--rate`` per second; each message carries its send time.
+   ``--senders`` (10) signed-in senders posting ``--messages`` in all at ``--rate`` per second
+   together (a socket may send 20 frames per 5 s); each message carries its send time.
    Deliveries per second, p50/p95 delivery latency, the stream process's RSS. Baseline, same
    run: a bare ``websockets`` broadcast server (no Django, no Redis) with the same clients.
 
@@ -40,6 +41,7 @@ _parser.add_argument("--work", required=True)
 _parser.add_argument("--clients", type=int, default=200)
 _parser.add_argument("--messages", type=int, default=200)
 _parser.add_argument("--rate", type=float, default=20.0)
+_parser.add_argument("--senders", type=int, default=10)
 _parser.add_argument("--seconds", type=int, default=40, help="HLS measurement length")
 ARGS = _parser.parse_args()
 WORK = Path(ARGS.work) / "live"
@@ -49,7 +51,7 @@ os.environ.update(
         "LIVE_HLS_DIR": str(WORK / "hls"),
         "LIVE_RECORD_DIR": str(WORK / "rec"),
         "LIVE_RTMP_CALLBACK_SECRET": "bench-rtmp-callback-secret-0123",
-        "LIVE_CHAT_RATE": "1000000",  # one sender posts them all
+        "LIVE_CHAT_RATE": "1000000",  # the senders post faster than a person may
         "STREAM_SIGNING_SECRET": "bench-signing-secret-0123456789abcdef",
         "CELERY_TASK_ALWAYS_EAGER": "true",
     }
@@ -247,8 +249,8 @@ BARE_SERVER = textwrap.dedent(
 )
 
 
-async def chat_run(url: str, headers: dict, sender_headers: dict, wrap) -> dict:
-    """``--clients`` receivers and one sender on ``url``; returns latencies and throughput."""
+async def chat_run(url: str, headers: dict, senders: list[dict], wrap: bool) -> dict:
+    """``--clients`` receivers and the senders on ``url``; returns latencies and throughput."""
     latencies: list[float] = []
     received = 0
     done = asyncio.Event()
@@ -266,23 +268,24 @@ async def chat_run(url: str, headers: dict, sender_headers: dict, wrap) -> dict:
             if received >= expected:
                 done.set()
 
-    sockets = []
-    for _ in range(ARGS.clients):
-        sockets.append(await connect(url, additional_headers=headers, max_size=2**20))
+    sockets = [
+        await connect(url, additional_headers=headers, max_size=2**20) for _ in range(ARGS.clients)
+    ]
     tasks = [asyncio.create_task(receiver(ws)) for ws in sockets]
-    sender = await connect(url, additional_headers=sender_headers)
+    writers = [await connect(url, additional_headers=h) for h in senders]
     await asyncio.sleep(1.0)
     started = time.time()
     for n in range(ARGS.messages):
         text = f"bench {n} {time.time():.6f}"
-        await sender.send(json.dumps({"type": "message", "message": text}) if wrap else text)
+        frame = json.dumps({"type": "message", "message": text}) if wrap else text
+        await writers[n % len(writers)].send(frame)
         await asyncio.sleep(1 / ARGS.rate)
     try:
         await asyncio.wait_for(done.wait(), timeout=30)
     except TimeoutError:
         pass
     elapsed = max(time.time() - started, 1e-9)
-    for ws in [*sockets, sender]:
+    for ws in [*sockets, *writers]:
         await ws.close()
     for task in tasks:
         task.cancel()
@@ -297,15 +300,19 @@ async def chat_run(url: str, headers: dict, sender_headers: dict, wrap) -> dict:
 
 
 def chat_ours(urls: dict[str, str], public_id: str) -> dict:
-    sender = User.objects.get_or_create(username="bench-sender", defaults={"kind": "telegram"})[0]
-    client = Client()
-    client.force_login(sender)
     origin = {"Origin": urls["base"]}
-    cookie = {**origin, "Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+    senders = []
+    for n in range(ARGS.senders):
+        user = User.objects.get_or_create(
+            username=f"bench-sender-{n}", defaults={"kind": "telegram"}
+        )[0]
+        client = Client()
+        client.force_login(user)
+        senders.append({**origin, "Cookie": f"sessionid={client.cookies['sessionid'].value}"})
     ws_url = urls["base"].replace("http://", "ws://") + f"/ws/live/{public_id}/"
     pid = int(urls["stream_pid"])
     rss_before = status_kib(pid, "VmRSS")
-    result = asyncio.run(chat_run(ws_url, origin, cookie, wrap=True))
+    result = asyncio.run(chat_run(ws_url, origin, senders, wrap=True))
     result["rss_before_mib"] = rss_before / 1024
     result["rss_after_mib"] = status_kib(pid, "VmRSS") / 1024
     result["rss_peak_mib"] = status_kib(pid, "VmHWM") / 1024
@@ -317,7 +324,8 @@ def chat_baseline(procs: Processes) -> dict:
     proc = procs.start("bare-ws", [sys.executable, "-c", BARE_SERVER, str(port)],
                        WORK / "bare.log")  # fmt: skip
     time.sleep(1.0)
-    result = asyncio.run(chat_run(f"ws://127.0.0.1:{port}/", {}, {}, wrap=False))
+    senders = [{} for _ in range(ARGS.senders)]
+    result = asyncio.run(chat_run(f"ws://127.0.0.1:{port}/", {}, senders, wrap=False))
     result["rss_peak_mib"] = status_kib(proc.pid, "VmHWM") / 1024
     return result
 
@@ -362,7 +370,8 @@ def report(ours: dict, base: dict, chat: dict, bare: dict) -> None:
          f"{ours['first_playable_s']:.2f}", f"{base['first_playable_s']:.2f}", ""),
         ("HLS: glass-to-glass for hls.js at 2 segments behind the edge, p95 (s)",
          f"{glass:.2f}", f"{glass_base:.2f}", f"{glass / glass_base:.2f}x  target ≤ 8 s"),
-        (f"chat: {ARGS.clients} clients, {ARGS.messages} messages at {ARGS.rate:g}/s — delivered",
+        (f"chat: {ARGS.clients} clients, {ARGS.messages} messages at {ARGS.rate:g}/s from "
+         f"{ARGS.senders} senders — delivered",
          f"{chat['delivered']} / {chat['expected']}, {chat['per_second']:.0f}/s",
          f"bare websockets {bare['delivered']}, {bare['per_second']:.0f}/s", ""),
         ("chat: delivery latency p50 / p95 (ms)",
