@@ -21,7 +21,7 @@ from rest_framework.exceptions import (
     Throttled,
     ValidationError,
 )
-from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
@@ -140,6 +140,23 @@ class UserAPIView(APIView):
     @property
     def user(self) -> User:
         return self.request.user  # type: ignore[return-value]
+
+
+class PublicReadView(APIView):
+    """Reads need no session (and make no guest); writes make a guest for a visitor with a
+    cookie but no account, as the rest of the per-user API (comments, live channels)."""
+
+    permission_classes = [AllowAny]
+
+    def get_authenticators(self):
+        if self.request is not None and self.request.method in SAFE_METHODS:
+            return [SessionAuthentication()]
+        return [GuestSessionAuthentication()]
+
+    def get_permissions(self):
+        if self.request.method in SAFE_METHODS:
+            return [AllowAny()]
+        return [IsAuthenticated()]
 
 
 def _iso(value) -> str | None:

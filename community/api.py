@@ -10,15 +10,12 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.api import GuestSessionAuthentication, NewSessionAwareThrottle, client_ip
+from accounts.api import NewSessionAwareThrottle, PublicReadView, client_ip
 from catalog.policy import policy_of
 from core.fields import PlainTextField, StrictBooleanField, StrictIntegerField, StrictRegexField
 from core.parsing import ascii_int
@@ -73,21 +70,9 @@ class TopFirst(NewestFirst):
     ordering = ("-likes", "-id")
 
 
-class CommunityView(APIView):
-    """Reads need no session (and make no guest); writes make a guest for a visitor with a
-    cookie but no account (as the rest of the per-user API)."""
-
-    permission_classes = [AllowAny]
-
-    def get_authenticators(self):
-        if self.request is not None and self.request.method in SAFE_METHODS:
-            return [SessionAuthentication()]
-        return [GuestSessionAuthentication()]
-
-    def get_permissions(self):
-        if self.request.method in SAFE_METHODS:
-            return [AllowAny()]
-        return [IsAuthenticated()]
+class CommunityView(PublicReadView):
+    """Reads need no session; writes make a guest for a visitor with a cookie but no
+    account."""
 
 
 _COMMENT = inline_serializer(

@@ -4,20 +4,21 @@ and ``limit`` (seed 004). Views adapt HTTP to ``live.selectors`` and ``live.serv
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import GuestSessionAuthentication
+from accounts.api import PublicReadView
 from core.pagination import StrictPageNumberPagination
 from core.parsing import ascii_int
 
@@ -30,29 +31,26 @@ class LimitPagination(StrictPageNumberPagination):
     page_size_query_param = "limit"
 
 
-class LiveView(APIView):
+class LiveView(PublicReadView):
     """Reads need no session; writes (like, follow) make a guest for a visitor with a cookie
-    but no account, as the rest of the per-user API."""
-
-    permission_classes = [AllowAny]
-
-    def get_authenticators(self):
-        if self.request is not None and self.request.method in SAFE_METHODS:
-            return [SessionAuthentication()]
-        return [GuestSessionAuthentication()]
-
-    def get_permissions(self):
-        if self.request.method in SAFE_METHODS:
-            return [AllowAny()]
-        return [IsAuthenticated()]
+    but no account."""
 
 
 def django_errors(exc: DjangoValidationError) -> ValidationError:
     if hasattr(exc, "error_dict"):
         return ValidationError(
-            {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+            {k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
         )
     return ValidationError({"non_field_errors": exc.messages})
+
+
+@contextmanager
+def field_errors() -> Iterator[None]:
+    """A service's ``ValidationError`` as the API's 400 with field errors."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise django_errors(exc) from None
 
 
 def page_of(view: APIView, request: Request, queryset: Any, item: Any) -> Response:
@@ -213,7 +211,7 @@ class StreamsView(LiveView):
         category = None
         if "category" in request.query_params:
             category = ascii_int(request.query_params["category"])
-            if category is None or not 1 <= category < 2**63:
+            if category is None or category < 1:
                 raise ValidationError({"category": ["A category id."]})
         streams = selectors.feed(name=name, category_id=category)
         return page_of(self, request, streams, selectors.stream_item)
@@ -295,10 +293,8 @@ class FollowView(LiveView):
 
     def _set(self, request: Request, creator_id: int, following: bool) -> Response:
         creator = creator_or_404(creator_id)
-        try:
+        with field_errors():
             services.follow_set(user=request.user, creator=creator, following=following)
-        except DjangoValidationError as exc:
-            raise django_errors(exc) from None
         creator.refresh_from_db(fields=["total_followers"])
         return Response({"following": following, "total_followers": creator.total_followers})
 

@@ -20,7 +20,16 @@ from core.fields import PlainTextField, StrictBooleanField, StrictCharField, Str
 from core.text import HTML
 
 from . import images, selectors, services, studio
-from .api import CREATOR_FIELDS, PAGING, STREAM, LiveView, django_errors, page_of, paged
+from .api import (
+    CREATOR_FIELDS,
+    PAGING,
+    STREAM,
+    LiveView,
+    django_errors,
+    field_errors,
+    page_of,
+    paged,
+)
 from .models import Creator, WhoCanMessage
 
 _STUDIO = inline_serializer(
@@ -101,10 +110,8 @@ class StudioChannelView(StudioView):
         data.is_valid(raise_exception=True)
         if request.user.kind == UserKind.GUEST:
             raise django_errors(DjangoValidationError({"user": "Sign in with Telegram first."}))
-        try:
+        with field_errors():
             creator = services.creator_become(user=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise django_errors(exc) from None
         return Response(_studio(creator), status=201)
 
     @extend_schema(request=CreatorEditSerializer, responses={200: _STUDIO})
@@ -112,10 +119,8 @@ class StudioChannelView(StudioView):
         creator = self.mine(request)
         data = CreatorEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
+        with field_errors():
             studio.creator_update(creator=creator, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise django_errors(exc) from None
         return Response(_studio(creator))
 
 
@@ -159,14 +164,12 @@ class StudioImageView(StudioView):
         creator = self.mine(request)
         data = ImageSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
+        with field_errors():
             images.creator_image_set(
                 creator=creator,
                 kind=data.validated_data["kind"],
                 upload=data.validated_data["image"],
             )
-        except DjangoValidationError as exc:
-            raise django_errors(exc) from None
         return Response(_studio(creator))
 
 
@@ -184,10 +187,8 @@ class StudioStreamsView(StudioView):
         creator = self.mine(request)
         data = StreamCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
+        with field_errors():
             stream = studio.stream_schedule(creator=creator, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise django_errors(exc) from None
         return Response(selectors.stream_item(stream), status=201)
 
 
@@ -203,8 +204,6 @@ class StudioStreamView(StudioView):
             raise NotFound("No such stream of yours.")
         data = StreamEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
+        with field_errors():
             studio.stream_update(stream=stream, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise django_errors(exc) from None
         return Response(selectors.stream_item(stream))

@@ -140,7 +140,7 @@ PARAM_BOUNDS = {
     ("path", "number"): {"minimum": 0, "maximum": 32767},
     ("query", "parent"): {"minimum": 0, "maximum": 2**63 - 1},
     ("query", "limit"): {"minimum": 1, "maximum": 100},
-    ("query", "category"): {"minimum": 1, "maximum": 2**63 - 1},
+    ("query", "category"): {"minimum": 1, "maximum": 10**18 - 1},  # core.parsing.ascii_int
     ("path", "creator_id"): {"minimum": 1, "maximum": 2**63 - 1},
     ("path", "public_id"): {"pattern": "^[A-Za-z0-9_-]{1,16}$"},
 }

@@ -1,38 +1,10 @@
 """The tenants' periodic tasks in django-celery-beat: billing daily at 00:10 UTC, the stats
-roll-up nightly at 00:20 UTC (it also covers yesterday), nginx's bytes log every 5 minutes.
-Re-running is harmless: get_or_create by name, so an admin's edit is kept."""
+roll-up nightly at 00:20 UTC (it also covers yesterday), nginx's bytes log every 5 minutes
+(core.migration_ops.beat_rows: re-running keeps an admin's edits)."""
 
 from django.db import migrations
 
-CRONS = [
-    ("tenants: billing", "tenants.tasks.billing_daily", "10"),
-    ("tenants: stats roll-up", "tenants.tasks.stats_rollup", "20"),
-]
-INTERVALS = [("tenants: nginx bytes log", "tenants.tasks.nginx_bytes", 300)]
-
-
-def create(apps, schema_editor):
-    Crontab = apps.get_model("django_celery_beat", "CrontabSchedule")
-    Interval = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, minute in CRONS:
-        when, _ = Crontab.objects.get_or_create(
-            minute=minute, hour="0", day_of_week="*", day_of_month="*", month_of_year="*",
-            timezone="UTC",
-        )
-        PeriodicTask.objects.get_or_create(
-            name=name, defaults={"task": task, "crontab": when, "queue": "default"}
-        )
-    for name, task, seconds in INTERVALS:
-        every, _ = Interval.objects.get_or_create(every=seconds, period="seconds")
-        PeriodicTask.objects.get_or_create(
-            name=name, defaults={"task": task, "interval": every, "queue": "default"}
-        )
-
-
-def remove(apps, schema_editor):
-    names = [name for name, _, _ in CRONS + INTERVALS]
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name__in=names).delete()
+from core.migration_ops import beat_rows
 
 
 class Migration(migrations.Migration):
@@ -41,4 +13,12 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create, remove)]
+    operations = [
+        beat_rows(
+            crons=[
+                ("tenants: billing", "tenants.tasks.billing_daily", "10"),
+                ("tenants: stats roll-up", "tenants.tasks.stats_rollup", "20"),
+            ],
+            intervals=[("tenants: nginx bytes log", "tenants.tasks.nginx_bytes", 300)],
+        )
+    ]
