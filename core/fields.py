@@ -32,9 +32,15 @@ class PlainTextField(StrictCharField):
     """Free text a person writes (a comment, a reason): the schema says it must hold some
     text, and, with ``refuse``, that it must not match that pattern (HTML)."""
 
-    def __init__(self, *, max_length: int, refuse: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, *, max_length: int, refuse: str = "", blank: bool = False, **kwargs: Any
+    ) -> None:
+        """``blank``: an empty text is fine too (a description)."""
+        if blank:
+            kwargs.setdefault("allow_blank", True)
         super().__init__(max_length=max_length, trim_whitespace=False, **kwargs)
-        schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": NON_BLANK}
+        pattern = r"^[^\x00]*$" if blank else NON_BLANK
+        schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": pattern}
         if refuse:
             schema["not"] = {"pattern": refuse}
         extend_schema_field(schema)(self)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,12 +36,23 @@ class LiveView(PublicReadView):
     but no account."""
 
 
-def django_errors(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError(
-            {k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-        )
-    return ValidationError({"non_field_errors": exc.messages})
+class LiveConflict(APIException):
+    status_code = 409
+    default_code = "conflict"
+
+
+STATUS = {"conflict": LiveConflict, "not_found": NotFound, "forbidden": PermissionDenied}
+
+
+def django_errors(exc: DjangoValidationError) -> APIException:
+    """A service's ``ValidationError`` as the API's error: a field error (400), or — by the
+    error's ``code`` — a 409 (conflicts with what exists), 404 or 403."""
+    errors = exc.error_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.error_list}
+    for items in errors.values():
+        for error in items:
+            if error.code in STATUS:
+                return STATUS[error.code](" ".join(error.messages))
+    return ValidationError({k: [m for e in v for m in e.messages] for k, v in errors.items()})
 
 
 @contextmanager

@@ -6,17 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import UserKind
-from core.fields import PlainTextField, StrictBooleanField, StrictCharField, StrictIntegerField
+from core.fields import PlainTextField, StrictBooleanField, StrictIntegerField, StrictRegexField
 from core.text import HTML
 
 from . import images, selectors, services, studio
@@ -25,7 +24,6 @@ from .api import (
     PAGING,
     STREAM,
     LiveView,
-    django_errors,
     field_errors,
     page_of,
     paged,
@@ -49,18 +47,22 @@ class SocialSerializer(serializers.Serializer):
 
 
 class BecomeSerializer(serializers.Serializer):
-    channel_name = StrictCharField(min_length=3, max_length=60)
-    description = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+    channel_name = StrictRegexField(
+        services.CHANNEL_PATTERN, max_length=60, help_text="3 to 60 letters, digits, spaces, .'-_"
+    )
+    description = PlainTextField(
+        max_length=2000, refuse=HTML.pattern, blank=True, required=False, default=""
+    )
 
 
 class CreatorEditSerializer(serializers.Serializer):
-    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    description = PlainTextField(max_length=2000, refuse=HTML.pattern, blank=True, required=False)
     social_accounts = SocialSerializer(many=True, required=False, max_length=studio.SOCIAL_MAX)
 
 
 class StreamEditSerializer(serializers.Serializer):
     title = PlainTextField(max_length=200, refuse=HTML.pattern, required=False)
-    description = StrictCharField(max_length=5000, required=False, allow_blank=True)
+    description = PlainTextField(max_length=5000, refuse=HTML.pattern, blank=True, required=False)
     category_id = StrictIntegerField(
         min_value=1, max_value=2**63 - 1, required=False, allow_null=True
     )
@@ -109,7 +111,7 @@ class StudioChannelView(StudioView):
         data = BecomeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if request.user.kind == UserKind.GUEST:
-            raise django_errors(DjangoValidationError({"user": "Sign in with Telegram first."}))
+            raise PermissionDenied("Open a channel after signing in with Telegram.")
         with field_errors():
             creator = services.creator_become(user=request.user, **data.validated_data)
         return Response(_studio(creator), status=201)

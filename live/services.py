@@ -35,7 +35,8 @@ from .models import Creator, Follow, Stream, StreamAnalytics, StreamLike, Stream
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "svlive_"
-_CHANNEL = re.compile(r"^[\w][\w .'-]{1,58}[\w.]$")
+CHANNEL_PATTERN = r"^[\w][\w .'-]{1,58}[\w.]$"
+_CHANNEL = re.compile(CHANNEL_PATTERN)
 
 
 def key_digest(key: str) -> str:
@@ -47,15 +48,17 @@ def creator_become(*, user: Any, channel_name: str, description: str = "") -> Cr
     name = " ".join((channel_name or "").split())
     if not _CHANNEL.match(name):
         raise ValidationError({"channel_name": "3 to 60 letters, digits, spaces or .'-_"})
+    taken = ValidationError({"channel_name": ValidationError(
+        "That channel name is taken.", code="conflict")})  # fmt: skip
     if Creator.objects.filter(user=user).exists():
-        raise ValidationError({"user": "Already a creator."})
+        raise ValidationError({"user": ValidationError("Already a creator.", code="conflict")})
     if Creator.objects.filter(channel_name__iexact=name).exists():
-        raise ValidationError({"channel_name": "That channel name is taken."})
+        raise taken
     try:
         with transaction.atomic():
             return Creator.objects.create(user=user, channel_name=name, description=description)
-    except IntegrityError as exc:  # a concurrent request took the name
-        raise ValidationError({"channel_name": "That channel name is taken."}) from exc
+    except IntegrityError as exc:  # a concurrent request took the name (or the user's slot)
+        raise taken from exc
 
 
 def stream_key_rotate(*, creator: Creator) -> str:
@@ -281,9 +284,12 @@ def follow_set(*, user: Any, creator: Creator, following: bool) -> bool:
     decides, and the creator's count moves only when a row was really added or removed."""
     if following:
         if creator.user_id == getattr(user, "pk", None):
-            raise ValidationError({"creator": "You cannot follow your own channel."})
+            raise ValidationError({"creator": ValidationError(
+                "You cannot follow your own channel.", code="conflict")})  # fmt: skip
         if creator.is_deleted:
-            raise ValidationError({"creator": "No such channel."})
+            raise ValidationError(
+                {"creator": ValidationError("No such channel.", code="not_found")}
+            )
         with transaction.atomic():
             _, created = Follow.objects.get_or_create(follower=user, creator=creator)
             if created:

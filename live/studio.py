@@ -55,7 +55,7 @@ def _category(category_id: int | None) -> Category | None:
         return None
     category = Category.objects.filter(pk=category_id, is_active=True).first()
     if category is None:
-        raise ValidationError({"category": "No such category."})
+        raise ValidationError({"category": ValidationError("No such category.", code="not_found")})
     return category
 
 
@@ -64,7 +64,9 @@ def _when(scheduled_at: datetime | None) -> datetime | None:
         return None
     now = timezone.now()
     if not now < scheduled_at < now + timedelta(days=365):
-        raise ValidationError({"scheduled_at": "A time within the next year."})
+        raise ValidationError(
+            {"scheduled_at": ValidationError("A time within the next year.", code="conflict")}
+        )
     return scheduled_at
 
 
@@ -80,9 +82,14 @@ def stream_schedule(
     """A stream the channel will go live with: the next ``on_publish`` of its key starts the
     earliest scheduled one (listed in the "scheduled" feed before it starts)."""
     if creator.is_blocked or creator.is_deleted:
-        raise ValidationError({"creator": "This channel may not go live."})
+        raise ValidationError(
+            {"creator": ValidationError("This channel may not go live.", code="forbidden")}
+        )
     if creator.streams.filter(status=StreamStatus.SCHEDULED).count() >= MAX_SCHEDULED:
-        raise ValidationError({"scheduled_at": f"At most {MAX_SCHEDULED} scheduled streams."})
+        raise ValidationError(
+            {"scheduled_at": ValidationError(f"At most {MAX_SCHEDULED} scheduled streams.",
+                                             code="conflict")}
+        )  # fmt: skip
     return Stream.objects.create(
         creator=creator,
         title=_text(title, field="title", max_length=200, required=True),
@@ -105,7 +112,10 @@ def stream_update(*, stream: Stream, **changes: Any) -> Stream:
         changes["category"] = _category(changes.pop("category_id"))
     if "scheduled_at" in changes:
         if stream.status != StreamStatus.SCHEDULED:
-            raise ValidationError({"scheduled_at": "Only a scheduled stream has a start time."})
+            raise ValidationError(
+                {"scheduled_at": ValidationError(
+                    "Only a scheduled stream has a start time.", code="conflict")}
+            )  # fmt: skip
         changes["scheduled_at"] = _when(changes["scheduled_at"])
     for name, value in changes.items():
         setattr(stream, name, value)

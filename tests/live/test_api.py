@@ -94,10 +94,10 @@ def test_like_and_follow_keep_exact_counts(client):
     assert client.delete(f"/api/live/creators/{stream.creator_id}/follow/").json() == {
         "following": False, "total_followers": 0
     }  # fmt: skip
-    # Your own channel cannot be followed: a field error, not a 500.
+    # Your own channel cannot be followed: a conflict, not a 500.
     client.force_login(stream.creator.user)
     own = client.put(f"/api/live/creators/{stream.creator_id}/follow/")
-    assert own.status_code == 400 and "creator" in own.json()["error"]["fields"]
+    assert own.status_code == 409 and own.json()["error"]["code"] == "conflict"
 
 
 def test_following_feed_lists_live_first(client, django_assert_num_queries):
@@ -140,7 +140,11 @@ def test_the_studio_makes_a_channel_a_key_once_and_streams(client):
     made = client.post("/api/live/studio/", {"channel_name": "Owl Radio"}, "application/json")
     assert made.status_code == 201 and made.json()["has_stream_key"] is False
     again = client.post("/api/live/studio/", {"channel_name": "Owl Two"}, "application/json")
-    assert again.status_code == 400
+    assert again.status_code == 409  # one channel per user
+    client.force_login(UserFactory())
+    taken = client.post("/api/live/studio/", {"channel_name": "owl radio"}, "application/json")
+    assert taken.status_code == 409 and "taken" in taken.json()["error"]["message"]
+    client.force_login(user)
     key = client.post("/api/live/studio/key/")
     assert key.status_code == 201 and key["Cache-Control"] == "no-store"
     stream_key = key.json()["stream_key"]
@@ -174,8 +178,6 @@ def test_the_studio_makes_a_channel_a_key_once_and_streams(client):
     [
         ({"title": ""}, "title"),
         ({"title": "<b>x</b>"}, "title"),
-        ({"title": "ok", "scheduled_at": "2000-01-01T00:00:00Z"}, "scheduled_at"),
-        ({"title": "ok", "category_id": 999999}, "category"),
         ({"title": "ok", "slow_mode_seconds": "5"}, "slow_mode_seconds"),
         ({"title": "ok", "who_can_message": "nobody"}, "who_can_message"),
         ({"title": 5}, "title"),
@@ -190,7 +192,24 @@ def test_studio_refuses_bad_streams_with_a_field_error(client, body, field):
     assert not Stream.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"title": "ok", "scheduled_at": "2000-01-01T00:00:00Z"}, 409),  # in the past
+        ({"title": "ok", "category_id": 999999}, 404),
+    ],
+)
+def test_studio_answers_conflicts_and_missing_references(client, body, status):
+    creator = CreatorFactory()
+    client.force_login(creator.user)
+    response = client.post("/api/live/studio/streams/", body, "application/json")
+    assert response.status_code == status, response.content
+    assert not Stream.objects.exists()
+
+
 def test_a_guest_cannot_open_a_channel(client):
     client.force_login(GuestFactory())
     response = client.post("/api/live/studio/", {"channel_name": "Guesty"}, "application/json")
-    assert response.status_code == 400 and "user" in response.json()["error"]["fields"]
+    assert response.status_code == 403
+    bad = client.post("/api/live/studio/", {"channel_name": "<b>"}, "application/json")
+    assert bad.status_code == 400 and "channel_name" in bad.json()["error"]["fields"]
