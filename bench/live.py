@@ -6,13 +6,14 @@ The shipped processes: nginx from ``deploy/nginx.conf.template`` with the RTMP s
 (``LIVE_RTMP_LISTEN``), the web process (gunicorn gthread) and the stream process (uvicorn, the
 Procfile's flags: the chat's WebSockets on the Redis channel layer).
 
-1. **HLS delay.** ffmpeg publishes a 720p30 test source (H.264 veryfast/zerolatency, a keyframe
-   every 2 s) to nginx-rtmp with a creator's key; the playlist is polled through nginx every
+1. **HLS delay.** ffmpeg publishes a 720p30 test clip (H.264 veryfast/zerolatency, a keyframe
+   every 2 s, encoded beforehand: stream-copied in real time, as an encoder elsewhere would
+   send it) to nginx-rtmp with a creator's key; the playlist is polled through nginx every
    50 ms. For each segment: when it became fetchable, minus when its last frame was published
    (the publish start plus its end PTS). A player holding ``liveSyncDurationCount`` (2)
    segments behind the live edge shows a frame that much later, so glass-to-glass ≈ that
    availability delay + 2 x the 2 s fragment. Baseline, same run: ffmpeg writing HLS itself
-   (same encoder, 2 s segments) into a directory polled the same way.
+   (the same clip, 2 s segments) into a directory polled the same way.
 2. **Chat.** ``--clients`` (200) WebSocket clients on one stream through nginx, one signed-in
    ``--senders`` (10) signed-in senders posting ``--messages`` in all at ``--rate`` per second
    together (a socket may send 20 frames per 5 s); each message carries its send time.
@@ -42,6 +43,8 @@ _parser.add_argument("--clients", type=int, default=200)
 _parser.add_argument("--messages", type=int, default=200)
 _parser.add_argument("--rate", type=float, default=20.0)
 _parser.add_argument("--senders", type=int, default=10)
+_parser.add_argument("--chat-only", action="store_true", help="skip the HLS measurements")
+_parser.add_argument("--direct", action="store_true", help="chat to uvicorn, not via nginx")
 _parser.add_argument("--seconds", type=int, default=40, help="HLS measurement length")
 ARGS = _parser.parse_args()
 WORK = Path(ARGS.work) / "live"
@@ -59,6 +62,7 @@ os.environ.update(
 
 import httpx  # noqa: E402
 from api_read import check_production_settings  # noqa: E402  (sets Django up)
+from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from harness import Processes, free_port, pct, start_gunicorn, wait_http  # noqa: E402
 from stream import status_kib  # noqa: E402
@@ -74,14 +78,30 @@ FRAGMENT = 2.0
 LIVE_SYNC = 2  # web/static/web/live.js: liveSyncDurationCount
 
 
+def encode_clip(seconds: int) -> Path:
+    """The test source, encoded once (not timed) as OBS would: 720p30 H.264 veryfast /
+    zerolatency, a keyframe every 2 s, AAC. Publishing it with ``-c copy`` at its own pace
+    costs the server nothing, as a creator's encoder runs on the creator's machine."""
+    clip = WORK / "clip.flv"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds}",
+         "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "60",
+         "-pix_fmt", "yuv420p", "-b:v", "2500k", "-c:a", "aac", "-b:a", "128k", str(clip)],
+        check=True,
+    )  # fmt: skip
+    return clip
+
+
+CLIP: Path | None = None
+
+
 def encoder(seconds: int, out: list[str]) -> list[str]:
-    return [
-        "ffmpeg", "-nostdin", "-v", "error", "-re",
-        "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=30:duration={seconds}",
-        "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-        "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "60",
-        "-pix_fmt", "yuv420p", "-b:v", "2500k", "-c:a", "aac", "-b:a", "128k", *out,
-    ]  # fmt: skip
+    """ffmpeg sending the clip in real time (looped) for ``seconds``, stream-copied."""
+    assert CLIP is not None
+    return ["ffmpeg", "-nostdin", "-v", "error", "-re", "-stream_loop", "-1", "-i", str(CLIP),
+            "-t", str(seconds), "-c", "copy", *out]  # fmt: skip
 
 
 def start_processes(procs: Processes) -> dict[str, str]:
@@ -110,8 +130,13 @@ def start_processes(procs: Processes) -> dict[str, str]:
     run_dir = WORK / "nginx"
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
+    Path(settings.EDGE_DIR).mkdir(parents=True, exist_ok=True)
     conf = run_dir / "nginx.conf"
     conf.write_text(render(run_dir=run_dir))
+    checked = subprocess.run(["nginx", "-t", "-p", str(run_dir), "-c", str(conf)],
+                             capture_output=True, text=True)  # fmt: skip
+    if checked.returncode:
+        sys.exit(f"nginx -t: {checked.stderr}")
     nginx = procs.start(
         "nginx", ["nginx", "-p", str(run_dir), "-c", str(conf), "-g", "daemon off;"],
         run_dir / "stdout.log",
@@ -121,7 +146,8 @@ def start_processes(procs: Processes) -> dict[str, str]:
     wait_http(f"http://127.0.0.1:{stream_port}/live/", stream_proc, "stream")
     wait_http(base + "/live/", nginx, "nginx")
     return {"base": base, "rtmp": f"rtmp://127.0.0.1:{ports['rtmp']}/live",
-            "stream_pid": str(stream_proc.pid)}  # fmt: skip
+            "stream_pid": str(stream_proc.pid),
+            "stream": f"http://127.0.0.1:{stream_port}"}  # fmt: skip
 
 
 # --- 1. HLS delay ----------------------------------------------------------------------------
@@ -309,14 +335,23 @@ def chat_ours(urls: dict[str, str], public_id: str) -> dict:
         client = Client()
         client.force_login(user)
         senders.append({**origin, "Cookie": f"sessionid={client.cookies['sessionid'].value}"})
-    ws_url = urls["base"].replace("http://", "ws://") + f"/ws/live/{public_id}/"
+    base = urls["stream"] if ARGS.direct else urls["base"]
+    ws_url = base.replace("http://", "ws://") + f"/ws/live/{public_id}/"
     pid = int(urls["stream_pid"])
     rss_before = status_kib(pid, "VmRSS")
+    cpu_before, wall = cpu_seconds(pid), time.monotonic()
     result = asyncio.run(chat_run(ws_url, origin, senders, wrap=True))
+    result["stream_cpu_share"] = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall)
     result["rss_before_mib"] = rss_before / 1024
     result["rss_after_mib"] = status_kib(pid, "VmRSS") / 1024
     result["rss_peak_mib"] = status_kib(pid, "VmHWM") / 1024
     return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def chat_baseline(procs: Processes) -> dict:
@@ -331,14 +366,22 @@ def chat_baseline(procs: Processes) -> dict:
 
 
 def main() -> None:
+    global CLIP
     check_production_settings()
+    CLIP = encode_clip(60)
     procs = Processes(WORK)
     try:
         urls = start_processes(procs)
-        ours = hls_ours(urls, ARGS.seconds)
-        base = hls_baseline(ARGS.seconds)
+        empty = {"delays": [0.0], "first_playable_s": 0.0}
+        ours = empty if ARGS.chat_only else hls_ours(urls, ARGS.seconds)
+        base = empty if ARGS.chat_only else hls_baseline(ARGS.seconds)
         # A broadcast the chat runs on (the one above ended with its encoder).
-        creator = User.objects.get(username="bench-creator").creator
+        user = User.objects.get_or_create(username="bench-creator", defaults={"kind": "telegram"})[
+            0
+        ]
+        creator = getattr(user, "creator", None) or services.creator_become(
+            user=user, channel_name="Bench Channel"
+        )
         key = services.stream_key_rotate(creator=creator)
         publisher = subprocess.Popen(encoder(600, ["-f", "flv", f"{urls['rtmp']}/{key}"]))
         deadline = time.monotonic() + 15
@@ -378,6 +421,8 @@ def report(ours: dict, base: dict, chat: dict, bare: dict) -> None:
          f"{chat['p50_ms']:.1f} / {chat['p95_ms']:.1f} (max {chat['max_ms']:.0f})",
          f"{bare['p50_ms']:.1f} / {bare['p95_ms']:.1f}",
          f"{chat['p95_ms'] / bare['p95_ms']:.1f}x  target p95 ≤ 100 ms"),
+        ("stream process CPU during the chat run (share of one core)",
+         f"{chat['stream_cpu_share']:.2f}", "", ""),
         ("stream process RSS before / after / peak (MiB)",
          f"{chat['rss_before_mib']:.0f} / {chat['rss_after_mib']:.0f} / {chat['rss_peak_mib']:.0f}",
          f"bare server peak {bare['rss_peak_mib']:.0f}", ""),

@@ -12,6 +12,7 @@ time users out and ban them; each is audited and idempotent."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -47,11 +48,15 @@ def group_name(public_id: str) -> str:
     return f"live.{public_id}"
 
 
+def frame(event: dict[str, Any]) -> dict[str, Any]:
+    """A channel-layer message carrying ``event`` as the JSON text every socket sends as is
+    (encoded once, not once per viewer)."""
+    return {"type": "chat.event", "text": json.dumps(event, separators=(",", ":"))}
+
+
 def broadcast(public_id: str, event: dict[str, Any]) -> None:
     """Send ``event`` to every WebSocket on the stream's chat (through the channel layer)."""
-    async_to_sync(get_channel_layer().group_send)(
-        group_name(public_id), {"type": "chat.event", "event": event}
-    )
+    async_to_sync(get_channel_layer().group_send)(group_name(public_id), frame(event))
 
 
 def broadcast_on_commit(public_id: str, event: dict[str, Any]) -> None:

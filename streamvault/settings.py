@@ -439,7 +439,9 @@ LIVE_RETENTION_DAYS = env.int("LIVE_RETENTION_DAYS", default=90)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Pub/sub: a group message is one PUBLISH, read once per process and handed to
+            # that process's sockets (the list-based layer costs a Redis round trip per member).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CACHE_KEY_PREFIX", default="sv")},
         }
     }
