@@ -44,6 +44,7 @@ _parser.add_argument("--messages", type=int, default=200)
 _parser.add_argument("--rate", type=float, default=20.0)
 _parser.add_argument("--senders", type=int, default=10)
 _parser.add_argument("--chat-only", action="store_true", help="skip the HLS measurements")
+_parser.add_argument("--rounds", type=int, default=3, help="chat rounds; the median is kept")
 _parser.add_argument("--direct", action="store_true", help="chat to uvicorn, not via nginx")
 _parser.add_argument("--seconds", type=int, default=40, help="HLS measurement length")
 ARGS = _parser.parse_args()
@@ -340,12 +341,21 @@ def chat_ours(urls: dict[str, str], public_id: str) -> dict:
     pid = int(urls["stream_pid"])
     rss_before = status_kib(pid, "VmRSS")
     cpu_before, wall = cpu_seconds(pid), time.monotonic()
-    result = asyncio.run(chat_run(ws_url, origin, senders, wrap=True))
+    result = median_round(lambda: asyncio.run(chat_run(ws_url, origin, senders, wrap=True)))
     result["stream_cpu_share"] = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall)
     result["rss_before_mib"] = rss_before / 1024
     result["rss_after_mib"] = status_kib(pid, "VmRSS") / 1024
     result["rss_peak_mib"] = status_kib(pid, "VmHWM") / 1024
     return result
+
+
+def median_round(run) -> dict:
+    """``--rounds`` runs; the one with the median p95 (other load on a 2-core machine moves
+    single runs), with every round's p95 kept."""
+    rounds = sorted((run() for _ in range(ARGS.rounds)), key=lambda r: r["p95_ms"] or 1e9)
+    kept = rounds[len(rounds) // 2]
+    kept["p95_ms_rounds"] = [r["p95_ms"] for r in rounds]
+    return kept
 
 
 def cpu_seconds(pid: int) -> float:
@@ -360,7 +370,9 @@ def chat_baseline(procs: Processes) -> dict:
                        WORK / "bare.log")  # fmt: skip
     time.sleep(1.0)
     senders = [{} for _ in range(ARGS.senders)]
-    result = asyncio.run(chat_run(f"ws://127.0.0.1:{port}/", {}, senders, wrap=False))
+    result = median_round(
+        lambda: asyncio.run(chat_run(f"ws://127.0.0.1:{port}/", {}, senders, wrap=False))
+    )
     result["rss_peak_mib"] = status_kib(proc.pid, "VmHWM") / 1024
     return result
 
@@ -417,8 +429,9 @@ def report(ours: dict, base: dict, chat: dict, bare: dict) -> None:
          f"{ARGS.senders} senders — delivered",
          f"{chat['delivered']} / {chat['expected']}, {chat['per_second']:.0f}/s",
          f"bare websockets {bare['delivered']}, {bare['per_second']:.0f}/s", ""),
-        ("chat: delivery latency p50 / p95 (ms)",
-         f"{chat['p50_ms']:.1f} / {chat['p95_ms']:.1f} (max {chat['max_ms']:.0f})",
+        (f"chat: delivery latency p50 / p95 (ms), median of {ARGS.rounds} rounds",
+         f"{chat['p50_ms']:.1f} / {chat['p95_ms']:.1f} (max {chat['max_ms']:.0f}; p95 of each "
+         f"round {', '.join(f'{v:.0f}' for v in chat['p95_ms_rounds'])})",
          f"{bare['p50_ms']:.1f} / {bare['p95_ms']:.1f}",
          f"{chat['p95_ms'] / bare['p95_ms']:.1f}x  target p95 ≤ 100 ms"),
         ("stream process CPU during the chat run (share of one core)",
