@@ -61,8 +61,10 @@ def studio(request: HttpRequest) -> HttpResponse:
     mine = None
     if request.user.is_authenticated:
         mine = Creator.objects.filter(user=request.user, is_deleted=False).first()
+    links = list(mine.social_accounts) if mine is not None else []
     context = {
         "creator": mine,
+        "link_slots": links + [{}] * max(0, 3 - len(links)),
         "rtmp_url": settings.LIVE_RTMP_URL,
         "signed_in": request.user.is_authenticated and request.user.kind != "guest",
         "categories": list(selectors.categories()[:100]),

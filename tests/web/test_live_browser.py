@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from PIL import Image
 
 from live import services
-from live.models import ChatMessage, Stream, StreamStatus
+from live.models import ChatMessage, Creator, Stream, StreamStatus
 from tests.factories import UserFactory
 from tests.support.live import publish, rtmp_server
 from tests.support.swarm import wait_for
@@ -57,3 +58,42 @@ def _session_cookie(user, url: str) -> list[dict]:
     client = Client()
     client.force_login(user)
     return [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
+
+
+def test_a_creator_sets_up_the_channel_from_the_dashboard(site, page, tmp_path):
+    """Open a channel, make the key (shown once), save the description and a link, upload a
+    profile picture, save a scheduled broadcast — all from the page, through the API."""
+    user = UserFactory(first_name="Maker")
+    page.context.add_cookies(_session_cookie(user, site.url))
+    page.goto(f"{site.url}/live/studio/")
+    page.fill("input[name=channel_name]", "Maker Channel")
+    page.click("#become button[type=submit]")
+    page.wait_for_selector("#rotate-key", timeout=10_000)
+    page.click("#rotate-key")
+    page.wait_for_function(
+        "() => document.getElementById('stream-key').textContent.startsWith('svlive_')"
+    )
+    key = page.inner_text("#stream-key")
+    creator = Creator.objects.get(user=user)
+    assert creator.stream_key_hash == services.key_digest(key)
+    page.fill("#about-form textarea[name=description]", "Songs at night.")
+    page.locator("#about-form input[name=platform]").first.fill("YouTube")
+    page.locator("#about-form input[name=url]").first.fill("https://yt.example/maker")
+    page.click("#about-form button[type=submit]")
+    wait_for(
+        lambda: Creator.objects.get(pk=creator.pk).description == "Songs at night.", timeout=10
+    )
+    assert Creator.objects.get(pk=creator.pk).social_accounts == [
+        {"platform": "YouTube", "url": "https://yt.example/maker"}
+    ]
+    picture = tmp_path / "me.png"
+    Image.new("RGB", (300, 300), (20, 120, 200)).save(picture)
+    page.set_input_files("#images-form input[name=image]", str(picture))
+    page.click("#images-form button[type=submit]")
+    page.wait_for_selector("img.avatar", timeout=10_000)
+    assert Creator.objects.get(pk=creator.pk).profile_photo.startswith("local:")
+    page.fill("#schedule-form input[name=title]", "Midnight songs")
+    page.click("#schedule-form button[type=submit]")
+    page.wait_for_selector("#my-streams li", timeout=10_000)
+    assert "Midnight songs" in page.inner_text("#my-streams")
+    assert not page.errors, page.errors

@@ -70,3 +70,13 @@ def test_the_home_page_shows_live_channels_you_follow(client, django_assert_max_
         body = client.get("/").content.decode()
     assert "Live now from channels you follow" in body
     assert "Followed show" in body and "Other" not in body
+
+
+def test_the_dashboard_offers_the_channel_s_links(client):
+    creator = CreatorFactory(
+        social_accounts=[{"platform": "YouTube", "url": "https://yt.example/a"}]
+    )
+    client.force_login(creator.user)
+    body = client.get("/live/studio/").content.decode()
+    assert 'value="YouTube"' in body and 'value="https://yt.example/a"' in body
+    assert body.count('name="platform"') == 3  # the saved one and two empty slots

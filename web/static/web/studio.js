@@ -82,3 +82,25 @@ if (pictures) {
     else toast(((await response.json()).error || {}).message || "Upload failed.");
   });
 }
+
+const about = document.getElementById("about-form");
+if (about) {
+  about.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(about);
+    const urls = form.getAll("url");
+    const links = form
+      .getAll("platform")
+      .map((platform, n) => ({ platform: platform.trim(), url: (urls[n] || "").trim() }))
+      .filter((link) => link.platform && link.url);
+    try {
+      await api("/api/live/studio/", {
+        method: "PATCH",
+        body: { description: form.get("description"), social_accounts: links },
+      });
+      toast("Saved.");
+    } catch (error) {
+      toast(error.message);
+    }
+  });
+}
