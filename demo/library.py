@@ -3,8 +3,8 @@
 (through its browser-playable rendition), every subtitle serves and every page reads: four
 movies in two qualities with English and Spanish subtitles (one with AC3 audio, one with an
 image subtitle track), a series with two seasons and a season pack, and a manga with three
-chapters and a chapter pack. The media is made by ``demo.media`` under ``var/demo-media``
-(kept between runs). Safe to run twice: titles already there are left alone."""
+chapters and a chapter pack. The media is made by ``demo.media`` under ``DEMO_MEDIA_DIR``
+(``var/demo-media``, kept between runs). Safe to run twice: titles already there are left alone."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ class Library:
 
     def __init__(self, stdout) -> None:
         self.stdout = stdout
-        self.work = Path(settings.BASE_DIR) / "var" / "demo-media"
+        self.work = Path(settings.DEMO_MEDIA_DIR)
 
     def load(self, *, admin: bool) -> None:
         created = self._movies() + self._series() + self._manga()

@@ -364,6 +364,8 @@ TMDB_BACKDROP_SIZE = env.str("TMDB_BACKDROP_SIZE", default="w1280")
 MIRROR_HOSTS = env.json("MIRROR_HOSTS", default=[])
 MIRROR_MIN_BYTES = env.int("MIRROR_MIN_BYTES", default=200 * 1024**2)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where seed_demo makes (once) and keeps the demo library's media files.
+DEMO_MEDIA_DIR = env.path("DEMO_MEDIA_DIR", default=BASE_DIR / "var" / "demo-media")
 SUBMISSION_RATE = env.str("SUBMISSION_RATE", default="10/hour")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 

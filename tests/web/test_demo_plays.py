@@ -56,7 +56,9 @@ def _library_checks(site_url: str, out: str) -> None:
 
 
 def test_every_demo_title_plays_or_reads(page, site, settings, tmp_path):
-    settings.BASE_DIR = tmp_path  # the demo media is made under var/demo-media there
+    # A checkout of its own (var/: the admin login file); the media is made once in the
+    # shared DEMO_MEDIA_DIR (var/demo-media), which the schema fuzzing's seed_demo reuses.
+    settings.BASE_DIR = tmp_path
     _library_checks(site.url, in_other_thread(_seed))
     # A logged-in viewer: one demo movie is rated 18+ (guests are asked to log in).
     link = accounts.user_magic_link(user=UserFactory(first_name="Ada"))
