@@ -333,7 +333,8 @@ def recording_ingest(*, path: str) -> Job | None:
     """nginx-rtmp's ``on_record_done``: the broadcast's recording (``<public id>-<time>.flv`` in
     ``LIVE_RECORD_DIR``) becomes a catalog title of the channel, through the same pipeline as
     any file (an ``ingest_local`` job on the heavy queue: vault, probe, screenshots, playable
-    rendition). Once per stream; a path outside the directory is refused."""
+    rendition). Once per stream; a path outside the directory is refused, and the recording of
+    a broadcast taken down (or of a blocked or deleted channel) is deleted, not ingested."""
     root = Path(settings.LIVE_RECORD_DIR).resolve() if settings.LIVE_RECORD_DIR else None
     source = Path(path).resolve()
     if root is None or root not in source.parents or not source.is_file():
@@ -346,6 +347,11 @@ def recording_ingest(*, path: str) -> Job | None:
             .filter(public_id=public, recording__isnull=True).first()
         )  # fmt: skip
         if stream is None:
+            return None
+        if stream.is_taken_down or stream.creator.is_blocked or stream.creator.is_deleted:
+            # A broadcast taken off the air does not come back as a title.
+            log.warning("recording of stream %s not ingested: taken down or blocked", stream.pk)
+            source.unlink(missing_ok=True)
             return None
         started = stream.started_at or timezone.now()
         title = catalog.title_create(

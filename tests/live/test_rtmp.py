@@ -135,11 +135,13 @@ def test_an_admin_ends_a_broadcast_at_once(rtmp, client):
 
 
 def test_a_takedown_drops_the_publisher_and_hides_the_stream(rtmp, client):
-    ports, _ = rtmp
+    ports, work = rtmp
     creator = services.creator_become(user=UserFactory(), channel_name="Pirate Radio")
     publisher = publish(ports["rtmp"], services.stream_key_rotate(creator=creator), seconds=60)
     stream = _wait(lambda: Stream.objects.filter(status=StreamStatus.LIVE).first(), 10)
     assert client.get(f"/api/live/streams/{stream.public_id}/").status_code == 200
+    recording = f"{stream.public_id}-*.flv"
+    assert _wait(lambda: list((work / "rec").glob(recording)), 10)  # nginx is recording
     client.force_login(StaffFactory())
     response = client.post(
         "/admin/live/stream/", {"action": "take_down", ACTION_CHECKBOX_NAME: [stream.pk]}
@@ -151,6 +153,10 @@ def test_a_takedown_drops_the_publisher_and_hides_the_stream(rtmp, client):
     assert client.get(f"/api/live/streams/{stream.public_id}/").status_code == 404
     assert client.get(f"/live/{stream.public_id}").status_code == 404
     assert AuditEntry.objects.filter(action="stream_takedown").count() == 1
+    # nginx-rtmp still reports the recording; it is deleted, never a title.
+    _wait(lambda: not list((work / "rec").glob(recording)), 15)
+    stream.refresh_from_db()
+    assert stream.recording is None
 
 
 def test_the_demo_goes_live_with_the_documented_command(rtmp, settings):
