@@ -118,8 +118,8 @@ def may_send(*, stream: Stream, user: Any) -> None:
     if stream.status == StreamStatus.OFFLINE:
         raise ChatError("offline", "This broadcast has ended.")
     own = stream.creator.user_id == user.pk
-    mine = getattr(user, "creator", None)
-    if mine is not None and (mine.is_blocked or mine.is_deleted):
+    # Read now, not from the socket's cached user: a block applies to an open chat at once.
+    if Creator.objects.filter(Q(is_blocked=True) | Q(is_deleted=True), user_id=user.pk).exists():
         raise ChatError("blocked", "Your channel is blocked: you cannot chat.")
     if own:
         return

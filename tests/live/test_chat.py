@@ -14,7 +14,7 @@ from websockets.sync.client import connect
 
 from core.models import AuditEntry
 from live import chat
-from live.models import ChatBan, ChatMessage, Follow, Stream
+from live.models import ChatBan, ChatMessage, Creator, Follow, Stream
 from tests.conftest import _redis_ok, require
 from tests.factories import CreatorFactory, LiveStreamFactory, StaffFactory, UserFactory
 from tests.support.media import _stop, start_uvicorn
@@ -40,10 +40,15 @@ def test_who_may_write():
     assert event["message"] == "hi there" and event["user"]["id"] == follower.pk
     _post(stream, stream.creator.user, "welcome")  # the creator always may
     assert Stream.objects.get(pk=stream.pk).total_comments == 2
-    # A blocked creator cannot chat anywhere.
-    blocked = CreatorFactory(is_blocked=True)
+    # A blocked creator cannot chat anywhere — from the moment of the block, even with the
+    # user object (and its cached channel) a socket opened before it.
+    blocked = CreatorFactory()
+    user = type(blocked.user).objects.select_related("creator").get(pk=blocked.user_id)
+    elsewhere = LiveStreamFactory()
+    _post(elsewhere, user, "before")
+    Creator.objects.filter(pk=blocked.pk).update(is_blocked=True)
     with pytest.raises(chat.ChatError) as refused:
-        _post(LiveStreamFactory(), blocked.user)
+        _post(elsewhere, user)
     assert refused.value.code == "blocked"
     # An ended broadcast's chat is closed.
     with pytest.raises(chat.ChatError) as refused:
