@@ -1,10 +1,15 @@
-"""live: creators going live from OBS over RTMP, viewers watching HLS (seed 004; issue 16).
+"""live: creators going live from OBS over RTMP, viewers watching HLS, chatting, following and
+liking; every broadcast becomes a catalog title (seed 004; issue 16; docs/live.md).
 
-Owns: ``Creator`` (a user's channel: name, images, links, cached stats, the hashed stream key,
-soft delete and admin block), ``Category``, ``Stream`` (LIVE / OFFLINE / SCHEDULED, the seed's
-performance cache), ``Follow`` and ``StreamLike`` (unique pairs), the services in
-``live.services`` and nginx-rtmp's callbacks (``/api/live/rtmp/…``, loopback only).
+Owns: ``Creator`` (a user's channel: name, pictures, links, cached stats, the hashed stream
+key, soft delete and admin block), ``Category``, ``Stream`` (LIVE / OFFLINE / SCHEDULED, the
+seed's performance cache), ``Follow`` and ``StreamLike`` (unique pairs), ``ChatMessage`` and
+``ChatBan``, ``StreamAnalytics``, ``PageSettings`` (privacy, terms); the services
+(``services``, ``studio``, ``chat``, ``viewers``, ``images``, ``cleanup``), nginx-rtmp's
+callbacks (``/api/live/rtmp/…``), the HLS playlist door (``/live/hls/``), the API
+(``/api/live/``), the chat's WebSocket consumer (``consumers``, mounted by
+``streamvault.asgi``) and its beat tasks.
 
-May import: ``ingest`` (recordings become titles), ``jobs``, ``vault``, ``accounts``,
-``catalog``, ``core``.
+May import: ``ingest`` (recordings become titles; pictures into the vault), ``jobs``,
+``vault``, ``accounts``, ``catalog``, ``core``.
 """
