@@ -32,11 +32,12 @@ FIELDS = {"profile": "profile_photo", "cover": "cover_photo"}
 def image_store(*, upload: IO[bytes], kind: str) -> str:
     """Check an uploaded picture, re-encode it as JPEG within ``SIZES[kind]`` and store it in
     the vault. Returns the tagged ref."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(upload) as picture:
+        with Image.open(upload) as picture:  # reads the header only
             if picture.format not in ("JPEG", "PNG", "WEBP", "GIF"):
                 raise ValidationError({"image": "A JPEG, PNG, WebP or GIF picture."})
+            if picture.width * picture.height > MAX_PIXELS:
+                raise ValidationError({"image": "At most 40 megapixels."})
             picture.thumbnail(SIZES[kind])
             clean = picture.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:

@@ -81,3 +81,14 @@ def test_a_category_picture_is_uploaded_in_the_admin(client):
     assert client.get(listed["image"]).status_code == 200
     missing = client.post("/admin/live/category/add/", {"name": "Music", "is_active": "on"})
     assert missing.status_code == 200 and "needs a picture" in missing.content.decode()
+
+
+def test_a_huge_picture_is_refused_before_it_is_decoded(client):
+    creator = CreatorFactory()
+    client.force_login(creator.user)
+    out = io.BytesIO()
+    Image.new("1", (7000, 7000)).save(out, "PNG")  # 49 megapixels, a few KiB
+    upload = SimpleUploadedFile("big.png", out.getvalue(), content_type="image/png")
+    response = client.post("/api/live/studio/images/", {"kind": "cover", "image": upload})
+    assert response.status_code == 400
+    assert "megapixels" in response.json()["error"]["fields"]["image"][0]
