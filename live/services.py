@@ -182,9 +182,8 @@ def publish_done(*, key: str, client_id: str) -> Stream | None:
 def _finish(stream: Stream) -> None:
     """A locked LIVE row becomes OFFLINE with its end and duration; its figures are rolled
     into its ``StreamAnalytics`` row and the chat is told."""
-    viewers.viewers_flush(stream_id=stream.pk)
+    figures = viewers.figures_flush(stream_id=stream.pk) or viewers.Figures(0, 0, 0)
     stream.refresh_from_db()
-    unique, watched = viewers.watch_seconds(stream=stream)
     stream.status = StreamStatus.OFFLINE
     stream.ended_at = timezone.now()
     stream.duration_seconds = int((stream.ended_at - stream.started_at).total_seconds())
@@ -201,8 +200,8 @@ def _finish(stream: Stream) -> None:
         defaults={
             "creator_id": stream.creator_id,
             "view_count": stream.total_views,
-            "unique_viewers": unique,
-            "watch_duration": watched,
+            "unique_viewers": figures.unique,
+            "watch_duration": figures.watched,
             "peak_concurrent_viewers": stream.peak_viewers,
             "likes": stream.total_likes,
             "comments": stream.total_comments,

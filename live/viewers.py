@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +31,23 @@ from .models import Creator, Stream, StreamStatus
 FLUSH_SECONDS = 5
 
 
+SEEN = """
+local previous = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PFADD', KEYS[2], ARGV[1])
+if previous then
+  local gap = math.min(tonumber(ARGV[2]) - tonumber(previous), tonumber(ARGV[3]))
+  redis.call('INCRBY', KEYS[3], math.max(0, math.floor(gap)))
+end
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+"""
+
+
+@lru_cache(maxsize=4)
+def _seen_script(url: str) -> Any:
+    return client(url).register_script(SEEN)
+
+
 class RedisViewers:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -38,18 +56,10 @@ class RedisViewers:
         return (f"live:v:now:{public_id}", f"live:v:seen:{public_id}", f"live:v:watch:{public_id}")
 
     def seen(self, public_id: str, viewer: str, now: float) -> None:
-        r = client(self.url)
-        now_key, seen_key, watch_key = self._keys(public_id)
-        window = settings.LIVE_VIEWER_SECONDS
-        previous = r.zscore(now_key, viewer)
-        pipe = r.pipeline()
-        pipe.zadd(now_key, {viewer: now})
-        pipe.pfadd(seen_key, viewer)
-        if previous is not None:
-            pipe.incrby(watch_key, int(min(now - previous, window)))
-        for key in (now_key, seen_key, watch_key):
-            pipe.expire(key, 2 * 24 * 3600)
-        pipe.execute()
+        """One round trip (a script): the viewer's fetch time, the unique sessions, and the
+        seconds since their previous fetch (at most ``LIVE_VIEWER_SECONDS``) added up."""
+        window, keep = settings.LIVE_VIEWER_SECONDS, 2 * 24 * 3600
+        _seen_script(self.url)(keys=self._keys(public_id), args=[viewer, now, window, keep])
 
     def figures(self, public_id: str, now: float) -> tuple[int, int, int]:
         """(current viewers, unique viewers, seconds watched)."""
@@ -113,31 +123,37 @@ def viewer_seen(*, stream: Stream, viewer: str) -> None:
         viewers_flush(stream_id=stream.pk)
 
 
-def viewers_flush(*, stream_id: int) -> int | None:
-    """Write a live stream's viewer figures to its performance cache; the creator's total
-    views move by exactly what the stream's grew. Returns the current viewers."""
+class Figures(NamedTuple):
+    current: int
+    unique: int
+    watched: int  # seconds, all viewers
+
+
+def figures_flush(*, stream_id: int) -> Figures | None:
+    """Write a live stream's viewer figures to its performance cache (the creator's total
+    views move by exactly what the stream's grew) and return them; None when not live."""
     with transaction.atomic():
         stream = Stream.objects.select_for_update().filter(pk=stream_id).first()
         if stream is None or stream.status != StreamStatus.LIVE:
             return None
-        current, unique, _ = store().figures(stream.public_id, time.time())
-        grew = max(unique - stream.total_views, 0)
+        figures = Figures(*store().figures(stream.public_id, time.time()))
+        grew = max(figures.unique - stream.total_views, 0)
         Stream.objects.filter(pk=stream.pk).update(
-            current_viewers=current,
-            peak_viewers=Greatest(F("peak_viewers"), current),
+            current_viewers=figures.current,
+            peak_viewers=Greatest(F("peak_viewers"), figures.current),
             total_views=F("total_views") + grew,
         )
         if grew:
             Creator.objects.filter(pk=stream.creator_id).update(
                 total_stream_views=F("total_stream_views") + grew
             )
-    return current
+    return figures
 
 
-def watch_seconds(*, stream: Stream) -> tuple[int, int]:
-    """(unique viewers, seconds watched) of a broadcast, for its analytics row."""
-    _, unique, watched = store().figures(stream.public_id, time.time())
-    return unique, watched
+def viewers_flush(*, stream_id: int) -> int | None:
+    """``figures_flush``, returning the current viewers."""
+    figures = figures_flush(stream_id=stream_id)
+    return None if figures is None else figures.current
 
 
 def forget(*, stream: Stream) -> None:
