@@ -231,8 +231,6 @@ class StreamsView(LiveView):
 class FollowingView(LiveView):
     """Streams of the channels you follow: live ones first, then the newest."""
 
-    permission_classes = [IsAuthenticated]
-
     def get_permissions(self):
         return [IsAuthenticated()]
 
@@ -285,8 +283,7 @@ class CreatorView(LiveView):
     @extend_schema(responses={200: _CREATOR})
     def get(self, request: Request, creator_id: int) -> Response:
         creator = creator_or_404(creator_id)
-        user = request.user if request.user.is_authenticated else None
-        following = user is not None and creator.follows.filter(follower=user).exists()
+        following = selectors.follows(user=request.user, creator_id=creator.pk)
         item = selectors.creator_item(creator, is_live=selectors.is_live(creator))
         return Response({**item, "following": following})
 

@@ -28,7 +28,8 @@ from accounts.models import User
 from core.audit import audit_record
 from core.text import HTML, avatar_seed, clean_text, nickname
 
-from .models import ChatBan, ChatMessage, Creator, Follow, MessageType, Stream, StreamStatus
+from .models import ChatBan, ChatMessage, Creator, MessageType, Stream, StreamStatus
+from .selectors import follows
 
 MAX_LENGTH = 500
 MAX_TIMEOUT = 7 * 24 * 3600
@@ -129,9 +130,8 @@ def may_send(*, stream: Stream, user: Any) -> None:
             raise ChatError("banned", "You are banned from this channel's chat.")
         wait = int((ban.until - timezone.now()).total_seconds()) + 1
         raise ChatError("timed_out", "You are timed out of this chat.", retry_after=wait)
-    if (
-        stream.who_can_message == "followers"
-        and not Follow.objects.filter(follower=user, creator_id=stream.creator_id).exists()
+    if stream.who_can_message == "followers" and not follows(
+        user=user, creator_id=stream.creator_id
     ):
         raise ChatError("followers_only", "Only followers of this channel can chat here.")
 

@@ -156,13 +156,20 @@ def stream_item(stream: Stream) -> dict[str, Any]:
     }
 
 
+def follows(*, user: Any, creator_id: int) -> bool:
+    """Whether ``user`` (maybe anonymous) follows the channel."""
+    if user is None or not user.is_authenticated:
+        return False
+    return Follow.objects.filter(follower=user, creator_id=creator_id).exists()
+
+
 def viewer_state(*, user: Any, stream: Stream) -> dict[str, bool]:
     """Whether the signed-in viewer likes this stream and follows its channel."""
     if user is None or not user.is_authenticated:
         return {"liked_by_me": False, "following": False}
     return {
         "liked_by_me": StreamLike.objects.filter(user=user, stream=stream).exists(),
-        "following": Follow.objects.filter(follower=user, creator_id=stream.creator_id).exists(),
+        "following": follows(user=user, creator_id=stream.creator_id),
     }
 
 

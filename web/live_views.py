@@ -43,9 +43,7 @@ def creator(request: HttpRequest, creator_id: int) -> HttpResponse:
     if found is None:
         raise Http404("No such channel.")
     streams = [selectors.stream_item(s) for s in selectors.creator_streams(creator=found)[:24]]
-    following = (
-        request.user.is_authenticated and found.follows.filter(follower=request.user).exists()
-    )
+    following = selectors.follows(user=request.user, creator_id=found.pk)
     context = {
         "creator": selectors.creator_item(found, is_live=selectors.is_live(found)),
         "streams": streams,
