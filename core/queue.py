@@ -10,6 +10,7 @@ eager mode, routes and retries as they are.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from celery import Task, current_app
@@ -22,10 +23,17 @@ log = logging.getLogger(__name__)
 BROKER_ERRORS = (OperationalError, *REDIS_ERRORS)
 
 
+_discovery = threading.Lock()
+
+
 def task_get(name: str) -> Task:
     tasks = current_app.tasks
     if name not in tasks:
-        current_app.loader.import_default_modules()  # runs autodiscover_tasks
+        # One thread discovers at a time: a second thread calling in while the first is half
+        # way through would find the registry half filled (NotRegistered under gthread).
+        with _discovery:
+            if name not in tasks:
+                current_app.loader.import_default_modules()  # runs autodiscover_tasks
     return tasks[name]
 
 
@@ -40,8 +48,12 @@ def task_send(name: str, *args: Any, countdown: float | None = None) -> None:
             # The broker is down: the request still succeeds; the durable row this task would
             # act on (a report, a repair, a takedown) is picked up by its periodic sweep.
             log.warning("could not queue %s%s: %s", name, args, exc)
+        except Exception:
+            # Anything else (an unknown task, a serialization error): the write is committed,
+            # so the caller must not see a failure; the sweep sends it again.
+            log.exception("could not queue %s%s", name, args)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def queue_depths() -> dict[str, int] | None:

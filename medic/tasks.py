@@ -10,6 +10,7 @@ from django.conf import settings
 
 from medic.models import Report
 from medic.services import repair as repair_service
+from medic.services import sweep
 from medic.services.takedown import takedown_incomplete
 
 from . import services
@@ -42,6 +43,12 @@ def repairs_resume() -> int:
     for repair_id in due:
         repair_run.delay(repair_id)
     return len(due)
+
+
+@shared_task(name="medic.tasks.moderation_sweep", ignore_result=True)
+def moderation_sweep() -> dict[str, int]:
+    """Re-send takedowns, triages and notices whose task an outage lost (every minute)."""
+    return sweep.moderation_sweep()
 
 
 @shared_task(name="medic.tasks.report_notify", ignore_result=True)

@@ -475,6 +475,10 @@ MEDIC_DEAD_AFTER = env.int("MEDIC_DEAD_AFTER", default=3)
 MEDIC_REPAIR_RETRY_SECONDS = env.float("MEDIC_REPAIR_RETRY_SECONDS", default=600.0)
 MEDIC_REPAIR_POLL_SECONDS = env.float("MEDIC_REPAIR_POLL_SECONDS", default=30.0)
 MEDIC_TAKEDOWN_DELETE_SOURCES = env.bool("MEDIC_TAKEDOWN_DELETE_SOURCES", default=True)
+# The sweep re-sends moderation work an outage lost: rows older than the grace (their own task
+# may still come); an unfinished takedown again every MEDIC_SWEEP_RETRY_SECONDS.
+MEDIC_SWEEP_GRACE_SECONDS = env.int("MEDIC_SWEEP_GRACE_SECONDS", default=60)
+MEDIC_SWEEP_RETRY_SECONDS = env.int("MEDIC_SWEEP_RETRY_SECONDS", default=600)
 # nginx cache purge on takedown: none | file (delete the cache file) | http (PURGE request)
 MEDIC_NGINX_PURGE = env.str("MEDIC_NGINX_PURGE", default="none")
 MEDIC_NGINX_CACHE_DIR = env.str("MEDIC_NGINX_CACHE_DIR", default="")  # proxy_cache_path

@@ -56,6 +56,8 @@ def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
         title = Title.objects.select_for_update().get(pk=title.pk)
         existing = Takedown.objects.filter(title=title).first()
         if existing is not None and existing.active and title.status == TitleStatus.BANNED:
+            if takedown_incomplete(existing):  # its task was lost or failed: drive it again
+                task_send("medic.tasks.takedown_execute", existing.pk)
             return existing
         files = list(
             MediaFile.objects.filter(title=title).prefetch_related("mirrors").order_by("id")

@@ -27,6 +27,11 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from exc
         takedown.refresh_from_db()
         self.stdout.write(f"{title.short_id} “{title.title}” is taken down.")
+        if takedown.executed_at is None:
+            self.stdout.write(
+                "The cache purge and the deletion of its bytes are queued; if the queue is "
+                "down, the medic's sweep sends them again within minutes."
+            )
         for name, results in (
             ("nginx purge", takedown.purge_results),
             ("stored bytes", takedown.messages_results),
