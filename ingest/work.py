@@ -8,8 +8,35 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
+from jobs.engine import Requeue, TransientError
 from media.probe import ProbeResult, SubtitleStream
-from vault import get_backend, tag_ref
+from vault import BackendUnavailable, FloodWaitError, get_backend, tag_ref
+
+
+class StorageUnavailable(TransientError, BackendUnavailable):
+    """The storage cannot take or give the bytes now (no account answered, the queue is down):
+    a job retries it with backoff; other callers catch it as ``BackendUnavailable``."""
+
+
+class StorageFloodWait(Requeue, FloodWaitError):
+    """Telegram asked every account to wait: the job runs again after the wait."""
+
+    def __init__(self, seconds: int) -> None:
+        Requeue.__init__(self, f"flood wait of {seconds}s on every account", countdown=seconds)
+        self.seconds = seconds
+        self.dc_id = None
+
+
+def _transient(call):
+    """Run ``call()``, turning the storage's passing failures into the job engine's."""
+    try:
+        return call()
+    except StorageUnavailable:
+        raise
+    except FloodWaitError as exc:
+        raise StorageFloodWait(exc.seconds) from exc
+    except BackendUnavailable as exc:
+        raise StorageUnavailable(str(exc)) from exc
 
 
 def work_dir(job_id: int) -> Path:
@@ -19,7 +46,7 @@ def work_dir(job_id: int) -> Path:
 def put(path: Path, file_name: str, *, backend: str | None = None) -> dict[str, Any]:
     """Store a file in ``backend`` (default ``VAULT_DEFAULT_BACKEND``); JSON-ready for job state.
     ``tagged`` is the ref to keep in a field that has no backend column."""
-    stored = async_to_sync(get_backend(backend).put)(path, file_name=file_name)
+    stored = _transient(lambda: async_to_sync(get_backend(backend).put)(path, file_name=file_name))
     return {
         "backend": stored.backend,
         "ref": stored.ref,
@@ -43,7 +70,7 @@ def fetch(dest: Path, *, backend: str, ref: str) -> int:
         return size
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    return async_to_sync(copy)()
+    return _transient(async_to_sync(copy))
 
 
 def probe_result(data: dict[str, Any]) -> ProbeResult:

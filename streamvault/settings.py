@@ -345,6 +345,9 @@ BOT_BUTTON_TTL = env.int("BOT_BUTTON_TTL", default=7 * 24 * 3600)
 SWARM_LEASE_TTL = env.float("SWARM_LEASE_TTL", default=60.0)
 SWARM_DEAD_AFTER_ERRORS = env.int("SWARM_DEAD_AFTER_ERRORS", default=10)
 SWARM_FLOOD_REQUEUE_COUNTDOWN = env.int("SWARM_FLOOD_REQUEUE_COUNTDOWN", default=1)
+# How long a process without Telegram accounts waits for the telegram queue to upload or read
+# for it (seconds; an upload of a 2 GiB file takes minutes).
+SWARM_REMOTE_TIMEOUT = env.float("SWARM_REMOTE_TIMEOUT", default=1800.0)
 SWARM_WORK_DIR = env.path("SWARM_WORK_DIR", default=BASE_DIR / "var" / "swarm")
 SWARM_JOB_MAX_ATTEMPTS = env.int("SWARM_JOB_MAX_ATTEMPTS", default=5)
 SWARM_JOB_HEARTBEAT_SECONDS = env.float("SWARM_JOB_HEARTBEAT_SECONDS", default=10.0)

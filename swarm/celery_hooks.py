@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 
 from celery import current_app
-from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown, worker_ready
 
 from swarm.models import WorkerRole
-from swarm.telegram.runtime import runtime_for, runtimes_stop
+from swarm.telegram.runtime import process_kind_set, runtime_for, runtimes_stop
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,13 @@ def _start(app) -> None:
         log.info("telegram runtime started with accounts %s", sorted(rt.owned_ids()))
     except Exception:  # the worker still serves; calls retry the start lazily
         log.exception("telegram runtime failed to start")
+
+
+@worker_init.connect
+def _on_worker_init(sender=None, **kwargs) -> None:
+    # Before the pool forks: its children inherit what this process is.
+    app = getattr(sender, "app", None) or current_app
+    process_kind_set("telegram" if _consumes_telegram(app) else "worker")
 
 
 @worker_process_init.connect

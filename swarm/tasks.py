@@ -6,6 +6,7 @@ from celery import shared_task
 
 from jobs.engine import Requeue, TransientError
 from swarm.jobs import alerts_forward
+from swarm.telegram import remote
 from swarm.telegram.storage import storage_message_delete
 from swarm.workers import workers_refresh_status
 
@@ -39,3 +40,20 @@ def telegram_delete_message(self, chat_id: int, message_id: int) -> str:
         if self.request.is_eager:
             raise
         raise self.retry(countdown=min(600, 10 * 2 ** min(self.request.retries, 6))) from exc
+
+
+# Storage for processes that hold no account (swarm.telegram.remote): the caller waits for the
+# answer, so these neither retry nor raise; a lost answer is the caller's transient error.
+@shared_task(name="swarm.tasks.telegram_upload")
+def telegram_upload(path: str, file_name: str) -> dict:
+    return remote.upload(path=path, file_name=file_name)
+
+
+@shared_task(name="swarm.tasks.telegram_read")
+def telegram_read(ref: str, start: int, end: int, dest: str) -> dict:
+    return remote.read_range(ref=ref, start=start, end=end, dest=dest)
+
+
+@shared_task(name="swarm.tasks.telegram_size")
+def telegram_size(ref: str) -> dict:
+    return remote.size(ref=ref)

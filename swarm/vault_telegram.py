@@ -19,9 +19,11 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 
 import vault
+from swarm.models import WorkerRole
 from swarm.tasks import telegram_delete_message
 from swarm.telegram.backend import REF_RE, make_ref, parse_ref
-from swarm.telegram.runtime import runtimes_stop, stream_vault_start
+from swarm.telegram.queued import QUEUED
+from swarm.telegram.runtime import process_kind, runtimes_stop, stream_vault_start
 
 NAME = "telegram"
 
@@ -49,6 +51,12 @@ def message_of(*, backend: str, ref: str) -> tuple[int, int] | None:
 
 
 class TelegramStorage:
+    """Which accounts do the work: uploads and deletions are made by ingest accounts (here when
+    this process holds them, the telegram worker; else through the ``telegram`` queue); reads
+    by the accounts this process holds, else by its stream accounts started on first use (the
+    stream server), else — in a Celery worker, which never starts stream accounts — through
+    the ``telegram`` queue (``swarm.telegram.remote``)."""
+
     name = NAME
 
     # --- process lifecycle (vault.backends_start / backends_stop, the ASGI lifespan) ----------
@@ -60,29 +68,40 @@ class TelegramStorage:
         runtimes_stop()
 
     async def prepare(self) -> vault.StorageBackend:
-        """The live backend of this process's accounts, starting the stream accounts if no
-        runtime has registered one yet. ``BackendUnavailable`` when no account runs here."""
+        """The backend to read from in this process: the live one of its accounts, starting the
+        stream accounts if no runtime has registered one yet (never in a Celery worker: there
+        the ``telegram`` queue reads). ``BackendUnavailable`` when no account runs here."""
         live = vault.registered(self.name)
-        if live is None:
-            try:
-                await sync_to_async(stream_vault_start)()
-            except Exception as exc:
-                raise vault.BackendUnavailable(f"Telegram accounts failed to start: {exc}") from exc
-            live = vault.registered(self.name)
+        if live is not None:
+            return live
+        if process_kind():  # a Celery worker: stream accounts belong to the stream server
+            return QUEUED
+        try:
+            await sync_to_async(stream_vault_start)()
+        except Exception as exc:
+            raise vault.BackendUnavailable(f"Telegram accounts failed to start: {exc}") from exc
+        live = vault.registered(self.name)
         if live is None:
             raise vault.BackendUnavailable("no Telegram account is running in this process")
         return live
 
-    # --- the storage protocol, on the live backend ----------------------------------------------
+    def _writer(self) -> vault.StorageBackend:
+        """Ingest accounts: this process's, or the telegram queue's. Never a stream account."""
+        live = vault.registered(self.name)
+        if live is not None and getattr(live, "role", None) == WorkerRole.INGEST:
+            return live
+        return QUEUED
+
+    # --- the storage protocol ----------------------------------------------------------------
 
     async def put(self, source: Any, *, file_name: str = "") -> vault.StoredFile:
-        return await (await self.prepare()).put(source, file_name=file_name)
+        return await self._writer().put(source, file_name=file_name)
 
     async def stat(self, ref: str) -> vault.FileStat:
         return await (await self.prepare()).stat(ref)
 
     async def delete(self, ref: str) -> bool:
-        return await (await self.prepare()).delete(ref)
+        return await self._writer().delete(ref)
 
     async def open_range(self, ref: str, start: int, end: int) -> AsyncIterator[bytes]:
         backend = await self.prepare()

@@ -220,6 +220,21 @@ def _storage_chat_id() -> int:
     return chat.values_list("chat_id", flat=True).first() or 0
 
 
+# What this process is, as far as Telegram goes: "telegram" (the worker of the telegram queue,
+# which holds the ingest accounts), "worker" (another Celery worker: no account, it asks the
+# telegram queue), or "" (the stream server, the embedded default, a shell: stream accounts
+# start here on first read). Set by swarm.celery_hooks when a worker boots.
+_process = {"kind": ""}
+
+
+def process_kind_set(kind: str) -> None:
+    _process["kind"] = kind
+
+
+def process_kind() -> str:
+    return _process["kind"]
+
+
 _runtimes: dict[str, TelegramRuntime] = {}
 _runtimes_lock = threading.Lock()
 
