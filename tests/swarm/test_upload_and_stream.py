@@ -71,9 +71,7 @@ class RangeReader:
         self.statuses: list[int] = []
 
     def once(self) -> None:
-        r = httpx.get(
-            self.url + signed_path(self.hash), headers={"Range": "bytes=1048570-1048599"}
-        )
+        r = httpx.get(self.url + signed_path(self.hash), headers={"Range": "bytes=1048570-1048599"})
         ok = r.status_code == 206 and r.content == self.data[1048570:1048600]
         self.statuses.append(r.status_code if ok else -r.status_code)
 
