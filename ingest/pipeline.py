@@ -154,6 +154,7 @@ def forward_index(
     size: int = 0,
     actor: Any = None,
     copy_to_storage: bool = False,
+    chat_username: str = "",
 ) -> Job:
     """A video or document forwarded to the Manager bot by an admin → an ingest_forward job
     (the bot's handler calls this with the message's chat and id)."""
@@ -168,6 +169,7 @@ def forward_index(
             "mime_type": mime_type,
             "size": size,
             "copy_to_storage": copy_to_storage,
+            "chat_username": chat_username,
         },
         created_by=actor,
         dedupe_key=f"forward:{chat_id}:{message_id}",
@@ -198,5 +200,6 @@ def forward_index_from_message(*, message: Any, actor: Any = None) -> Job:
         mime_type=getattr(media_obj, "mime_type", "") or "",
         size=getattr(media_obj, "file_size", 0) or 0,
         actor=actor,
+        chat_username=getattr(origin, "username", "") or "",
         copy_to_storage=True,
     )

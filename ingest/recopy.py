@@ -27,7 +27,7 @@ from ingest.repair import (
 from ingest.work import work_dir
 from jobs.engine import JobContext, PermanentError
 from swarm.models import WorkerRole
-from swarm.telegram.gateway import SessionRevoked, TelegramError
+from swarm.telegram.gateway import ChatRef, SessionRevoked, TelegramError
 from swarm.telegram.runtime import telegram_call
 from swarm.vault_telegram import message_stored
 
@@ -44,6 +44,7 @@ def _recopy_copy(ctx: JobContext) -> None:
         errors: list[str] = []
         for chat_id, message_id in sources:
             try:
+                await gw.chats_warm(worker_id, [ChatRef(chat_id=chat_id)])
                 new_id = await gw.copy_message(worker_id, chat_id, message_id, storage.chat_id)
             except SessionRevoked:
                 raise

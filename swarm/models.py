@@ -32,6 +32,13 @@ class Channel(models.Model):
     username = models.CharField(
         max_length=64, blank=True, default="", help_text="Public @handle, for links"
     )
+    invite_link = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="For a private channel: the t.me/+… link its accounts can find it by (each "
+        "account must be a member)",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -74,6 +81,9 @@ class Worker(models.Model):
         Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_active_at = models.DateTimeField(null=True, blank=True)
+    # The access hash of each channel this account has resolved (chat id → hash; per account,
+    # as Telegram issues them), so the next start needs no walk of its dialogs.
+    peer_hashes = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

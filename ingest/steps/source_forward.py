@@ -9,6 +9,7 @@ from django.conf import settings
 from ingest.work import work_dir
 from jobs.engine import JobContext, PermanentError
 from swarm.models import Channel, WorkerRole
+from swarm.telegram.gateway import ChatRef
 from swarm.telegram.runtime import telegram_call
 from swarm.vault_telegram import message_stored
 
@@ -21,10 +22,16 @@ def run(ctx: JobContext) -> None:
     if p.get("copy_to_storage") and "copied" not in ctx.state:
         storage = Channel.objects.filter(kind=Channel.Kind.STORAGE, is_active=True).first()
         if storage is not None:
+            source = ChatRef(chat_id=chat_id, username=p.get("chat_username", "") or "")
+
+            async def copy(gw, wid: int) -> int:
+                await gw.chats_warm(wid, [source])
+                return await gw.copy_message(wid, chat_id, message_id, storage.chat_id)
+
             new_id = telegram_call(
                 role=WorkerRole.INGEST,
                 task=f"job {ctx.job.pk}: copy to storage",
-                op=lambda gw, wid: gw.copy_message(wid, chat_id, message_id, storage.chat_id),
+                op=copy,
                 on_worker=ctx.set_worker,
             )
             ctx.state["copied"] = {"chat_id": storage.chat_id, "message_id": new_id}
@@ -32,10 +39,18 @@ def run(ctx: JobContext) -> None:
     if "copied" in ctx.state:
         chat_id, message_id = ctx.state["copied"]["chat_id"], ctx.state["copied"]["message_id"]
     dest = work_dir(ctx.job.pk) / "source.part"
+    # The origin may be a channel the account never saw: it learns it first (a member's
+    # dialogs, or the public username the forward showed).
+    origin = ChatRef(chat_id=chat_id, username=p.get("chat_username", "") or "")
+
+    async def download(gw, wid: int):
+        await gw.chats_warm(wid, [origin])
+        return await gw.download(wid, chat_id, message_id, dest)
+
     info = telegram_call(
         role=WorkerRole.INGEST,
         task=f"job {ctx.job.pk}: download {chat_id}/{message_id}",
-        op=lambda gw, wid: gw.download(wid, chat_id, message_id, dest),
+        op=download,
         on_worker=ctx.set_worker,
     )
     size = dest.stat().st_size

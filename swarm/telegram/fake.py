@@ -23,7 +23,15 @@ from typing import Any
 
 from django.conf import settings
 
-from .gateway import FloodWaitError, LoginState, PasswordNeeded, SessionRevoked, TelegramError
+from .gateway import (
+    ChatRef,
+    FloodWaitError,
+    LoginState,
+    PasswordNeeded,
+    PeerUnknown,
+    SessionRevoked,
+    TelegramError,
+)
 
 K = "swarm:fake:"
 LOGIN_CODE = "12345"
@@ -87,6 +95,16 @@ def fake_inject_error(*, worker_id: int, message: str = "RPC_CALL_FAIL", revoked
     _store().set(f"{K}error:{worker_id}", json.dumps({"message": message, "revoked": revoked}))
 
 
+def fake_chat_hide(*, chat_id: int) -> None:
+    """No account can see this chat any more (not a member, no username that resolves)."""
+    _store().set(f"{K}hidden:{chat_id}", "1")
+
+
+def fake_access_hash(worker_id: int, chat_id: int) -> int:
+    """The access hash the fake gives this account for this chat (per account, as Telegram)."""
+    return abs(hash(("access", int(worker_id), int(chat_id)))) % 10**15 + 1
+
+
 def fake_media_id(chat_id: int, message_id: int) -> int:
     """The document id the fake gives the file a message carries (stable across processes)."""
     return abs(hash((int(chat_id), int(message_id)))) % 10**12
@@ -131,16 +149,40 @@ def fake_reset() -> None:
 
 
 class FakeGateway:
+    """Like Telegram, an account's session starts knowing no chat: a channel or group (a
+    negative id) it has not been made to see (``chats_warm``) answers CHANNEL_INVALID."""
+
     def __init__(self) -> None:
         self.started: set[int] = set()
+        self.peers: dict[int, set[int]] = {}  # worker id → chats this session can reach
 
     async def start_account(self, worker_id: int, *, session: str, proxy: str) -> None:
         if not session:
             raise SessionRevoked(f"worker {worker_id} has no session")
         self.started.add(worker_id)
+        self.peers[worker_id] = set()
+
+    async def chats_warm(
+        self, worker_id: int, chats: list[ChatRef], known: dict[int, int] | None = None
+    ) -> dict[int, int]:
+        hidden = [c.chat_id for c in chats if _store().get(f"{K}hidden:{c.chat_id}")]
+        if hidden:
+            raise PeerUnknown(f"CHANNEL_INVALID: the account cannot see chat(s) {hidden}")
+        self.peers.setdefault(worker_id, set()).update(c.chat_id for c in chats)
+        return {c.chat_id: fake_access_hash(worker_id, c.chat_id) for c in chats}
+
+    async def stop_account(self, worker_id: int) -> None:
+        self.started.discard(worker_id)
+        self.peers.pop(worker_id, None)
 
     async def stop(self) -> None:
         self.started.clear()
+        self.peers.clear()
+
+    def _peer(self, worker_id: int, *chat_ids: int) -> None:
+        for chat_id in chat_ids:
+            if int(chat_id) < 0 and int(chat_id) not in self.peers.get(worker_id, ()):
+                raise PeerUnknown(f"CHANNEL_INVALID: worker {worker_id} never saw chat {chat_id}")
 
     def _faults(self, worker_id: int) -> None:
         store = _store()
@@ -166,10 +208,12 @@ class FakeGateway:
 
     async def send_message(self, worker_id: int, chat_id: int, text: str) -> int:
         self._faults(worker_id)
+        self._peer(worker_id, chat_id)
         return self._record(op="message", worker_id=worker_id, chat_id=chat_id, text=text)
 
     async def send_photo(self, worker_id: int, chat_id: int, photo, caption: str) -> int:
         self._faults(worker_id)
+        self._peer(worker_id, chat_id)
         return self._record(
             op="photo",
             worker_id=worker_id,
@@ -182,6 +226,7 @@ class FakeGateway:
         self, worker_id: int, from_chat_id: int, message_id: int, to_chat_id: int
     ) -> int:
         self._faults(worker_id)
+        self._peer(worker_id, from_chat_id, to_chat_id)
         raw = _store().get(f"{K}msg:{from_chat_id}:{message_id}")
         if not raw:
             raise TelegramError("MESSAGE_ID_INVALID")
@@ -195,6 +240,7 @@ class FakeGateway:
         self, worker_id: int, chat_id: int, message_id: int, dest: Path
     ) -> dict[str, Any]:
         self._faults(worker_id)
+        self._peer(worker_id, chat_id)
         raw = _store().get(f"{K}msg:{chat_id}:{message_id}")
         if not raw:
             raise TelegramError("MESSAGE_ID_INVALID")
@@ -217,6 +263,7 @@ class FakeGateway:
 
     async def delete_messages(self, worker_id: int, chat_id: int, message_id: int) -> int:
         self._faults(worker_id)
+        self._peer(worker_id, chat_id)
         return _delete(worker_id, chat_id, message_id)
 
     def client(self, worker_id: int) -> FakeClient:
@@ -311,6 +358,7 @@ class FakeClient:
         from pyrogram import types
 
         self.gateway._faults(self.worker_id)
+        self.gateway._peer(self.worker_id, chat_id)
         raw = _store().get(f"{K}msg:{chat_id}:{message_ids}")
         if not raw:
             return types.Message(id=message_ids, empty=True)
@@ -318,6 +366,7 @@ class FakeClient:
 
     async def delete_messages(self, chat_id: int, message_ids: int) -> int:
         self.gateway._faults(self.worker_id)
+        self.gateway._peer(self.worker_id, chat_id)
         return _delete(self.worker_id, chat_id, message_ids)
 
     async def get_session(self, dc_id: int | None = None, is_media: bool = False):
@@ -327,6 +376,7 @@ class FakeClient:
         self, chat_id: int, document: Any, *, file_name: str | None = None, **kw: Any
     ) -> Any:
         self.gateway._faults(self.worker_id)
+        self.gateway._peer(self.worker_id, chat_id)
         store = _store()
         message_id = int(store.incr(f"{K}seq:{chat_id}"))
         dest = Path(settings.SWARM_WORK_DIR) / "fake-telegram" / f"{chat_id}_{message_id}"

@@ -21,11 +21,13 @@ from django.utils.module_loading import import_string
 from vault import FloodWaitError
 
 __all__ = [
+    "ChatRef",
     "FloodWaitError",
     "Gateway",
     "LoginState",
     "NotConfigured",
     "PasswordNeeded",
+    "PeerUnknown",
     "SessionRevoked",
     "TelegramError",
     "get_gateway_class",
@@ -45,6 +47,21 @@ class SessionRevoked(TelegramError):
     """The session no longer works (logged out, deactivated, banned)."""
 
 
+class PeerUnknown(TelegramError):
+    """The account does not know a chat (Telegram's CHANNEL_INVALID / PEER_ID_INVALID): a user
+    account can reach a channel only once it has seen it (its dialogs, its username, its invite
+    link) and keeps its access hash."""
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """A chat an account must be able to reach, and how it can find it."""
+
+    chat_id: int
+    username: str = ""
+    invite_link: str = ""
+
+
 class PasswordNeeded(Exception):
     """Login: the account has two-step verification; call ``login_password``."""
 
@@ -59,6 +76,15 @@ class LoginState:
 
 class Gateway(Protocol):
     async def start_account(self, worker_id: int, *, session: str, proxy: str) -> None: ...
+
+    async def chats_warm(
+        self, worker_id: int, chats: list[ChatRef], known: dict[int, int] | None = None
+    ) -> dict[int, int]:
+        """Make every chat known to the account (``known``: access hashes kept from an earlier
+        start); chat id → access hash. ``PeerUnknown`` naming what did not resolve."""
+        ...
+
+    async def stop_account(self, worker_id: int) -> None: ...
 
     async def stop(self) -> None: ...
 

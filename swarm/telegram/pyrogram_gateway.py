@@ -13,12 +13,15 @@ from pyrogram import Client, errors
 from pyrogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from swarm.telegram.backend import MEDIA_ATTRS, tg_raw_from_message
+from swarm.telegram.peers import peers_warm
 
 from .gateway import (
+    ChatRef,
     FloodWaitError,
     LoginState,
     NotConfigured,
     PasswordNeeded,
+    PeerUnknown,
     SessionRevoked,
     TelegramError,
 )
@@ -34,11 +37,16 @@ _REVOKED = (
 )
 
 
+_UNKNOWN_PEER = (errors.ChannelInvalid, errors.PeerIdInvalid, errors.ChannelPrivate)
+
+
 def _translate(exc: Exception) -> Exception:
     if isinstance(exc, errors.FloodWait):
         return FloodWaitError(int(exc.value or 1))
     if isinstance(exc, _REVOKED):
         return SessionRevoked(type(exc).__name__)
+    if isinstance(exc, _UNKNOWN_PEER):
+        return PeerUnknown(f"{type(exc).__name__}: {exc}")
     return TelegramError(f"{type(exc).__name__}: {exc}")
 
 
@@ -66,6 +74,19 @@ class PyrogramGateway:
         except Exception as exc:
             raise _translate(exc) from exc
         self.clients[worker_id] = client
+
+    async def chats_warm(
+        self, worker_id: int, chats: list[ChatRef], known: dict[int, int] | None = None
+    ) -> dict[int, int]:
+        return await self._call(peers_warm(self._client(worker_id), chats, known))
+
+    async def stop_account(self, worker_id: int) -> None:
+        client = self.clients.pop(worker_id, None)
+        if client is not None:
+            try:
+                await client.stop()
+            except Exception as exc:
+                log.warning("stopping the client of worker %s failed: %s", worker_id, exc)
 
     async def _bot(self) -> Client:
         if self.bot is None:

@@ -36,7 +36,7 @@ from core.alerts import alert_raise
 from core.models import AdminAlert
 from jobs.engine import PermanentError, Requeue, TransientError
 from swarm.models import Channel, Worker, WorkerRole, WorkerStatus
-from swarm.telegram.gateway import FloodWaitError, NotConfigured, TelegramError
+from swarm.telegram.gateway import ChatRef, FloodWaitError, NotConfigured, TelegramError
 from swarm.telegram.vault_backend import RuntimeTelegramBackend
 from swarm.workers import (
     NoWorkerAvailable,
@@ -78,6 +78,7 @@ class TelegramRuntime:
         self._last_refresh = 0.0
         self._started = False
         self._renewer = None
+        self._chats: list[ChatRef] = []
 
         self.vault_backend = RuntimeTelegramBackend(self.loop, role=role)
 
@@ -132,6 +133,13 @@ class TelegramRuntime:
 
         r = _redis()
         storage_chat = _storage_chat_id()
+        chats = chats_for(self.role)
+        if chats != self._chats:  # a channel was added or changed: the running accounts learn it
+            for worker_id in list(self._owned):
+                worker = Worker.objects.filter(pk=worker_id).first()
+                if worker is None or not self._warm(worker, chats):
+                    self._drop(r, worker_id)
+            self._chats = chats
         workers = Worker.objects.filter(role=self.role).exclude(status=WorkerStatus.DEAD)
         for worker in workers.exclude(id__in=self._owned).exclude(session_encrypted=""):
             if r is not None and not r.set(
@@ -158,12 +166,45 @@ class TelegramRuntime:
                 if r is not None:
                     self._unlock(r, worker.id)
                 continue
+            if not self._warm(worker, chats):
+                self.run(self.gateway.stop_account(worker.id), timeout=30)
+                if r is not None:
+                    self._unlock(r, worker.id)
+                continue
             self._owned.add(worker.id)
             self.vault_backend.account_add(
                 worker.id, self.gateway.client(worker.id), chat_id=storage_chat
             )
         self._vault_sync()
         return set(self._owned)
+
+    def _warm(self, worker: Worker, chats: list[ChatRef]) -> bool:
+        """Make the account's channels known to its client (kept hashes, dialogs, usernames,
+        invite links); False — loudly: logged and an admin alert — when one does not resolve.
+        An account that cannot see its channels must not serve: every call would fail."""
+        try:
+            hashes = self.run(
+                self.gateway.chats_warm(worker.id, chats, known=_known(worker)), timeout=120
+            )
+        except Exception as exc:
+            reason = f"worker {worker.name} ({self.role}) not started: {exc}"
+            log.error("%s", reason)
+            alert_raise(
+                kind=AdminAlert.Kind.OTHER,
+                message=reason,
+                payload={"worker": worker.pk, "chats": [c.chat_id for c in chats]},
+            )
+            return False
+        merged = {**(worker.peer_hashes or {}), **{str(k): v for k, v in hashes.items()}}
+        if merged != worker.peer_hashes:
+            Worker.objects.filter(pk=worker.pk).update(peer_hashes=merged)
+        return True
+
+    def _drop(self, r, worker_id: int) -> None:
+        self._owned.discard(worker_id)
+        self.run(self.gateway.stop_account(worker_id), timeout=30)
+        if r is not None:
+            self._unlock(r, worker_id)
 
     def _vault_sync(self) -> None:
         """Keep the vault backend's accounts equal to the owned ones and (un)register it."""
@@ -211,6 +252,22 @@ class TelegramRuntime:
             self.start()
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
         return future.result(timeout)
+
+
+def chats_for(role: str) -> list[ChatRef]:
+    """The channels an account of ``role`` must reach: every active one for ingest accounts
+    (they upload, post and delete), the storage channels for stream accounts (they read)."""
+    qs = Channel.objects.filter(is_active=True).order_by("id")
+    if role == WorkerRole.STREAM:
+        qs = qs.filter(kind=Channel.Kind.STORAGE)
+    return [
+        ChatRef(chat_id=c.chat_id, username=c.username, invite_link=c.invite_link)
+        for c in qs.only("chat_id", "username", "invite_link")
+    ]
+
+
+def _known(worker: Worker) -> dict[int, int]:
+    return {int(k): int(v) for k, v in (worker.peer_hashes or {}).items()}
 
 
 def _storage_chat_id() -> int:

@@ -295,7 +295,7 @@ def test_forward_from_a_bot_message_references_the_origin():
     message = SimpleNamespace(
         video=video,
         document=None,
-        forward_from_chat=SimpleNamespace(id=-100555),
+        forward_from_chat=SimpleNamespace(id=-100555, username="films"),
         forward_from_message_id=77,
     )
     job = forward_index_from_message(message=message)
@@ -307,6 +307,7 @@ def test_forward_from_a_bot_message_references_the_origin():
         "mime_type": "video/mp4",
         "size": 1234,
         "copy_to_storage": True,
+        "chat_username": "films",  # how an account that never saw the channel finds it
     }
     hidden = SimpleNamespace(video=video, document=None, forward_from_chat=None)
     with pytest.raises(ValidationError, match="hidden"):

@@ -44,6 +44,7 @@ def test_an_account_is_held_by_one_process_only(fake_telegram):
 
 @pytest.mark.django_db
 def test_runtime_runs_coroutines_on_its_loop(fake_telegram):
+    Channel.objects.create(name="Updates", kind=Channel.Kind.PUBLIC_UPDATES, chat_id=-100)
     worker = Worker.objects.create(name="w")
     worker_set_session(worker=worker, session_string="s")
     rt = TelegramRuntime("ingest").start()

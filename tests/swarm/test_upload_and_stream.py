@@ -25,7 +25,7 @@ from tests.vault.test_stream import signed_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-STORAGE, OTHER_MESSAGE = -1007700000001, 9
+STORAGE, OTHER_MESSAGE = -1007700000001, 900_000  # far above the ids uploads get
 
 
 def _accounts() -> tuple[Worker, Worker]:
