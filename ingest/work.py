@@ -8,9 +8,9 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
-from jobs.engine import Requeue, TransientError
+from jobs.engine import PermanentError, Requeue, TransientError
 from media.probe import ProbeResult, SubtitleStream
-from vault import BackendUnavailable, FloodWaitError, get_backend, tag_ref
+from vault import BackendUnavailable, FloodWaitError, TooLarge, get_backend, tag_ref
 
 
 class StorageUnavailable(TransientError, BackendUnavailable):
@@ -33,6 +33,8 @@ def _transient(call):
         return call()
     except StorageUnavailable:
         raise
+    except TooLarge as exc:  # no retry will make it fit
+        raise PermanentError(str(exc)) from exc
     except FloodWaitError as exc:
         raise StorageFloodWait(exc.seconds) from exc
     except BackendUnavailable as exc:

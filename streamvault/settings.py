@@ -345,6 +345,8 @@ BOT_BUTTON_TTL = env.int("BOT_BUTTON_TTL", default=7 * 24 * 3600)
 SWARM_LEASE_TTL = env.float("SWARM_LEASE_TTL", default=60.0)
 SWARM_DEAD_AFTER_ERRORS = env.int("SWARM_DEAD_AFTER_ERRORS", default=10)
 SWARM_FLOOD_REQUEUE_COUNTDOWN = env.int("SWARM_FLOOD_REQUEUE_COUNTDOWN", default=1)
+# What one account may upload to Telegram (2000 MiB; 4000 MiB for a Premium account).
+TELEGRAM_MAX_FILE_BYTES = env.int("TELEGRAM_MAX_FILE_BYTES", default=2000 * 1024 * 1024)
 # How long a process without Telegram accounts waits for the telegram queue to upload or read
 # for it (seconds; an upload of a 2 GiB file takes minutes).
 SWARM_REMOTE_TIMEOUT = env.float("SWARM_REMOTE_TIMEOUT", default=1800.0)

@@ -24,6 +24,7 @@ from vault.base import (
     NotFound,
     StorageBackend,
     StoredFile,
+    TooLarge,
     VaultError,
     read_all,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "NotFound",
     "StorageBackend",
     "StoredFile",
+    "TooLarge",
     "VaultError",
     "backend_ready",
     "backends_start",

@@ -42,6 +42,10 @@ class NotFound(VaultError):
     """No object under that ref (or the ref is not one this backend makes)."""
 
 
+class TooLarge(VaultError):
+    """The object is over what this backend can store (Telegram: 2000 MiB an upload)."""
+
+
 class FloodWaitError(VaultError):
     """Telegram asked this account to wait ``seconds``; the swarm parks the account and
     retries the work on another one."""

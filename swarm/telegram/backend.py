@@ -25,12 +25,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.conf import settings
 from pyrogram import errors, raw
 from pyrogram.file_id import FileId
 
 from catalog import services
 from catalog.models import MediaFile
-from vault.base import CHUNK, FileStat, FloodWaitError, NotFound, Source, StoredFile, VaultError
+from vault.base import (
+    CHUNK,
+    FileStat,
+    FloodWaitError,
+    NotFound,
+    Source,
+    StoredFile,
+    TooLarge,
+    VaultError,
+)
 
 REF_RE = re.compile(r"^(-?\d+):(\d+)$")
 # Every media kind a storage message may carry, in the order we look for one.
@@ -97,6 +107,16 @@ def input_location(tg_raw: dict[str, Any]) -> raw.types.InputDocumentFileLocatio
     )
 
 
+def _size_of(source: Source) -> int:
+    if isinstance(source, str | Path):
+        return Path(source).stat().st_size
+    here = source.tell()
+    source.seek(0, 2)
+    size = source.tell() - here
+    source.seek(here)
+    return size
+
+
 def _sha256_of(source: Source) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
@@ -154,6 +174,14 @@ class TelegramBackend:
     # --- writing ---------------------------------------------------------------------------
 
     async def put(self, source: Source, *, file_name: str = "") -> StoredFile:
+        size = _size_of(source)
+        if size > settings.TELEGRAM_MAX_FILE_BYTES:
+            raise TooLarge(
+                f"{size} bytes is over the {settings.TELEGRAM_MAX_FILE_BYTES} bytes an account "
+                "may upload to Telegram (TELEGRAM_MAX_FILE_BYTES)"
+            )
+        if size == 0:
+            raise VaultError("Telegram stores no empty file")
         sha256, size = await asyncio.to_thread(_sha256_of, source)
         if not file_name and isinstance(source, str | Path):
             file_name = Path(source).name

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from pyrogram import errors, raw
 
 from .gateway import (
     ChatRef,
@@ -34,6 +35,7 @@ from .gateway import (
 )
 
 K = "swarm:fake:"
+MAX_FILE_BYTES = 2000 * 1024 * 1024  # an upload by a user account without Premium
 LOGIN_CODE = "12345"
 
 
@@ -331,11 +333,16 @@ class _FakeMediaSession:
         self.client = client
 
     async def invoke(self, query: Any, *, sleep_threshold: float = 10) -> Any:
-        from pyrogram import errors, raw
-
         self.client.gateway._faults(self.client.worker_id)
         if not isinstance(query, raw.functions.upload.GetFile):
             raise TelegramError(f"the fake media session only answers GetFile, not {query!r}")
+        # Telegram's rules for a read: offset and limit divisible by 4096, 1 MiB divisible by
+        # the limit, and no request crossing a 1 MiB boundary.
+        offset, limit, mib = query.offset, query.limit, 1024 * 1024
+        if offset % 4096 or offset // mib != (offset + limit - 1) // mib:
+            raise errors.OffsetInvalid()
+        if limit <= 0 or limit % 4096 or mib % limit:
+            raise errors.LimitInvalid()
         store = _store()
         where = store.get(f"{K}media:{query.location.id}")
         data = store.get(f"{K}msg:{where}") if where else None
@@ -345,6 +352,16 @@ class _FakeMediaSession:
             f.seek(query.offset)
             chunk = f.read(query.limit)
         return raw.types.upload.File(type=raw.types.storage.FilePartial(), mtime=0, bytes=chunk)
+
+
+def _size_of(document: Any) -> int:
+    if hasattr(document, "read"):
+        here = document.tell()
+        document.seek(0, 2)
+        size = document.tell() - here
+        document.seek(here)
+        return size
+    return Path(document).stat().st_size
 
 
 class FakeClient:
@@ -377,6 +394,11 @@ class FakeClient:
     ) -> Any:
         self.gateway._faults(self.worker_id)
         self.gateway._peer(self.worker_id, chat_id)
+        size = _size_of(document)  # kurigram refuses these before sending a part
+        if size == 0:
+            raise ValueError("File size equals to 0 B")
+        if size > MAX_FILE_BYTES:
+            raise ValueError("Can't upload files bigger than 2000 MiB")
         store = _store()
         message_id = int(store.incr(f"{K}seq:{chat_id}"))
         dest = Path(settings.SWARM_WORK_DIR) / "fake-telegram" / f"{chat_id}_{message_id}"

@@ -33,7 +33,7 @@ from core.queue import BROKER_ERRORS
 from jobs.engine import PermanentError, Requeue, TransientError
 from swarm.models import WorkerRole
 from swarm.telegram.runtime import process_kind, runtime_for, telegram_call
-from vault import BackendUnavailable, FloodWaitError, NotFound, StoredFile, VaultError
+from vault import BackendUnavailable, FloodWaitError, NotFound, StoredFile, TooLarge, VaultError
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ def _on_ingest_account(what: str, op) -> dict[str, Any]:
         )
     except NotFound as exc:
         return {"ok": False, "kind": "not_found", "error": str(exc)}
+    except TooLarge as exc:
+        return {"ok": False, "kind": "too_large", "error": str(exc)}
     except Requeue as exc:
         return {"ok": False, "kind": "flood", "error": str(exc), "seconds": exc.countdown}
     except (TransientError, PermanentError, VaultError, KeyError) as exc:
@@ -108,6 +110,8 @@ def ask(task: Task, **kwargs: Any) -> Any:
     kind, error = answer.get("kind"), answer.get("error", "")
     if kind == "not_found":
         raise NotFound(error)
+    if kind == "too_large":
+        raise TooLarge(error)
     if kind == "flood":
         raise FloodWaitError(max(1, int(answer.get("seconds") or 1)))
     raise BackendUnavailable(f"Telegram (ingest accounts): {error}")
