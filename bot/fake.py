@@ -81,8 +81,19 @@ async def dispatch(client: Any, message: Message) -> Any:
 
 async def run(*, once: bool = False) -> None:
     client = FakeBotClient()
+    pause = 0.5
     while True:
-        item = await asyncio.to_thread(client.redis.blpop, [INBOX], 1)
+        try:
+            item = await asyncio.to_thread(client.redis.blpop, [INBOX], 1)
+        except redis.RedisError as exc:
+            # Redis is away (restarting, a network blip): wait and try again, never exit.
+            log.warning("fake bot: Redis unavailable (%s); retrying in %.1fs", exc, pause)
+            if once:
+                return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 10.0)
+            continue
+        pause = 0.5
         if item is not None:
             try:
                 # As Django at each request (the real client's group -1 handler does the same).

@@ -8,7 +8,10 @@ same shape, so a client never has to parse an HTML error page.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf as csrf_views
 from django.views import defaults
 from rest_framework import exceptions
@@ -54,9 +57,27 @@ def csrf_failure(request: HttpRequest, reason: str = ""):
     return csrf_views.csrf_failure(request, reason=reason)
 
 
+DATABASE_RETRY_AFTER = 10  # seconds: a database restart or failover is usually over by then
+
+
 def server_error(request: HttpRequest):
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        # The database is away (restarting, failing over): the client should come back soon.
+        return _database_unavailable(request)
     if _is_api(request):
         return JsonResponse(
             error_body(code="server_error", message="Internal server error."), status=500
         )
     return defaults.server_error(request)
+
+
+def _database_unavailable(request: HttpRequest) -> HttpResponse:
+    message = "The service is briefly unavailable; try again in a few seconds."
+    if _is_api(request):
+        response: HttpResponse = JsonResponse(
+            error_body(code="unavailable", message=message), status=503
+        )
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response

@@ -188,6 +188,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # publish retries; the durable rows (jobs, reports, repairs, takedowns) are swept and re-sent.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
 CELERY_TASK_PUBLISH_RETRY = False
+# A worker whose broker went away waits for it however long it takes (Celery's default gives
+# up after 100 tries and exits); beat and the workers reconnect by themselves.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

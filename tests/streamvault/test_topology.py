@@ -7,6 +7,7 @@ second, and after a takedown every one of them is a 404 at nginx. Everything sto
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -51,8 +52,10 @@ def _wait(check, timeout: float, what: str):
     return wait_for(quiet, timeout=timeout, interval=0.05, what=what)
 
 
-@pytest.fixture
-def topology(tmp_path, settings, media):
+@contextlib.contextmanager
+def running_topology(tmp_path, settings, **overrides: str):
+    """honcho running ``deploy/Procfile`` on free ports; yields the client (through nginx), the
+    environment, the work directory and honcho's process."""
     require(shutil.which("nginx") or Path("/usr/sbin/nginx").exists(), "needs nginx")
     require(connection.vendor == "postgresql", "needs PostgreSQL (run scripts/test.sh)")
     ports = {name: free_port() for name in ("edge", "web", "stream")}
@@ -81,6 +84,7 @@ def topology(tmp_path, settings, media):
         "HEAVY_CONCURRENCY": "2",
         "STREAM_BASE_URL": f"http://127.0.0.1:{ports['edge']}",
         "LOG_LEVEL": "WARNING",
+        **overrides,
     }
     # This process writes too (an edit, the takedown): the same edge, vault and secret.
     settings.EDGE_DIR = str(edge_dir)
@@ -102,7 +106,7 @@ def topology(tmp_path, settings, media):
         with httpx.Client(base_url=base, timeout=10) as client:
             _wait(lambda: client.get("/api/genres/").status_code == 200, 60, "web behind nginx")
             _wait(lambda: client.get("/s/" + "0" * 64).status_code == 403, 30, "nginx")
-            yield client, env, tmp_path
+            yield client, env, tmp_path, proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # honcho stops every process it started
         try:
@@ -117,6 +121,12 @@ def topology(tmp_path, settings, media):
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)
     assert code in (0, -signal.SIGTERM, 128 + signal.SIGTERM), code
+
+
+@pytest.fixture
+def topology(tmp_path, settings, media):
+    with running_topology(tmp_path, settings) as running:
+        yield running[:3]
 
 
 def test_the_shipped_topology_end_to_end(topology, media, file_server):
