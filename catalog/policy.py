@@ -10,7 +10,7 @@ lookups by id), ``admits()`` for a title's facts already in hand (a cached docum
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +84,25 @@ def facts_from_row(row: Iterable[Any]) -> TitleFacts:
 
 
 OPEN = CatalogPolicy()
+
+
+# For the doors that skip Django's middleware (the lean ``/s/`` door): host → the policy of the
+# site answering on it, or None. Registered by whoever knows the sites (tenants); no I/O.
+HOST_POLICIES: list[Callable[[str], CatalogPolicy | None]] = []
+
+
+def host_policy(fn: Callable[[str], CatalogPolicy | None]) -> Callable[[str], CatalogPolicy | None]:
+    if fn not in HOST_POLICIES:
+        HOST_POLICIES.append(fn)
+    return fn
+
+
+def policy_for_host(host: str) -> CatalogPolicy:
+    for provider in HOST_POLICIES:
+        policy = provider(host)
+        if policy is not None:
+            return policy
+    return OPEN
 
 
 def policy_of(request: Any) -> CatalogPolicy:

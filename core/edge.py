@@ -95,13 +95,27 @@ def cache_file_path(*, cache_dir: str | Path, levels: str, key: str) -> Path:
     return Path(cache_dir).joinpath(*parts, digest)
 
 
+def policy_roots(root: Path) -> list[str]:
+    """The real paths of the catalog-policy directories (``EDGE_DIR/docs/<policy>``, which
+    ``EDGE_DIR/hosts/<host>`` links point at): nginx keys a host's cached bytes by its policy
+    directory (``$realpath_root``), so one site's answer is never served to another."""
+    docs = root / "docs"
+    if not docs.is_dir():
+        return []
+    return [os.path.realpath(p) for p in sorted(docs.iterdir()) if p.is_dir()]
+
+
 def edge_purge(keys: Iterable[str]) -> int:
-    """Drop nginx's cached answers for these keys (request paths): the cache file goes, and
-    nginx treats the entry as a miss at the next request. nginx and the app run as the same
-    user (deploy/), so the app may remove them. Returns how many were cached."""
+    """Drop nginx's cached answers for these request paths, for every site (each policy
+    directory's entry): the cache file goes, and nginx treats the entry as a miss at the next
+    request. nginx and the app run as the same user (deploy/), so the app may remove them.
+    Returns how many were cached."""
     root = edge_dir()
     if root is None:
         return 0
+    prefixes = policy_roots(root)
     return sum(
-        remove(cache_file_path(cache_dir=root / CACHE, levels="1:2", key=key)) for key in keys
+        remove(cache_file_path(cache_dir=root / CACHE, levels="1:2", key=prefix + key))
+        for key in keys
+        for prefix in prefixes
     )

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from accounts.services import SiteLimits
-from catalog.policy import CatalogPolicy
+from catalog.policy import CatalogPolicy, host_policy
 from core.hosts import host_refusal, hosts_provider, hosts_refresher
 
 from .domains import domain_normalize
@@ -165,6 +165,14 @@ def suspended_refusal(host: str) -> str | None:
     domain = domain_normalize(host)
     site = _table.by_domain.get(domain) if domain else None
     return SUSPENDED if site is not None and site.suspended else None
+
+
+@host_policy
+def host_catalog_policy(host: str) -> CatalogPolicy | None:
+    """For the lean ``/s/`` door: the policy of the site on ``host`` (the default site's for a
+    host no tenant claims). No I/O: the table as this process last loaded it."""
+    site = site_known(host)
+    return site.policy if site is not None else None
 
 
 def site_for_host(host: str) -> Site | None:

@@ -1,22 +1,27 @@
 """What nginx serves of the vault without Python (docs/edge.md).
 
-**Streams.** When the stream door admits a local-vault file, it links it under
-``EDGE_DIR/s/ab/cd/<hash>.<ext>`` (a symlink to the object); nginx checks the signed URL itself
-(``secure_link``, the same md5/expires as ``accounts.signing``) and sends the linked file, ranges
-and all — no Python per range. A link exists only for a file the door admitted from a fresh
-read of the database under the ``s`` lock; every change to a title withdraws its files' links
-under the same lock (``titles_changed``), so a takedown or a dead file falls through to the door
-again, which answers 404. The extension gives nginx the Content-Type.
+**Streams.** When the stream door admits a local-vault file for a host, it links it in that
+host's catalog-policy directory, ``EDGE_DIR/docs/<policy>/s/ab/cd/<hash>.<ext>`` (a symlink to
+the object; ``EDGE_DIR/hosts/<host>`` points at the policy directory, and a suspended site's
+host has no link); nginx checks the signed URL itself (``secure_link``, the same md5/expires as
+``accounts.signing``) and sends the file linked for the request's host, ranges and all — no
+Python per range. A site whose policy hides the title never gets the link: its requests go to
+the door, which answers 404 (and 503 for a suspended site). A link exists only for a file the
+door admitted from a fresh read of the database under the ``s`` lock; every change to a title
+withdraws its files' links under the same lock (``titles_changed``), so a takedown or a dead
+file falls through to the door again, which answers 404. The extension gives nginx the Content-Type.
 
 **Subtitles and pages.** The app marks its 200 answers cacheable by nginx
 (``X-Accel-Expires: EDGE_BYTES_SECONDS``; browsers still get the short, must-revalidate
 ``Cache-Control``); nginx keys them by path, checks the signature itself before a cache hit, and
-every change to a title purges its subtitles and pages (``core.edge.edge_purge``).
+every change to a title purges its subtitles and pages (``core.edge.edge_purge``). The cache key
+is the host's policy directory and the path, so one site's answer is never another's.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +29,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.http.request import split_domain_port
 
 from catalog.models import Chapter, ChapterPack, MediaFile, SeasonPack, SubtitleTrack
-from core.edge import edge_dir, edge_lock, edge_purge, remove, symlink_atomic
+from core.edge import edge_dir, edge_lock, edge_purge, policy_roots, remove, symlink_atomic
 from core.signals import titles_changed
 
 from .targets import CONTENT_TYPES, Target, _target_load
@@ -38,45 +44,63 @@ EXTENSIONS = {mime: ext for ext, mime in CONTENT_TYPES.items()} | {"application/
 LINK_EXTENSIONS = ("mp4", "mkv", "webm", "m4v", "mov", "avi", "ts", "zip", "bin")
 
 
-def _links_dir(root: Path) -> Path:
+def _lock_dir(root: Path) -> Path:
     return root / "s"
 
 
-def link_path(root: Path, file_hash: str, content_type: str) -> Path:
+def host_links_dir(root: Path, host: str) -> Path | None:
+    """Where nginx looks for the stream links of ``host`` (its policy directory's ``s``), or
+    None when nginx serves nothing itself on that host (a suspended or unknown site)."""
+    domain, _port = split_domain_port(host or "")
+    linked = root / "hosts" / domain.lower() if domain else None
+    if linked is None or not linked.is_dir():
+        return None
+    return Path(os.path.realpath(linked)) / "s"
+
+
+def link_path(links: Path, file_hash: str, content_type: str) -> Path:
     ext = EXTENSIONS.get(content_type, "bin")
     ext = ext if ext in LINK_EXTENSIONS else "bin"
-    return _links_dir(root) / file_hash[:2] / file_hash[2:4] / f"{file_hash}.{ext}"
+    return links / file_hash[:2] / file_hash[2:4] / f"{file_hash}.{ext}"
 
 
 def stream_link_grant(
-    file_hash: str, backend_name: str, backend: Any, *, outside_django: bool = False
+    file_hash: str,
+    backend_name: str,
+    backend: Any,
+    *,
+    host: str = "",
+    outside_django: bool = False,
 ) -> Target | None:
-    """For the door, with the edge on and a local-vault file: read the file's row afresh under
-    the lock (the door's own lookup may be seconds old) and link it for nginx. Returns the
-    fresh target, or None when the file is no longer served (a takedown, a dead file): a
-    withdrawal that ran meanwhile is neither undone nor outlived."""
+    """For the door, with the edge on and a local-vault file it admitted for ``host``: read the
+    file's row afresh under the lock (the door's own lookup may be seconds old) and link it for
+    nginx in the host's policy directory. Returns the fresh target, or None when the file is no
+    longer served (a takedown, a dead file): a withdrawal that ran meanwhile is neither undone
+    nor outlived."""
     root = edge_dir()
-    with edge_lock(_links_dir(root), "s"):
+    with edge_lock(_lock_dir(root), "s"):
         fresh = _target_load(file_hash, outside_django=outside_django)
         if fresh is None or fresh.backend != backend_name:
             return fresh  # gone, or moved to another backend (the door looks again)
+        links = host_links_dir(root, host)
         source = backend.path(fresh.ref)
-        if source.exists():  # else the door finds the bytes missing and says so
-            symlink_atomic(source, link_path(root, file_hash, fresh.content_type))
+        if links is not None and source.exists():  # no bytes: the door says so
+            symlink_atomic(source, link_path(links, file_hash, fresh.content_type))
     return fresh
 
 
 def stream_links_withdraw(file_hashes: list[str]) -> int:
+    """Remove these files' links from every policy directory."""
     root = edge_dir()
     if root is None or not file_hashes:
         return 0
-    links = _links_dir(root)
     gone = 0
-    with edge_lock(links, "s"):
-        for file_hash in file_hashes:
-            folder = links / file_hash[:2] / file_hash[2:4]
-            for ext in LINK_EXTENSIONS:
-                gone += remove(folder / f"{file_hash}.{ext}")
+    with edge_lock(_lock_dir(root), "s"):
+        for links in [Path(p) / "s" for p in policy_roots(root)]:
+            for file_hash in file_hashes:
+                folder = links / file_hash[:2] / file_hash[2:4]
+                for ext in LINK_EXTENSIONS:
+                    gone += remove(folder / f"{file_hash}.{ext}")
     return gone
 
 

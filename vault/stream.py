@@ -26,6 +26,7 @@ from django.db import connection
 from django.http.request import split_domain_port, validate_host
 
 from accounts.signing import LinkCheck, verify
+from catalog.policy import policy_for_host
 from core.errors import error_body
 from core.hosts import hosts_refresh, hosts_refresh_due, refusal_for
 from core.traffic import bytes_sent
@@ -119,6 +120,9 @@ async def stream_plan(
     target = await targets.get(file_hash, outside_django=outside_django)
     if target is None:
         return _error(404, "not_found", "No such file.")
+    policy = policy_for_host(headers.get("host") or "")
+    if not policy.is_open and (target.facts is None or not policy.admits(target.facts)):
+        return _error(404, "not_found", "No such file.")  # this site does not show the title
     try:
         backend = await backend_ready(target.backend)
     except BackendUnavailable:
@@ -144,7 +148,11 @@ async def stream_plan(
         # A local file behind the edge: nginx sends it once linked (vault.edge), so the door
         # sees it only on a first request or after a withdrawal — it reads the row afresh.
         fresh = await sync_to_async(stream_link_grant)(
-            file_hash, target.backend, backend, outside_django=outside_django
+            file_hash,
+            target.backend,
+            backend,
+            host=headers.get("host") or "",
+            outside_django=outside_django,
         )
         if fresh is None or fresh.backend != target.backend:
             targets.forget([file_hash])  # withdrawn or moved: the next request looks again

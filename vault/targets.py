@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from catalog import services as catalog
 from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, TitleStatus
+from catalog.policy import FACT_FIELDS, TitleFacts, facts_from_row
 from core.refs import split_tagged
 from core.signals import rendition_missing, vault_object_missing
 from media.names import clean_filename
@@ -47,6 +48,8 @@ class Target:
     content_type: str
     filename: str
     rendition_of: str = ""  # a browser-playable rendition: the file hash it was made from
+    # What a site's catalog policy looks at (``catalog.policy``): its title's facts.
+    facts: TitleFacts | None = None
 
 
 def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | None:
@@ -72,11 +75,13 @@ def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | No
             "title__year",
             "episode__season",
             "episode__number",
+            *(f"title__{f}" for f in FACT_FIELDS),
         )
         .first()
     )
     if row is None:
         return _pack_target(file_hash)
+    facts = facts_from_row(row[f"title__{f}"] for f in FACT_FIELDS)
     rendition = row["file_hash"] != file_hash
     name = {
         "title": row["title__title"],
@@ -95,6 +100,7 @@ def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | No
             content_type="video/mp4",
             filename=clean_filename(**name, ext="mp4"),
             rendition_of=row["file_hash"],
+            facts=facts,
         )
     return Target(
         backend=row["backend"],
@@ -103,6 +109,7 @@ def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | No
         size=row["size_bytes"],
         content_type=CONTENT_TYPES.get(row["container"], "application/octet-stream"),
         filename=clean_filename(**name, ext=row["container"] or "bin"),
+        facts=facts,
     )
 
 
@@ -112,7 +119,15 @@ def _pack_target(file_hash: str) -> Target | None:
     season = (
         SeasonPack.objects.filter(ref=file_hash)
         .exclude(series__status=TitleStatus.BANNED)
-        .values("backend", "ref", "size_bytes", "season", "series__title", "series__year")
+        .values(
+            "backend",
+            "ref",
+            "size_bytes",
+            "season",
+            "series__title",
+            "series__year",
+            *(f"series__{f}" for f in FACT_FIELDS),
+        )
         .first()
     )
     if season is not None:
@@ -126,11 +141,20 @@ def _pack_target(file_hash: str) -> Target | None:
             season["size_bytes"],
             "application/zip",
             name + ".zip",
+            facts=facts_from_row(season[f"series__{f}"] for f in FACT_FIELDS),
         )
     chapters = (
         ChapterPack.objects.filter(ref=file_hash)
         .exclude(manga__status=TitleStatus.BANNED)
-        .values("backend", "ref", "size_bytes", "first", "last", "manga__title")
+        .values(
+            "backend",
+            "ref",
+            "size_bytes",
+            "first",
+            "last",
+            "manga__title",
+            *(f"manga__{f}" for f in FACT_FIELDS),
+        )
         .first()
     )
     if chapters is not None:
@@ -146,6 +170,7 @@ def _pack_target(file_hash: str) -> Target | None:
             chapters["size_bytes"],
             "application/zip",
             name,
+            facts=facts_from_row(chapters[f"manga__{f}"] for f in FACT_FIELDS),
         )
     return None
 

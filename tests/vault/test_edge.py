@@ -5,6 +5,8 @@ row before linking, so a withdrawal is never undone by an older lookup."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from asgiref.sync import async_to_sync
 
@@ -24,10 +26,24 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def edge(settings, tmp_path):
-    settings.EDGE_DIR = str(tmp_path / "edge")
+    """An edge where the test client's host is the main site (its policy directory "open")."""
+    root = tmp_path / "edge"
+    settings.EDGE_DIR = str(root)
+    (root / "docs" / "open").mkdir(parents=True)
+    (root / "hosts").mkdir()
+    (root / "hosts" / "testserver").symlink_to("../docs/open")
     targets.clear()
-    yield tmp_path / "edge"
+    yield root
     targets.clear()
+
+
+def _links(edge):
+    return edge / "docs" / "open" / "s"
+
+
+def _cached(edge, path: str):
+    key = os.path.realpath(edge / "docs" / "open") + path
+    return cache_file_path(cache_dir=edge / "cache", levels="1:2", key=key)
 
 
 def _plan(path_and_query: str):
@@ -42,7 +58,7 @@ def test_the_door_links_an_admitted_file_and_a_takedown_withdraws_it(
     edge, media, client, django_capture_on_commit_callbacks
 ):
     movie = media_ingest(path=media.movie).media_file
-    link = link_path(edge, movie.file_hash, "video/x-matroska")
+    link = link_path(_links(edge), movie.file_hash, "video/x-matroska")
     assert link.name.endswith(".mkv")
 
     assert _plan(signed(f"/s/{movie.file_hash}")).status == 206
@@ -50,7 +66,7 @@ def test_the_door_links_an_admitted_file_and_a_takedown_withdraws_it(
 
     # Subtitles and pages nginx cached are purged with the title's every change.
     sub_key = f"/api/subs/{movie.file_hash}/2.vtt"
-    cached = cache_file_path(cache_dir=edge / "cache", levels="1:2", key=sub_key)
+    cached = _cached(edge, sub_key)
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"KEY: " + sub_key.encode())
     response = client.get(signed(sub_key))
@@ -69,7 +85,7 @@ def test_a_grant_after_a_withdrawal_does_not_link(edge, media):
     backend = get_backend(movie.backend)
     catalog.title_set_status(title=movie.title, status=TitleStatus.BANNED)
     assert stream_link_grant(movie.file_hash, movie.backend, backend) is None
-    assert not link_path(edge, movie.file_hash, "video/x-matroska").exists()
+    assert not link_path(_links(edge), movie.file_hash, "video/x-matroska").exists()
 
 
 def test_pages_are_marked_cacheable_for_nginx(edge, media, client, settings):
@@ -84,10 +100,10 @@ def test_pages_are_marked_cacheable_for_nginx(edge, media, client, settings):
 def test_a_removed_file_loses_its_link(edge, media, django_capture_on_commit_callbacks):
     movie = media_ingest(path=media.movie).media_file
     assert _plan(signed(f"/s/{movie.file_hash}")).status == 206
-    link = link_path(edge, movie.file_hash, "video/x-matroska")
+    link = link_path(_links(edge), movie.file_hash, "video/x-matroska")
     assert link.is_symlink()
     sub_key = f"/api/subs/{movie.file_hash}/2.vtt"
-    cached = cache_file_path(cache_dir=edge / "cache", levels="1:2", key=sub_key)
+    cached = _cached(edge, sub_key)
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"cached")
     # The title's next document no longer lists the file: the deletion itself withdraws it.
