@@ -14,11 +14,21 @@ _ADJECTIVES = (
 _NOUNS = "Reader Watcher Fox Owl Wolf Comet Ronin Pilot Ghost Raven Lotus Drifter".split()
 
 
+# Bidirectional controls (the Unicode "Bidi_Control" set): an override such as U+202E turns
+# what follows backwards, so a line can pass for another name or link ("Trojan Source").
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
 def clean_text(text: str, *, keep_newlines: bool = True) -> str:
-    """Control characters out (a newline and a tab stay in a body), ends trimmed."""
+    """Control characters and bidirectional controls out (a newline and a tab stay in a
+    body), ends trimmed. Joiners and other format characters emoji need stay."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = {"\n", "\t"} if keep_newlines else set()
-    return "".join(c for c in text if c in kept or unicodedata.category(c) != "Cc").strip()
+    return "".join(
+        c for c in text if c in kept or (unicodedata.category(c) != "Cc" and c not in BIDI_CONTROLS)
+    ).strip()
 
 
 def avatar_seed(user_id: int) -> str:

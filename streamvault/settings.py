@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "streamvault.errors.api_exception_handler",
     # JSON in, JSON out: one body format the schema can describe exactly (a form body cannot
     # say "array" or "null", so the fuzzer's form bodies were silently read as empty objects).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.json_parser.DepthLimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
