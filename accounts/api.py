@@ -24,13 +24,13 @@ from rest_framework.exceptions import (
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import Title, TitleStatus
 from catalog.policy import policy_of
 from core.fields import ChapterNumberField, StrictCharField, StrictIntegerField, StrictRegexField
 from core.pagination import StrictPageNumberPagination
+from core.ratelimit import AtomicThrottle
 from core.schema import any_of, exactly_one_of, schema_rule
 
 from . import services
@@ -111,7 +111,7 @@ class GuestSessionAuthentication(SessionAuthentication):
         return guest, None
 
 
-class NewSessionAwareThrottle(UserRateThrottle):
+class NewSessionAwareThrottle(AtomicThrottle):
     """A per-user rate whose key, for a request with no session before it (a guest made just
     now, or an anonymous one), is the client's address: 200 cookie-less requests from one
     address share one allowance, as 200 from one user do."""
@@ -123,6 +123,15 @@ class NewSessionAwareThrottle(UserRateThrottle):
             ident = f"user:{user.pk}"
         else:
             ident = f"ip:{client_ip(request._request) or 'unknown'}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class AddressThrottle(AtomicThrottle):
+    """Counts against the client's address whoever is logged in: many accounts (or a client
+    that drops its cookies) on one address share one allowance."""
+
+    def get_cache_key(self, request, view) -> str:
+        ident = f"ip:{client_ip(request._request) or 'unknown'}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

@@ -15,7 +15,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import NewSessionAwareThrottle, PublicReadView, client_ip
+from accounts.api import AddressThrottle, NewSessionAwareThrottle, PublicReadView
 from catalog.policy import policy_of
 from core.fields import PlainTextField, StrictBooleanField, StrictIntegerField, StrictRegexField
 from core.parsing import ascii_int
@@ -46,17 +46,13 @@ class CommentRateThrottle(NewSessionAwareThrottle):
         return settings.COMMENT_RATE
 
 
-class CommentIPThrottle(NewSessionAwareThrottle):
+class CommentIPThrottle(AddressThrottle):
     """Every new comment also counts against the client's address."""
 
     scope = "comments_ip"
 
     def get_rate(self) -> str:
         return settings.COMMENT_IP_RATE
-
-    def get_cache_key(self, request, view) -> str:
-        ident = f"ip:{client_ip(request._request) or 'unknown'}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class NewestFirst(CursorPagination):

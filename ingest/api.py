@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from rest_framework import generics, permissions, serializers
-from rest_framework.throttling import UserRateThrottle
 
+from accounts.api import AddressThrottle, NewSessionAwareThrottle
 from core.fields import StrictCharField, StrictURLField
 from ingest.models import Submission
 from ingest.submissions import submission_create
 
 
-class SubmissionThrottle(UserRateThrottle):
+class SubmissionThrottle(NewSessionAwareThrottle):
     """``SUBMISSION_RATE`` per user (e.g. "10/hour"), on POST only; counted in Redis."""
 
     scope = "submissions"
@@ -25,6 +25,18 @@ class SubmissionThrottle(UserRateThrottle):
         if request.method != "POST":
             return True
         return super().allow_request(request, view)
+
+
+class SubmissionIPThrottle(AddressThrottle):
+    """Every new submission also counts against the client's address."""
+
+    scope = "submissions_ip"
+
+    def get_rate(self) -> str:
+        return settings.SUBMISSION_IP_RATE
+
+    def allow_request(self, request, view) -> bool:
+        return request.method != "POST" or super().allow_request(request, view)
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
@@ -45,7 +57,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
 class SubmissionListCreate(generics.ListCreateAPIView):
     serializer_class = SubmissionSerializer
     permission_classes = [permissions.IsAuthenticated]
-    throttle_classes = [SubmissionThrottle]
+    throttle_classes = [SubmissionThrottle, SubmissionIPThrottle]
 
     def get_queryset(self):
         return Submission.objects.filter(user=self.request.user).order_by("-created_at", "-id")

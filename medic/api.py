@@ -14,7 +14,7 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied, 
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import GuestSessionAuthentication, NewSessionAwareThrottle
+from accounts.api import AddressThrottle, GuestSessionAuthentication, NewSessionAwareThrottle
 from catalog.models import Chapter, Episode, MediaFile, Title, TitleStatus
 from core.fields import ChapterNumberField, StrictCharField, StrictIntegerField, StrictRegexField
 from core.schema import not_both, schema_rule, together
@@ -31,6 +31,16 @@ class ReportRateThrottle(NewSessionAwareThrottle):
 
     def get_rate(self) -> str:
         return settings.REPORT_RATE
+
+
+class ReportIPThrottle(AddressThrottle):
+    """Every new report also counts against the client's address: one address cannot file
+    hundreds of reports by making hundreds of accounts."""
+
+    scope = "reports_ip"
+
+    def get_rate(self) -> str:
+        return settings.REPORT_IP_RATE
 
 
 class ReportConflict(APIException):
@@ -161,7 +171,7 @@ class ReportCreateView(generics.GenericAPIView):
     serializer_class = ReportInputSerializer
     authentication_classes = [GuestSessionAuthentication]
     permission_classes = [permissions.IsAuthenticated, NotBanned]
-    throttle_classes = [ReportRateThrottle]
+    throttle_classes = [ReportRateThrottle, ReportIPThrottle]
 
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)

@@ -376,6 +376,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Where seed_demo makes (once) and keeps the demo library's media files.
 DEMO_MEDIA_DIR = env.path("DEMO_MEDIA_DIR", default=BASE_DIR / "var" / "demo-media")
 SUBMISSION_RATE = env.str("SUBMISSION_RATE", default="10/hour")
+SUBMISSION_IP_RATE = env.str("SUBMISSION_IP_RATE", default="30/hour")  # per client address
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # Accounts (docs/accounts.md): guests, magic links, Telegram login, referrals, gatekeeper.
@@ -469,6 +470,7 @@ VAULT_STREAM_LOOKUP_SECONDS = env.float("VAULT_STREAM_LOOKUP_SECONDS", default=5
 
 # Medic (docs/medic.md): reports, link health, repair loop, takedowns.
 REPORT_RATE = env.str("REPORT_RATE", default="20/hour")  # per user, POST /api/reports/
+REPORT_IP_RATE = env.str("REPORT_IP_RATE", default="60/hour")  # per client address
 MEDIC_CHECK_TIMEOUT = env.float("MEDIC_CHECK_TIMEOUT", default=10.0)
 MEDIC_CHECK_MAX_REDIRECTS = env.int("MEDIC_CHECK_MAX_REDIRECTS", default=5)
 MEDIC_CHECK_CONCURRENCY = env.int("MEDIC_CHECK_CONCURRENCY", default=10)
