@@ -33,7 +33,7 @@ class SignedUrl:
     expires: int
 
 
-def signature(*, uri: str, expires: int, secret: str | None = None) -> str:
+def signature(*, uri: str, expires: int | str, secret: str | None = None) -> str:
     secret = settings.STREAM_SIGNING_SECRET if secret is None else secret
     digest = hashlib.md5(f"{expires}{uri} {secret}".encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -47,9 +47,10 @@ def sign(*, uri: str, ttl: int, now: float | None = None) -> SignedUrl:
 
 
 # An expiry is a Unix time in ASCII digits (``str.isdigit`` also takes "²" and other scripts'
-# digits); a signature is 22 base64url characters.
-_EXPIRES = re.compile(r"[0-9]{1,12}", re.ASCII)
-_MD5 = re.compile(r"[A-Za-z0-9_-]{22}", re.ASCII)
+# digits), signed as the very string the URL carries — "0123" is not "123", for nginx neither;
+# a signature is 22 base64url characters, optionally padded with "==" (nginx decodes both).
+_EXPIRES = re.compile(r"[0-9]{1,18}", re.ASCII)
+_MD5 = re.compile(r"[A-Za-z0-9_-]{22}(?:==)?", re.ASCII)
 
 
 def verify(
@@ -59,7 +60,7 @@ def verify(
     Any malformed value is INVALID, never an exception."""
     if not md5 or not expires or not _EXPIRES.fullmatch(expires) or not _MD5.fullmatch(md5):
         return LinkCheck.INVALID
-    if not hmac.compare_digest(md5, signature(uri=uri, expires=int(expires))):
+    if not hmac.compare_digest(md5[:22], signature(uri=uri, expires=expires)):
         return LinkCheck.INVALID
     if int(expires) < int(now if now is not None else time.time()):
         return LinkCheck.EXPIRED

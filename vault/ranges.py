@@ -1,5 +1,11 @@
-"""HTTP ``Range: bytes=…`` for one range (RFC 9110 §14). Several ranges → the whole file (a
-server may ignore Range; players only ever ask for one)."""
+"""HTTP ``Range: bytes=…`` for one range (RFC 9110 §14), read exactly as nginx reads it in front
+of us, so both doors answer a request the same way (docs/vault.md, "Range requests"):
+
+- no header, another unit, a malformed value or several ranges → the whole file (200; a server
+  may ignore Range, and players only ever ask for one);
+- ``bytes=a-b`` with ``b < a``, ``bytes=-``, ``bytes=-0``, or a start past the end → 416 with
+  ``Content-Range: bytes */size``;
+- otherwise one range (206), its end clipped to the file."""
 
 from __future__ import annotations
 
@@ -40,7 +46,7 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         return None
     first, last = match.groups()
     if not first and not last:
-        return None
+        raise Unsatisfiable  # "bytes=-": nginx's 416 too
     if not first:  # suffix: the last N bytes
         n = int(last)
         if n == 0 or size == 0:
@@ -49,7 +55,7 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     start = int(first)
     end = int(last) if last else size - 1
     if last and end < start:
-        return None  # syntactically invalid: ignored, per RFC
+        raise Unsatisfiable  # as nginx answers it (RFC 9110 would ignore the header)
     if start >= size:
         raise Unsatisfiable
     return ByteRange(start, min(end, size - 1))

@@ -77,12 +77,9 @@ def test_well_formed_ranges_are_honoured(start, end, size):
     try:
         got = parse_range(f"bytes={start}-{end}", size)
     except Unsatisfiable:
-        assert start >= size
+        assert start >= size or end < start  # as nginx: a backwards range is a 416 too
         return
-    if end < start:
-        assert got is None
-    else:
-        assert (got.start, got.end) == (start, min(end, size - 1))
+    assert end >= start and (got.start, got.end) == (start, min(end, size - 1))
 
 
 def _widget(fields: dict[str, str], token: str = "123:abc") -> dict[str, str]:
