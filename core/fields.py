@@ -39,11 +39,18 @@ class PlainTextField(StrictCharField):
         if blank:
             kwargs.setdefault("allow_blank", True)
         super().__init__(max_length=max_length, trim_whitespace=False, **kwargs)
+        self.refuse = re.compile(refuse) if refuse else None
         pattern = r"^[^\x00]*$" if blank else NON_BLANK
         schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": pattern}
         if refuse:
             schema["not"] = {"pattern": refuse}
         extend_schema_field(schema)(self)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if self.refuse is not None and self.refuse.search(value):
+            raise serializers.ValidationError("Plain text only: HTML is not allowed.")
+        return value
 
 
 class StrictRegexField(serializers.RegexField):

@@ -15,7 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import UserKind
-from core.fields import PlainTextField, StrictBooleanField, StrictIntegerField, StrictRegexField
+from core.fields import (
+    PlainTextField,
+    StrictBooleanField,
+    StrictIntegerField,
+    StrictRegexField,
+)
 from core.text import HTML
 
 from . import images, selectors, services, studio
@@ -43,7 +48,10 @@ _STUDIO = inline_serializer(
 
 class SocialSerializer(serializers.Serializer):
     platform = PlainTextField(max_length=40, refuse=HTML.pattern)
-    url = serializers.URLField(max_length=500)
+    # An http(s) link, as the schema says it (Django's URL validator is stricter than any
+    # "format: uri" — one-letter top-level domains, 253-character hosts — so the rule is the
+    # pattern itself, the same on both sides).
+    url = StrictRegexField(studio.LINK_PATTERN, max_length=200, help_text="An http(s) link")
 
 
 class BecomeSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ keyword-only services. Rules live here; the API only checks JSON types."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,16 @@ def _text(value: str, *, field: str, max_length: int, required: bool = False) ->
     return text
 
 
+# A social link: http(s) only (a "javascript:" link would run in the viewer's page).
+LINK_PATTERN = r"^https?://[^\s/?#<>\"]+(?:[/?#][^\s<>\"]*)?$"
+
+
+def _link(url: object) -> str:
+    if not isinstance(url, str) or len(url) > 200 or not re.match(LINK_PATTERN, url):
+        raise ValidationError({"social_accounts": "Each link is an http(s) URL."})
+    return url
+
+
 def creator_update(
     *, creator: Creator, description: str | None = None, social_accounts: list | None = None
 ) -> Creator:
@@ -41,7 +52,7 @@ def creator_update(
             raise ValidationError({"social_accounts": f"At most {SOCIAL_MAX} links."})
         creator.social_accounts = [
             {"platform": _text(a["platform"], field="social_accounts", max_length=40,
-                               required=True), "url": a["url"]}
+                               required=True), "url": _link(a["url"])}
             for a in social_accounts
         ]  # fmt: skip
         fields.append("social_accounts")

@@ -19,6 +19,8 @@ export VAULT_DIR="$WORK/vault" TELEGRAM_GATEWAY=fake TELEGRAM_LOGIN_BOT_TOKEN="1
 export CELERY_TASK_ALWAYS_EAGER=true CACHE_KEY_PREFIX="fuzz"
 # Limits out of the way, so the fuzzer reaches the code behind them (they have their own tests).
 export REPORT_RATE=100000/hour SUBMISSION_RATE=100000/hour GUEST_CREATE_RATE=100000/hour
+export REPORT_IP_RATE=100000/hour SUBMISSION_IP_RATE=100000/hour COMMENT_IP_RATE=100000/min
+export COMMENT_RATE=100000/min
 export STREAM_RATE_LIMIT=100000
 
 server=""
@@ -31,13 +33,19 @@ trap cleanup EXIT
 pg_run "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U streamvault "$FUZZ_DB" 2>/dev/null || true
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py seed_demo > /dev/null
-SESSION=$(.venv/bin/python manage.py shell -c "
+session_of() {  # a session cookie of a Telegram user (made once) with this Telegram id
+  .venv/bin/python manage.py shell -c "
 from django.test import Client
 from accounts.models import User
-user, _ = User.objects.get_or_create(username='fuzzer', defaults={'kind': 'telegram', 'telegram_id': 424242})
+user, _ = User.objects.get_or_create(username='fuzzer-$1', defaults={'kind': 'telegram', 'telegram_id': $1})
 client = Client()
 client.force_login(user)
-print(client.cookies['sessionid'].value)" | tail -n 1)
+print(client.cookies['sessionid'].value)" | tail -n 1
+}
+# The logged-in run never logs itself out: the two logout operations are fuzzed by a run of
+# their own, as another user ("log out everywhere" ends every session of its user).
+SESSION=$(session_of 424242)
+LOGOUT_SESSION=$(session_of 424243)
 CSRF=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 
 .venv/bin/uvicorn streamvault.asgi:application --host 127.0.0.1 --port "$PORT" \
@@ -62,12 +70,23 @@ rc=0
 run anonymous --generation-database ":memory:" > "$WORK/anonymous.log" 2>&1 &
 anonymous=$!
 # Logged in, the fuzzer reaches the per-user endpoints (progress, wishlist, reports, streams).
-run "logged in" --generation-database ":memory:" \
+run "logged in" --generation-database ":memory:" --exclude-path-regex "logout" \
   -H "Cookie: sessionid=$SESSION; csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" > "$WORK/logged-in.log" 2>&1 &
 logged_in=$!
 wait "$anonymous" || rc=1
 wait "$logged_in" || rc=1
-cat "$WORK/anonymous.log" "$WORK/logged-in.log"
+run "logout, logged in" --generation-database ":memory:" --include-path-regex "logout" \
+  -H "Cookie: sessionid=$LOGOUT_SESSION; csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" \
+  > "$WORK/logout.log" 2>&1 || rc=1
+cat "$WORK/anonymous.log" "$WORK/logged-in.log" "$WORK/logout.log"
+# Every request of the logged-in run ran logged in: its session still answers as the fuzzer.
+me=$(curl -s -H "Cookie: sessionid=$SESSION" "http://127.0.0.1:$PORT/api/me/")
+if echo "$me" | grep -q '"id":"424242"'; then
+  echo ">> logged in for the whole run: $(grep -oE '[0-9]+ generated' "$WORK/logged-in.log" | head -n 1) requests, the session still valid at the end"
+else
+  echo "the logged-in run lost its session (GET /api/me/ answered: ${me:0:200})" >&2
+  rc=1
+fi
 if grep -q "Traceback" "$WORK/server.log"; then
   echo "the server logged a traceback:" >&2
   grep -A 30 "Traceback" "$WORK/server.log" | head -60 >&2

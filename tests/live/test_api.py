@@ -213,3 +213,23 @@ def test_a_guest_cannot_open_a_channel(client):
     assert response.status_code == 403
     bad = client.post("/api/live/studio/", {"channel_name": "<b>"}, "application/json")
     assert bad.status_code == 400 and "channel_name" in bad.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "field"),
+    [
+        ("post", {"channel_name": "Owl Radio", "description": "<?php"}, "description"),
+        ("patch", {"social_accounts": [{"platform": "X", "url": "javascript:alert(1)"}]}, None),
+        ("patch", {"social_accounts": [{"platform": "<b>", "url": "https://x.example"}]}, None),
+    ],
+)
+def test_the_studio_refuses_what_its_schema_refuses(client, method, body, field):
+    """What the schema forbids (HTML in plain text, a link that is not http(s)) is a 400 —
+    found by the logged-in fuzzing once its session lasted the whole run."""
+    client.force_login(UserFactory())
+    if method == "patch":
+        made = client.post("/api/live/studio/", {"channel_name": "Owl FM"}, "application/json")
+        assert made.status_code == 201
+    response = getattr(client, method)("/api/live/studio/", body, "application/json")
+    assert response.status_code == 400, response.content
+    assert (field or "social_accounts") in response.json()["error"]["fields"]
