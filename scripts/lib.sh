@@ -28,7 +28,9 @@ ensure_venv() {
     ensure_apt_packages python3-venv
   fi
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  local stamp=.venv/.requirements.sha256
+  # One stamp per requirements file: dev.sh installs requirements.txt, test.sh
+  # requirements-dev.txt (which includes it); the one being up to date says nothing of the other.
+  local stamp=".venv/.${req%.txt}.sha256"
   local want
   want=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

@@ -32,7 +32,10 @@ export CELERY_TASK_ALWAYS_EAGER=true   # tests marked celery_worker switch to a 
 export STREAMVAULT_TEST_SERVICES=required
 export TELEGRAM_GATEWAY=fake   # tests choose the fake explicitly; the real gateway is the default
 
-echo ">> lint-imports (the layering of docs/architecture.md)"
+echo ">> ruff, the format check, makemigrations --check, lint-imports (docs/architecture.md)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python manage.py makemigrations --check --dry-run
 .venv/bin/lint-imports --no-cache
 
 set +e
