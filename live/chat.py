@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.audit import audit_record
+from core.ratelimit import window_hit
 from core.text import HTML, avatar_seed, clean_text, nickname
 
 from .models import ChatBan, ChatMessage, Creator, MessageType, Stream, StreamStatus
@@ -138,16 +139,13 @@ def may_send(*, stream: Stream, user: Any) -> None:
 
 def _limit(*, stream: Stream, user: Any) -> None:
     """The per-user rate limit and the stream's slow mode (shared cache counters)."""
-    window = settings.LIVE_CHAT_RATE_SECONDS
-    key = f"live:chat:rate:{stream.pk}:{user.pk}"
-    cache.add(key, 0, timeout=window)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        sent = 1
-    if sent > settings.LIVE_CHAT_RATE:
-        raise ChatError("rate_limited", "You are sending too fast.", retry_after=window)
+    retry_after = window_hit(
+        key=f"live:chat:rate:{stream.pk}:{user.pk}",
+        limit=settings.LIVE_CHAT_RATE,
+        window=settings.LIVE_CHAT_RATE_SECONDS,
+    )
+    if retry_after is not None:
+        raise ChatError("rate_limited", "You are sending too fast.", retry_after=retry_after)
     slow = stream.slow_mode_seconds
     if slow and stream.creator.user_id != user.pk:
         if not cache.add(f"live:chat:slow:{stream.pk}:{user.pk}", 1, timeout=slow):

@@ -10,13 +10,10 @@ process-local fallback keeps the same rules for a single process.
 from __future__ import annotations
 
 import logging
-import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 
 from catalog.models import (
     Chapter,
@@ -29,6 +26,7 @@ from catalog.models import (
     TitleStatus,
 )
 from catalog.policy import OPEN, CatalogPolicy
+from core.ratelimit import window_hit
 from media.langs import bcp47
 
 from .. import signing
@@ -114,18 +112,8 @@ def site_rate_hit(*, site: SiteLimits) -> None:
 
 
 def _window_hit(*, key: str, limit: int, window: int, message: str) -> None:
-    now = time.time()
-    key = f"{key}:{int(now // window)}"
-    if cache.add(key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
-    if count > limit:
-        retry_after = max(1, math.ceil(window - now % window))
+    retry_after = window_hit(key=key, limit=limit, window=window)
+    if retry_after is not None:
         raise AccountsError(
             "rate_limited",
             message.format(retry_after=retry_after),

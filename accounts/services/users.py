@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from datetime import timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,6 +18,7 @@ from accounts.services.sessions import stream_sessions_clear
 from catalog.models import IntroVote
 from catalog.services import title_documents_rebuild
 from core.audit import audit_record
+from core.ratelimit import window_hit
 
 from ..errors import AccountsError
 from ..models import MagicLinkToken, Role, User, UserKind, new_auth_token_secret
@@ -52,19 +51,7 @@ def guest_creation_allowed(*, ip: str | None) -> float | None:
     """Count one guest made for this client address; past ``GUEST_CREATE_RATE`` the seconds to
     wait (the caller answers 429), else None."""
     limit, window = _rate(settings.GUEST_CREATE_RATE)
-    now = time.time()
-    key = f"accounts:guests:{ip or 'unknown'}:{int(now // window)}"
-    if cache.add(key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
-    if count > limit:
-        return max(1.0, window - now % window)
-    return None
+    return window_hit(key=f"accounts:guests:{ip or 'unknown'}", limit=limit, window=window)
 
 
 def _rate(rate: str) -> tuple[int, int]:
