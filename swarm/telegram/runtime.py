@@ -189,11 +189,13 @@ class TelegramRuntime:
         except Exception as exc:
             reason = f"worker {worker.name} ({self.role}) not started: {exc}"
             log.error("%s", reason)
-            alert_raise(
-                kind=AdminAlert.Kind.OTHER,
-                message=reason,
-                payload={"worker": worker.pk, "chats": [c.chat_id for c in chats]},
-            )
+            since = timezone.now() - timedelta(seconds=ALERT_EVERY)
+            if not AdminAlert.objects.filter(message=reason, created_at__gte=since).exists():
+                alert_raise(  # once per ALERT_EVERY, though the runtime retries every 30 s
+                    kind=AdminAlert.Kind.OTHER,
+                    message=reason,
+                    payload={"worker": worker.pk, "chats": [c.chat_id for c in chats]},
+                )
             return False
         merged = {**(worker.peer_hashes or {}), **{str(k): v for k, v in hashes.items()}}
         if merged != worker.peer_hashes:
