@@ -280,10 +280,11 @@ def _storage_chat_id() -> int:
 
 
 # What this process is, as far as Telegram goes: "telegram" (the worker of the telegram queue,
-# which holds the ingest accounts), "worker" (another Celery worker: no account, it asks the
-# telegram queue), or "" (the stream server, the embedded default, a shell: stream accounts
-# start here on first read). Set by swarm.celery_hooks when a worker boots.
-_process = {"kind": ""}
+# which holds the ingest accounts), "worker" (another Celery worker) or "web" (the gunicorn
+# process) — no account: they ask the telegram queue — or "" (the stream server, the embedded
+# default, a shell: stream accounts start here on first read). Set by swarm.celery_hooks when
+# a worker boots; the Procfile's web command says "web" with STREAMVAULT_PROCESS.
+_process = {"kind": os.environ.get("STREAMVAULT_PROCESS", "")}
 
 
 def process_kind_set(kind: str) -> None:

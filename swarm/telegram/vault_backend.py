@@ -25,6 +25,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
+import vault
+from swarm.models import WorkerRole
 from swarm.telegram.backend import TelegramBackend, store_refreshed_location
 from swarm.workers import worker_flood_wait
 from vault import BackendUnavailable, FileStat, FloodWaitError, StoredFile
@@ -98,12 +100,16 @@ class RuntimeTelegramBackend:
             backend.remember(ref, tg_raw)
 
     async def put(self, source: Any, *, file_name: str = "") -> StoredFile:
+        if self.role != WorkerRole.INGEST:  # stream accounts only read: ingest accounts upload
+            return await vault.configured_backend(self.name).put(source, file_name=file_name)
         return await self._call(lambda b: b.put(source, file_name=file_name))
 
     async def stat(self, ref: str) -> FileStat:
         return await self._call(lambda b: b.stat(ref))
 
     async def delete(self, ref: str) -> bool:
+        if self.role != WorkerRole.INGEST:
+            return await vault.configured_backend(self.name).delete(ref)
         return await self._call(lambda b: b.delete(ref))
 
     async def open_range(self, ref: str, start: int, end: int) -> AsyncIterator[bytes]:

@@ -155,3 +155,21 @@ def test_a_celery_worker_reads_through_the_telegram_queue_never_on_stream_accoun
     assert async_to_sync(read)(5, len(data)) == data[5:]
     backend = vault.registered("telegram")
     assert backend is not None and backend.role == WorkerRole.INGEST  # never the stream one
+
+
+def test_a_process_holding_stream_accounts_uploads_with_ingest_accounts(fake_telegram, tmp_path):
+    """Where the stream runtime's backend is the registered one (the stream process, the
+    embedded default), a put still goes to an ingest account — never a stream account."""
+    from asgiref.sync import async_to_sync
+
+    import vault
+    from swarm.telegram.runtime import runtime_for
+
+    ingest, _ = _accounts()
+    runtime_for(WorkerRole.STREAM).refresh(force=True)
+    backend = vault.get_backend("telegram")
+    assert backend.role == WorkerRole.STREAM
+    (tmp_path / "poster.jpg").write_bytes(b"jpeg bytes")
+    stored = async_to_sync(backend.put)(tmp_path / "poster.jpg", file_name="poster.jpg")
+    assert stored.ref.startswith(f"{STORAGE}:")
+    assert [m["worker_id"] for m in fake_sent() if m["op"] == "document"] == [ingest.pk]
