@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
+from core.queue import task_send
 from medic.models import Report
 from tests.conftest import ROOT
 from tests.factories import TitleFactory, UserFactory
@@ -75,8 +76,6 @@ def test_task_send_outside_a_request_swallows_and_logs(
     monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
     monkeypatch.setattr("core.queue.task_get", lambda name: 1 / 0)
-    from core.queue import task_send
-
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         task_send("medic.tasks.report_triage", 1)
     assert "could not queue medic.tasks.report_triage" in caplog.text

@@ -12,6 +12,7 @@ import pytest
 from celery.app.task import Task
 from django.core.management import call_command
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError
 
 from core.queue import task_get
@@ -117,8 +118,6 @@ def test_reports_and_notices_lost_to_an_outage_are_re_sent(
 
 
 def test_the_sweep_has_a_beat_row():
-    from django_celery_beat.models import PeriodicTask
-
     row = PeriodicTask.objects.get(task="medic.tasks.moderation_sweep")
     assert row.enabled and row.interval.every <= 120
 

@@ -22,6 +22,7 @@ from django.db import connection
 
 from catalog.models import Title
 from ingest.local import media_ingest
+from medic import services
 from medic.models import Report
 from tests.conftest import require
 from tests.factories import UserFactory
@@ -129,8 +130,6 @@ def _serving_again(client, env, movie, short_id) -> None:
     reply = bot.blpop(["bot:fake:outbox"], 30)
     assert reply is not None and json.loads(reply[1])["chat_id"] == 4343
     # The workers: a report made now is triaged by the default worker.
-    from medic import services
-
     report, _ = services.report_create(
         actor=UserFactory(),
         title=Title.objects.get(short_id=short_id),

@@ -70,10 +70,9 @@ class Outage:
 
     def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
+            with contextlib.suppress(OSError):  # a side closed: the other goes too
+                while data := src.recv(65536):
+                    dst.sendall(data)
         finally:
             for s in (src, dst):
                 with contextlib.suppress(OSError):

@@ -12,10 +12,19 @@ from asgiref.sync import async_to_sync
 from pyrogram import errors, raw
 
 from ingest import work
-from jobs.engine import PermanentError
+from jobs.engine import PermanentError, Requeue
+from swarm.models import Channel, Worker, WorkerStatus
 from swarm.telegram.backend import TelegramBackend
-from swarm.telegram.fake import MAX_FILE_BYTES, FakeGateway, fake_message_put, fake_sent
+from swarm.telegram.fake import (
+    MAX_FILE_BYTES,
+    FakeGateway,
+    fake_inject_error,
+    fake_message_put,
+    fake_sent,
+)
 from swarm.telegram.gateway import ChatRef
+from swarm.telegram.runtime import telegram_call
+from swarm.workers import worker_set_session
 from vault import TooLarge
 
 CHAT = -1005500000001
@@ -105,12 +114,6 @@ def test_a_file_a_user_posted_reads_back_within_the_rules(client, tmp_path):
 
 @pytest.mark.django_db
 def test_a_revoked_session_kills_the_account_and_requeues_the_work(fake_telegram):
-    from jobs.engine import Requeue
-    from swarm.models import Channel, Worker, WorkerStatus
-    from swarm.telegram.fake import fake_inject_error
-    from swarm.telegram.runtime import telegram_call
-    from swarm.workers import worker_set_session
-
     Channel.objects.create(name="U", kind=Channel.Kind.PUBLIC_UPDATES, chat_id=CHAT)
     worker = Worker.objects.create(name="doomed")
     worker_set_session(worker=worker, session_string="s")

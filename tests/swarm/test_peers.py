@@ -12,7 +12,9 @@ from __future__ import annotations
 import io
 
 import pytest
+import redis
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from pyrogram import Client, errors, raw
 from pyrogram.raw.core import TLObject
 
@@ -193,9 +195,6 @@ def test_an_account_that_cannot_see_its_channel_is_not_started_loudly(fake_teleg
     alert = AdminAlert.objects.get()
     assert "not started" in alert.message and "-1004011" in alert.message
     assert "CHANNEL_INVALID" in caplog.text
-    import redis
-    from django.conf import settings
-
     if settings.REDIS_URL:  # the lock went back: another process may try the account
         assert not redis.Redis.from_url(settings.REDIS_URL).exists(
             f"swarm:session-lock:{worker.pk}"

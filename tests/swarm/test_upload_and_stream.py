@@ -5,22 +5,23 @@ stream accounts — whichever starts first — and every upload is made by an in
 
 from __future__ import annotations
 
-import hashlib
-import os
-
 import httpx
 import pytest
+from asgiref.sync import async_to_sync
 
-from catalog import services as catalog
+import vault
 from catalog.models import MediaFile
 from ingest.pipeline import ingest_url_create
 from jobs.models import Job, JobStatus
 from swarm.models import Channel, Worker, WorkerRole
-from swarm.telegram.fake import fake_media_id, fake_message_put, fake_sent
+from swarm.telegram import runtime
+from swarm.telegram.fake import fake_sent
+from swarm.telegram.runtime import runtime_for
+from swarm.vault_telegram import TelegramStorage
 from swarm.workers import worker_set_session
-from tests.factories import TitleFactory
 from tests.support.media import _stop, start_uvicorn
 from tests.support.swarm import Ticker, wait_for
+from tests.swarm.test_vault_runtime import telegram_stored
 from tests.vault.test_stream import signed_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,29 +39,9 @@ def _accounts() -> tuple[Worker, Worker]:
 
 
 def _stored_elsewhere(tmp_path) -> tuple[MediaFile, bytes]:
-    data = os.urandom(3 * 1024 * 1024 + 11)
-    path = tmp_path / "other.mkv"
-    path.write_bytes(data)
-    fake_message_put(chat_id=STORAGE, message_id=OTHER_MESSAGE, path=path)
-    f = catalog.media_file_add(
-        title=TitleFactory(),
-        quality="720p",
-        file_hash=hashlib.sha256(data).hexdigest(),
-        size_bytes=len(data),
-        backend="telegram",
-        ref=f"{STORAGE}:{OTHER_MESSAGE}",
-        tg_raw={
-            "chat_id": STORAGE,
-            "message_id": OTHER_MESSAGE,
-            "media_id": fake_media_id(STORAGE, OTHER_MESSAGE),
-            "access_hash": 0,
-            "file_reference": "",
-            "dc_id": 2,
-            "size": len(data),
-        },
-        container="mkv",
+    return telegram_stored(
+        tmp_path / "other.mkv", chat_id=STORAGE, message_id=OTHER_MESSAGE, size=3 * 1024 * 1024 + 11
     )
-    return f, data
 
 
 class RangeReader:
@@ -137,12 +118,6 @@ def test_a_celery_worker_reads_through_the_telegram_queue_never_on_stream_accoun
 ):
     """A Celery worker other than the telegram one (``heavy`` making a rendition) starts no
     stream account: its reads are done by the telegram queue's ingest accounts (eager here)."""
-    from asgiref.sync import async_to_sync
-
-    import vault
-    from swarm.telegram import runtime
-    from swarm.vault_telegram import TelegramStorage
-
     _accounts()
     other, data = _stored_elsewhere(tmp_path)
     monkeypatch.setitem(runtime._process, "kind", "worker")
@@ -160,11 +135,6 @@ def test_a_celery_worker_reads_through_the_telegram_queue_never_on_stream_accoun
 def test_a_process_holding_stream_accounts_uploads_with_ingest_accounts(fake_telegram, tmp_path):
     """Where the stream runtime's backend is the registered one (the stream process, the
     embedded default), a put still goes to an ingest account — never a stream account."""
-    from asgiref.sync import async_to_sync
-
-    import vault
-    from swarm.telegram.runtime import runtime_for
-
     ingest, _ = _accounts()
     runtime_for(WorkerRole.STREAM).refresh(force=True)
     backend = vault.get_backend("telegram")

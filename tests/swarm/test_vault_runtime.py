@@ -13,6 +13,7 @@ from django.test import AsyncClient
 
 import vault
 from catalog import services as catalog
+from catalog.models import MediaFile
 from swarm.models import Worker, WorkerRole
 from swarm.telegram.fake import fake_media_id, fake_message_put
 from swarm.telegram.vault_backend import RuntimeTelegramBackend
@@ -23,25 +24,23 @@ from tests.vault.test_stream import signed_path
 CHAT, MESSAGE = -1009000000001, 41
 
 
-@pytest.fixture
-def telegram_file(tmp_path, fake_telegram):
-    """A file in the (fake) storage channel, catalogued with the location the ingest account
-    saw (as a forward-to-index stores it)."""
-    data = os.urandom(2 * 1024 * 1024 + 77)
-    path = tmp_path / "stored.mkv"
+def telegram_stored(path, *, chat_id: int, message_id: int, size: int) -> tuple[MediaFile, bytes]:
+    """A file of ``size`` random bytes in a (fake) storage channel's message, catalogued with
+    the location the ingest account saw (as a forward-to-index stores it)."""
+    data = os.urandom(size)
     path.write_bytes(data)
-    fake_message_put(chat_id=CHAT, message_id=MESSAGE, path=path)
+    fake_message_put(chat_id=chat_id, message_id=message_id, path=path)
     media_file = catalog.media_file_add(
         title=TitleFactory(),
         quality="720p",
         file_hash=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),
         backend="telegram",
-        ref=f"{CHAT}:{MESSAGE}",
+        ref=f"{chat_id}:{message_id}",
         tg_raw={
-            "chat_id": CHAT,
-            "message_id": MESSAGE,
-            "media_id": fake_media_id(CHAT, MESSAGE),
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "media_id": fake_media_id(chat_id, message_id),
             "access_hash": 0,
             "file_reference": "",
             "dc_id": 2,
@@ -50,6 +49,13 @@ def telegram_file(tmp_path, fake_telegram):
         container="mkv",
     )
     return media_file, data
+
+
+@pytest.fixture
+def telegram_file(tmp_path, fake_telegram):
+    return telegram_stored(
+        tmp_path / "stored.mkv", chat_id=CHAT, message_id=MESSAGE, size=2 * 1024 * 1024 + 77
+    )
 
 
 def stream_account(name: str = "streamer") -> Worker:
