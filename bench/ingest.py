@@ -130,7 +130,7 @@ def main() -> int:
         "ALLOWED_HOSTS": "localhost",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "VAULT_DIR": str(tmp / "vault"),
-        "SWARM_WORK_DIR": str(tmp / "work"),
+        "INGEST_WORK_DIR": str(tmp / "work"),
         "TELEGRAM_GATEWAY": "fake",
         "TMDB_API_KEY": "",
         "LOG_LEVEL": "WARNING",

@@ -52,7 +52,7 @@ export DEBUG=false
 export SECRET_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export LOG_LEVEL=WARNING
-export EDGE_DIR="$WORK/edge" VAULT_DIR="$WORK/vault" SWARM_WORK_DIR="$WORK/swarm"
+export EDGE_DIR="$WORK/edge" VAULT_DIR="$WORK/vault" INGEST_WORK_DIR="$WORK/swarm"
 export CELERY_TASK_ALWAYS_EAGER=true   # edge.py ingests its subtitle and manga in-process
 
 .venv/bin/python manage.py migrate -v0

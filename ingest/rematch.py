@@ -43,7 +43,7 @@ def title_rematch_tmdb(*, title: Title, media_type: str, tmdb_id: int, actor: An
     }
     if match.series_status:
         data["series_status"] = match.series_status
-    work = Path(settings.SWARM_WORK_DIR) / "rematch"
+    work = Path(settings.INGEST_WORK_DIR) / "rematch"
     for field_name, path, size in (
         ("poster", match.poster_path, settings.TMDB_POSTER_SIZE),
         ("backdrop", match.backdrop_path, settings.TMDB_BACKDROP_SIZE),

@@ -42,7 +42,7 @@ def _transient(call):
 
 
 def work_dir(job_id: int) -> Path:
-    return Path(settings.SWARM_WORK_DIR) / f"job-{job_id}"
+    return Path(settings.INGEST_WORK_DIR) / f"job-{job_id}"
 
 
 def put(path: Path, file_name: str, *, backend: str | None = None) -> dict[str, Any]:

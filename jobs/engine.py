@@ -130,7 +130,7 @@ def job_create(
         "payload": payload,
         "priority": priority,
         "created_by": created_by,
-        "max_attempts": max_attempts or settings.SWARM_JOB_MAX_ATTEMPTS,
+        "max_attempts": max_attempts or settings.JOB_MAX_ATTEMPTS,
     }
     if dedupe_key:
         job, created = Job.objects.get_or_create(dedupe_key=dedupe_key, defaults=defaults)
@@ -252,7 +252,7 @@ class JobContext:
 
 
 class _Heartbeat(threading.Thread):
-    """Beats every SWARM_JOB_HEARTBEAT_SECONDS; sets ``ctx.lost`` when the job is no longer
+    """Beats every JOB_HEARTBEAT_SECONDS; sets ``ctx.lost`` when the job is no longer
     ours (cancelled or re-queued)."""
 
     def __init__(self, ctx: JobContext) -> None:
@@ -262,7 +262,7 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         try:
-            while not self.stopped.wait(settings.SWARM_JOB_HEARTBEAT_SECONDS):
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
                 try:
                     if not self.ctx._mine().update(heartbeat_at=timezone.now()):
                         self.ctx.lost.set()
@@ -295,8 +295,8 @@ def job_claim(*, job_id: int) -> tuple[Job, str] | None:
 
 
 def backoff_seconds(attempt: int) -> float:
-    base = settings.SWARM_JOB_BACKOFF_BASE * (2 ** max(0, attempt - 1))
-    return min(settings.SWARM_JOB_BACKOFF_MAX, base) * random.uniform(0.8, 1.2)
+    base = settings.JOB_BACKOFF_BASE * (2 ** max(0, attempt - 1))
+    return min(settings.JOB_BACKOFF_MAX, base) * random.uniform(0.8, 1.2)
 
 
 def job_run(*, job_id: int) -> str:
@@ -385,7 +385,7 @@ def job_requeue_stale(*, stale_seconds: float | None = None) -> int:
     """Re-queue running jobs whose heartbeat is older than ``stale_seconds`` (their process
     died), or fail them once they used up their attempts. Also re-sends queued jobs whose
     message seems lost (queued, due, untouched for 10 stale periods)."""
-    stale = stale_seconds if stale_seconds is not None else settings.SWARM_JOB_STALE_SECONDS
+    stale = stale_seconds if stale_seconds is not None else settings.JOB_STALE_SECONDS
     now = timezone.now()
     cutoff = now - timedelta(seconds=stale)
     count = 0

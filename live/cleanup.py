@@ -1,6 +1,6 @@
 """Seed 004's time-to-live indexes as a daily task: offline streams ``LIVE_RETENTION_DAYS``
 (90) after they ended, likes and analytics 90 days after they were made, chat lines after
-``CHAT_TTL_DAYS`` when that is set (0, the default: kept). The cached totals on creators and
+``LIVE_CHAT_TTL_DAYS`` when that is set (0, the default: kept). The cached totals on creators and
 streams are not recomputed from what is left, so they stay right after rows expire."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ def expired_delete() -> dict[str, int]:
         "analytics": StreamAnalytics.objects.filter(created_at__lt=keep).delete()[0],
         "chat": 0,
     }
-    if settings.CHAT_TTL_DAYS > 0:
-        edge = now - timedelta(days=settings.CHAT_TTL_DAYS)
+    if settings.LIVE_CHAT_TTL_DAYS > 0:
+        edge = now - timedelta(days=settings.LIVE_CHAT_TTL_DAYS)
         gone["chat"] = ChatMessage.objects.filter(created_at__lt=edge).delete()[0]
     old = Stream.objects.filter(status=StreamStatus.OFFLINE, ended_at__lt=keep)
     gone["streams"] = old.delete()[1].get("live.Stream", 0)

@@ -28,6 +28,7 @@ start_redis "$WORK"      # sets REDIS_PORT
 export DATABASE_URL="postgres://streamvault@127.0.0.1:${PG_PORT}/streamvault"
 export REDIS_URL="redis://127.0.0.1:${REDIS_PORT}/0"
 export SECRET_KEY="test-only-secret-key"
+export SITE_URL="http://127.0.0.1:8000"   # production settings refuse to start without it
 export CELERY_TASK_ALWAYS_EAGER=true   # tests marked celery_worker switch to a real worker
 export STREAMVAULT_TEST_SERVICES=required
 export TELEGRAM_GATEWAY=fake   # tests choose the fake explicitly; the real gateway is the default

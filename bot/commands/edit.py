@@ -217,7 +217,7 @@ async def on_poster_reply(client: Any, message: Any) -> None:
     admin, title = await _reply_target(message, short_id)
     if title is None:
         return
-    dest = Path(settings.SWARM_WORK_DIR) / "bot" / f"{uuid.uuid4().hex}.jpg"
+    dest = Path(settings.INGEST_WORK_DIR) / "bot" / f"{uuid.uuid4().hex}.jpg"
     dest.parent.mkdir(parents=True, exist_ok=True)
     path = await client.download_media(message, file_name=str(dest))
     await sync_to_async(_store_poster)(Path(path), title, admin)

@@ -401,7 +401,7 @@ class FakeClient:
             raise ValueError("Can't upload files bigger than 2000 MiB")
         store = _store()
         message_id = int(store.incr(f"{K}seq:{chat_id}"))
-        dest = Path(settings.SWARM_WORK_DIR) / "fake-telegram" / f"{chat_id}_{message_id}"
+        dest = Path(settings.INGEST_WORK_DIR) / "fake-telegram" / f"{chat_id}_{message_id}"
         dest.parent.mkdir(parents=True, exist_ok=True)
         if hasattr(document, "read"):
             with open(dest, "wb") as out:

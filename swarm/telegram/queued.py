@@ -50,7 +50,7 @@ class QueuedTelegram:
         return outcome == "deleted"
 
     async def open_range(self, ref: str, start: int, end: int) -> AsyncIterator[bytes]:
-        folder = Path(settings.SWARM_WORK_DIR) / "reads"
+        folder = Path(settings.INGEST_WORK_DIR) / "reads"
         folder.mkdir(parents=True, exist_ok=True)
         while start < end:
             stop = min(end, start + PIECE)

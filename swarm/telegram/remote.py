@@ -5,7 +5,7 @@ account never uploads (it serves ``/s/``). A process that holds no ingest accoun
 ``heavy`` worker leeching a URL, the bot storing a poster, the web process storing a channel
 picture) hands the upload to the ``telegram`` queue and waits for its answer; a Celery worker
 that holds no account reads the same way, a range at a time. The file travels through the
-work directory, which the processes of one node share (``SWARM_WORK_DIR``).
+work directory, which the processes of one node share (``INGEST_WORK_DIR``).
 
 Queue side: ``upload``, ``read_range`` and ``size`` run on a leased ingest account of the
 worker (``telegram_call``: rotation, flood waits, errors counted) and answer plain JSON, never
@@ -122,7 +122,7 @@ def spool(source: Any) -> tuple[Path, bool]:
     file object in the work directory (True: the caller deletes it)."""
     if isinstance(source, str | Path):
         return Path(source), False
-    folder = Path(settings.SWARM_WORK_DIR) / "uploads"
+    folder = Path(settings.INGEST_WORK_DIR) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=folder, prefix="put-")
     with os.fdopen(fd, "wb") as out:

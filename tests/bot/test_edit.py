@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 def setup(settings, file_server, tmp_path):
     settings.TMDB_API_KEY = TMDB_KEY
     settings.TMDB_BASE_URL = file_server.url_for("/3")
-    settings.SWARM_WORK_DIR = tmp_path / "work"
+    settings.INGEST_WORK_DIR = tmp_path / "work"
     tmdb_install(file_server)
     admin = UserFactory(role="admin", is_superuser=True, is_staff=True, first_name="Ada")
     title = TitleFactory(title="Big Test", year=2020, status="available", tmdb_id=None)

@@ -37,7 +37,7 @@ def _wait_for(predicate, timeout=90.0) -> bool:
 @pytest.fixture
 def worker_env(monkeypatch, tmp_path):
     """Settings of the worker process (list before ``celery_worker``)."""
-    monkeypatch.setenv("SWARM_WORK_DIR", str(tmp_path / "swarm-work"))
+    monkeypatch.setenv("INGEST_WORK_DIR", str(tmp_path / "swarm-work"))
     monkeypatch.setenv("TMDB_API_KEY", "")
 
 

@@ -109,7 +109,7 @@ def test_releech_replaces_the_bytes_of_the_existing_file(media, dead_file, file_
     assert title.status == TitleStatus.AVAILABLE  # published again
     assert [x["file_hash"] for x in title.document["files"]] == [sha]
     assert done.state["result"]["same_bytes"] is False
-    assert not (django_settings.SWARM_WORK_DIR / f"job-{job.pk}").exists()
+    assert not (django_settings.INGEST_WORK_DIR / f"job-{job.pk}").exists()
 
 
 def test_releech_of_the_same_bytes_only_stores_them_again(media, no_tmdb, file_server):
@@ -166,7 +166,7 @@ def test_releech_refuses_bytes_that_belong_to_another_file(media, dead_file, fil
     assert f"media file {other.pk}" in done.last_error
     f = MediaFile.objects.get(pk=dead_file.pk)
     assert (f.ref, f.status) == (MISSING, FileStatus.DEAD)  # nothing changed
-    assert not (django_settings.SWARM_WORK_DIR / f"job-{job.pk}").exists()
+    assert not (django_settings.INGEST_WORK_DIR / f"job-{job.pk}").exists()
 
 
 @pytest.mark.parametrize("case", ["404", "html", "not_video", "blocked"])

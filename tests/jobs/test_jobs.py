@@ -70,7 +70,7 @@ def test_a_second_delivery_claims_nothing():
 
 
 def test_transient_error_requeues_with_backoff_and_resumes_after_the_done_steps(settings):
-    settings.SWARM_JOB_BACKOFF_BASE = 10
+    settings.JOB_BACKOFF_BASE = 10
     job = _job(payload={"fail_at": "two", "how": "transient"})
     assert jobs.job_run(job_id=job.pk) == JobStatus.QUEUED
     job.refresh_from_db()
@@ -87,8 +87,8 @@ def test_transient_error_requeues_with_backoff_and_resumes_after_the_done_steps(
 
 
 def test_backoff_doubles_and_is_capped(settings):
-    settings.SWARM_JOB_BACKOFF_BASE = 10
-    settings.SWARM_JOB_BACKOFF_MAX = 60
+    settings.JOB_BACKOFF_BASE = 10
+    settings.JOB_BACKOFF_MAX = 60
     assert 8 <= jobs.backoff_seconds(1) <= 12
     assert 32 <= jobs.backoff_seconds(3) <= 48
     assert jobs.backoff_seconds(10) <= 72

@@ -94,10 +94,10 @@ def test_clean_up_keeps_the_cached_totals(settings):
     gone = cleanup.expired_delete()
     assert gone == {"likes": 1, "analytics": 0, "chat": 0, "streams": 1}
     assert not Stream.objects.filter(pk=stream.pk).exists()
-    assert ChatMessage.objects.filter(pk=line.pk).exists()  # CHAT_TTL_DAYS = 0: kept
+    assert ChatMessage.objects.filter(pk=line.pk).exists()  # LIVE_CHAT_TTL_DAYS = 0: kept
     assert Stream.objects.get(pk=kept.pk).total_likes == 1  # totals are not recomputed
     assert Creator.objects.get(pk=kept.creator_id).total_likes == 1
-    settings.CHAT_TTL_DAYS = 30
+    settings.LIVE_CHAT_TTL_DAYS = 30
     assert cleanup.expired_delete()["chat"] == 1
 
 

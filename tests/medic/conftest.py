@@ -66,7 +66,7 @@ def threads_celery_worker(transactional_db, settings):
 def releech_worker_env(monkeypatch, tmp_path):
     """Settings of the worker process ``celery_worker`` starts (it inherits the environment):
     list this fixture before ``celery_worker``."""
-    monkeypatch.setenv("SWARM_WORK_DIR", str(tmp_path / "swarm-work"))
+    monkeypatch.setenv("INGEST_WORK_DIR", str(tmp_path / "swarm-work"))
     monkeypatch.setenv("MEDIC_REPAIR_POLL_SECONDS", "1")
     monkeypatch.setenv("MEDIC_CHECK_HOST_DELAY", "0")
     monkeypatch.setenv("TMDB_API_KEY", "")

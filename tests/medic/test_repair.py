@@ -113,7 +113,7 @@ def test_dead_file_other_quality_mitigates_then_releech_is_unavailable_then_give
 
 @pytest.fixture
 def swarm_env(settings, tmp_path):
-    settings.SWARM_WORK_DIR = tmp_path / "swarm-work"
+    settings.INGEST_WORK_DIR = tmp_path / "swarm-work"
     settings.TMDB_API_KEY = ""
 
 

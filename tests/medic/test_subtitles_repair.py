@@ -66,7 +66,7 @@ def test_nothing_to_extract_or_a_failed_extraction_is_said(
     from ingest.local import media_ingest
     from medic.services.repair import RETRY, SUCCEEDED, WAITING, repair_open, repair_step
 
-    settings.SWARM_WORK_DIR = str(tmp_path / "work")
+    settings.INGEST_WORK_DIR = str(tmp_path / "work")
     media_file = media_ingest(path=media.episode1).media_file  # made without subtitles
     repair = repair_open(
         title=media_file.title, media_file=media_file, reason="test", needs_subtitles=True

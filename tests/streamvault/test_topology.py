@@ -71,7 +71,7 @@ def running_topology(tmp_path, settings, **overrides: str):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "TELEGRAM_GATEWAY": "fake",
         "VAULT_DIR": str(vault_dir),
-        "SWARM_WORK_DIR": str(tmp_path / "swarm-work"),
+        "INGEST_WORK_DIR": str(tmp_path / "swarm-work"),
         "STATIC_ROOT": str(tmp_path / "static"),
         "EDGE_DIR": str(edge_dir),
         "EDGE_RUN_DIR": str(tmp_path / "nginx"),
@@ -90,7 +90,7 @@ def running_topology(tmp_path, settings, **overrides: str):
     settings.EDGE_DIR = str(edge_dir)
     settings.VAULT_DIR, settings.STREAM_SIGNING_SECRET = vault_dir, SECRET
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-    settings.SWARM_WORK_DIR = tmp_path / "swarm-work"
+    settings.INGEST_WORK_DIR = tmp_path / "swarm-work"
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT, env=env, check=True, timeout=120,

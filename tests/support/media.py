@@ -351,7 +351,7 @@ def accel_stack(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _swarm_work_dir(tmp_path, settings):
-    settings.SWARM_WORK_DIR = tmp_path / "swarm-work"
+    settings.INGEST_WORK_DIR = tmp_path / "swarm-work"
     settings.TELEGRAM_GATEWAY = "fake"
 
 
@@ -393,9 +393,9 @@ def swarm_workers(transactional_db, settings):
             "DATABASE_URL": database_url(),
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "VAULT_DIR": str(settings.VAULT_DIR),
-            "SWARM_WORK_DIR": str(settings.SWARM_WORK_DIR),
+            "INGEST_WORK_DIR": str(settings.INGEST_WORK_DIR),
             "TELEGRAM_GATEWAY": "fake",
-            "SWARM_JOB_HEARTBEAT_SECONDS": "0.5",
+            "JOB_HEARTBEAT_SECONDS": "0.5",
             "TMDB_API_KEY": settings.TMDB_API_KEY,
             "TMDB_BASE_URL": settings.TMDB_BASE_URL,
         }

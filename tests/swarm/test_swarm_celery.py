@@ -111,7 +111,7 @@ def test_transient_error_backs_off_and_resumes_the_download(
     size = media.movie.stat().st_size
     serve = FileServe(media.movie, drop_after=size // 2)
     file_server.expect_request(f"/{media.movie.name}").respond_with_handler(serve)
-    swarm_workers.start(queues="heavy", SWARM_JOB_BACKOFF_BASE="1")
+    swarm_workers.start(queues="heavy", JOB_BACKOFF_BASE="1")
 
     job = ingest_url_create(url=file_server.url_for(f"/{media.movie.name}"))
     wait_for(

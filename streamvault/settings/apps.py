@@ -1,0 +1,250 @@
+"""Each app's settings, one block per app in the order of the layers (docs/architecture.md).
+
+A block's names start with their owner's (``JOB_``, ``VAULT_``, ``LIVE_``…) where they can; a
+variable that changed its name is read through ``renamed`` and still works under the old name,
+with a warning (docs/configuration.md lists both).
+"""
+
+from __future__ import annotations
+
+from streamvault.settings.base import SECRET_KEY, SITE_URL
+from streamvault.settings.env import BASE_DIR, env, renamed
+
+# ── core: playback URLs (core/signing.py) ─────────────────────────────────────────────────
+# The same secret goes in nginx's secure_link_md5.
+STREAM_SIGNING_SECRET = env.str("STREAM_SIGNING_SECRET", default=SECRET_KEY)
+# Where signed /s/ URLs point: the edge (nginx) in production; the site by default.
+STREAM_BASE_URL = env.str("STREAM_BASE_URL", default=SITE_URL)
+STREAM_URL_TTL = env.int("STREAM_URL_TTL", default=6 * 3600)
+READ_URL_TTL = env.int("READ_URL_TTL", default=2 * 3600)  # signed manga page URLs
+
+# ── catalog ───────────────────────────────────────────────────────────────────────────────
+TITLE_CACHE_TIMEOUT = env.int("TITLE_CACHE_TIMEOUT", default=3600)
+INTRO_MIN_VOTES = env.int("INTRO_MIN_VOTES", default=3)
+INTRO_AGREE_SECONDS = env.int("INTRO_AGREE_SECONDS", default=5)
+INTRO_MAX_SECONDS = env.int("INTRO_MAX_SECONDS", default=300)  # a longer "intro" is a mistake
+
+# ── accounts (docs/accounts.md): guests, magic links, Telegram login, referrals, gatekeeper ─
+# Where logins land: our own site by default (relative: the host the browser used, a tenant's
+# domain included); an outside frontend's address otherwise.
+FRONTEND_URL = env.str("FRONTEND_URL", default="/account/")
+MAGIC_LINK_BASE_URL = env.str("MAGIC_LINK_BASE_URL", default=SITE_URL)
+MAGIC_LINK_TTL = env.int("MAGIC_LINK_TTL", default=600)
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_LOGIN_BOT_TOKEN = env.str("TELEGRAM_LOGIN_BOT_TOKEN", default=TELEGRAM_BOT_TOKEN)
+TELEGRAM_LOGIN_MAX_AGE = env.int("TELEGRAM_LOGIN_MAX_AGE", default=86400)
+# The bot's @username for the Login Widget on the account page (empty: no widget shown).
+TELEGRAM_LOGIN_BOT_USERNAME = env.str("TELEGRAM_LOGIN_BOT_USERNAME", default="")
+# Behind a proxy that sets X-Forwarded-For (nginx), take the client IP from it.
+ACCOUNTS_TRUST_X_FORWARDED_FOR = env.bool("ACCOUNTS_TRUST_X_FORWARDED_FOR", default=False)
+GUEST_IDLE_DAYS = env.int("GUEST_IDLE_DAYS", default=30)
+# New guests per client address (behind nginx: set ACCOUNTS_TRUST_X_FORWARDED_FOR).
+GUEST_CREATE_RATE = env.str("GUEST_CREATE_RATE", default="30/hour")
+REFERRAL_UNLOCK_INVITES = env.int("REFERRAL_UNLOCK_INVITES", default=3)
+PREMIUM_QUALITY_MIN_HEIGHT = env.int("PREMIUM_QUALITY_MIN_HEIGHT", default=2160)
+WATCH_MIN_DURATION = env.int("WATCH_MIN_DURATION", default=300)
+WATCH_MIN_PERCENT = env.float("WATCH_MIN_PERCENT", default=5.0)
+WATCH_MAX_PERCENT = env.float("WATCH_MAX_PERCENT", default=90.0)
+STREAM_RATE_LIMIT = env.int("STREAM_RATE_LIMIT", default=30)
+STREAM_RATE_WINDOW = env.int("STREAM_RATE_WINDOW", default=60)
+STREAM_CONCURRENT_FREE = env.int("STREAM_CONCURRENT_FREE", default=1)
+STREAM_CONCURRENT_PREMIUM = env.int("STREAM_CONCURRENT_PREMIUM", default=3)
+STREAM_SESSION_TTL = env.int("STREAM_SESSION_TTL", default=90)
+STREAM_SLOTS_KEY_PREFIX = env.str("STREAM_SLOTS_KEY_PREFIX", default="sv:stream-slots")
+# Ad links (accounts.adlinks): free users' heavy downloads go through a URL shortener.
+AD_LINK_PROVIDER = env.str("AD_LINK_PROVIDER", default="")  # "" (off) | gplinks
+AD_LINK_API_URL = env.str("AD_LINK_API_URL", default="https://api.gplinks.com/api")
+AD_LINK_API_KEY = env.str("AD_LINK_API_KEY", default="")
+AD_LINK_MIN_BYTES = env.int("AD_LINK_MIN_BYTES", default=2 * 1024**3)
+AD_LINK_GRACE_SECONDS = env.int("AD_LINK_GRACE_SECONDS", default=3 * 3600)
+
+# ── jobs (docs/swarm.md): durable jobs, their heartbeats and retries ──────────────────────
+JOB_MAX_ATTEMPTS = env.int(renamed("JOB_MAX_ATTEMPTS", old="SWARM_JOB_MAX_ATTEMPTS"), default=5)
+JOB_HEARTBEAT_SECONDS = env.float(
+    renamed("JOB_HEARTBEAT_SECONDS", old="SWARM_JOB_HEARTBEAT_SECONDS"), default=10.0
+)
+JOB_STALE_SECONDS = env.float(
+    renamed("JOB_STALE_SECONDS", old="SWARM_JOB_STALE_SECONDS"), default=90.0
+)
+JOB_BACKOFF_BASE = env.float(
+    renamed("JOB_BACKOFF_BASE", old="SWARM_JOB_BACKOFF_BASE"), default=10.0
+)
+JOB_BACKOFF_MAX = env.float(renamed("JOB_BACKOFF_MAX", old="SWARM_JOB_BACKOFF_MAX"), default=1800.0)
+
+# ── vault (docs/vault.md): storage backends, /s/, media processing ────────────────────────
+VAULT_DIR = env.path("VAULT_DIR", default=BASE_DIR / "var" / "vault")
+# Storage backends: name → class. A row names its backend, so a library can mix
+# them; new objects go to VAULT_DEFAULT_BACKEND. "telegram" is the swarm's (worker accounts).
+VAULT_BACKENDS = {
+    "local": "vault.backends.local.LocalBackend",
+    "s3": "vault.backends.s3.S3Backend",
+    "telegram": "swarm.vault_telegram.TelegramStorage",
+    **env.dict("VAULT_EXTRA_BACKENDS", default={}),
+}
+VAULT_DEFAULT_BACKEND = env.str("VAULT_DEFAULT_BACKEND", default="local")
+# S3-compatible object storage (AWS S3, Cloudflare R2, Backblaze B2, MinIO): the "s3" backend.
+VAULT_S3_BUCKET = env.str("VAULT_S3_BUCKET", default="")
+VAULT_S3_ENDPOINT_URL = env.str("VAULT_S3_ENDPOINT_URL", default="")  # empty: AWS
+VAULT_S3_REGION = env.str("VAULT_S3_REGION", default="us-east-1")
+VAULT_S3_ACCESS_KEY_ID = env.str("VAULT_S3_ACCESS_KEY_ID", default="")
+VAULT_S3_SECRET_ACCESS_KEY = env.str("VAULT_S3_SECRET_ACCESS_KEY", default="")
+VAULT_S3_PREFIX = env.str("VAULT_S3_PREFIX", default="objects/")
+
+# Screenshot positions, percent of the duration.
+VAULT_SCREENSHOT_POSITIONS = env.list(
+    "VAULT_SCREENSHOT_POSITIONS", cast=int, default=[10, 30, 50, 70, 90]
+)
+# When set (e.g. "/_vault/"), /s/ answers local-vault files with X-Accel-Redirect to
+# <prefix><ab/cd/sha256> and nginx sends the bytes (an `internal` location aliased to
+# VAULT_DIR/objects/).
+VAULT_ACCEL_REDIRECT = env.str("VAULT_ACCEL_REDIRECT", default="")
+VAULT_PAGE_CACHE_MAX_BYTES = env.int("VAULT_PAGE_CACHE_MAX_BYTES", default=256 * 1024**2)
+VAULT_PAGE_CACHE_MAX_PAGE_BYTES = env.int("VAULT_PAGE_CACHE_MAX_PAGE_BYTES", default=8 * 1024**2)
+# Browser/CDN lifetime of bytes a takedown can withdraw (subtitles, pages, images): short and
+# must-revalidate, so a takedown reaches every cache within this many seconds.
+VAULT_BYTES_MAX_AGE = env.int("VAULT_BYTES_MAX_AGE", default=300)
+# How long a web process reuses a /s/ file lookup (a player's burst of ranges = one query).
+VAULT_STREAM_LOOKUP_SECONDS = env.float("VAULT_STREAM_LOOKUP_SECONDS", default=5.0)
+
+# ── the edge (docs/edge.md, deploy/) ──────────────────────────────────────────────────────
+# A directory nginx serves title documents and admitted
+# local-vault files from, and keeps its cache in (empty: the app answers everything), and how
+# long nginx keeps the subtitles and manga pages it cached (``X-Accel-Expires``).
+EDGE_DIR = env.str("EDGE_DIR", default="")
+EDGE_BYTES_SECONDS = env.int("EDGE_BYTES_SECONDS", default=3600)
+
+# ── swarm (docs/swarm.md): Telegram accounts ──────────────────────────────────────────────
+# Worker session strings are Fernet-encrypted with the first key (the others still decrypt,
+# for rotation); without one, a key is derived from SECRET_KEY.
+SWARM_SESSION_KEYS = env.list("SWARM_SESSION_KEYS", default=[])
+# The real gateway (kurigram) unless a test or scripts/dev.sh chooses the in-Redis fake.
+TELEGRAM_GATEWAY = env.str("TELEGRAM_GATEWAY", default="pyrogram")  # pyrogram | fake
+TELEGRAM_API_ID = env.int("TELEGRAM_API_ID", default=0)
+TELEGRAM_API_HASH = env.str("TELEGRAM_API_HASH", default="")
+SWARM_LEASE_TTL = env.float("SWARM_LEASE_TTL", default=60.0)
+SWARM_DEAD_AFTER_ERRORS = env.int("SWARM_DEAD_AFTER_ERRORS", default=10)
+SWARM_FLOOD_REQUEUE_COUNTDOWN = env.int("SWARM_FLOOD_REQUEUE_COUNTDOWN", default=1)
+# What one account may upload to Telegram (2000 MiB; 4000 MiB for a Premium account).
+TELEGRAM_MAX_FILE_BYTES = env.int("TELEGRAM_MAX_FILE_BYTES", default=2000 * 1024 * 1024)
+# How long a process without Telegram accounts waits for the telegram queue to upload or read
+# for it (seconds; an upload of a 2 GiB file takes minutes).
+SWARM_REMOTE_TIMEOUT = env.float("SWARM_REMOTE_TIMEOUT", default=1800.0)
+
+# ── ingest (docs/swarm.md): downloads, leeching, TMDB, mirrors, submissions ───────────────
+# Where downloads and transfers to and from the telegram queue are staged (on the node).
+INGEST_WORK_DIR = env.path(
+    renamed("INGEST_WORK_DIR", old="SWARM_WORK_DIR"), default=BASE_DIR / "var" / "swarm"
+)
+LEECH_MAX_BYTES = env.int("LEECH_MAX_BYTES", default=8 * 1024**3)
+LEECH_TIMEOUT = env.float("LEECH_TIMEOUT", default=30.0)
+LEECH_PROXY = env.str("LEECH_PROXY", default="")  # socks5://user:pass@host:port
+FORWARD_MAX_BYTES = env.int("FORWARD_MAX_BYTES", default=4 * 1024**3)
+TMDB_API_KEY = env.str("TMDB_API_KEY", default="")
+TMDB_BASE_URL = env.str("TMDB_BASE_URL", default="https://api.themoviedb.org/3")
+TMDB_CACHE_SECONDS = env.int("TMDB_CACHE_SECONDS", default=7 * 24 * 3600)
+TMDB_POSTER_SIZE = env.str("TMDB_POSTER_SIZE", default="w500")
+TMDB_BACKDROP_SIZE = env.str("TMDB_BACKDROP_SIZE", default="w1280")
+# [{"name", "upload_url", "api_key", "file_field", "url_field", "icon"}]
+MIRROR_HOSTS = env.json("MIRROR_HOSTS", default=[])
+MIRROR_MIN_BYTES = env.int("MIRROR_MIN_BYTES", default=200 * 1024**2)
+SUBMISSION_RATE = env.str("SUBMISSION_RATE", default="10/hour")
+SUBMISSION_IP_RATE = env.str("SUBMISSION_IP_RATE", default="30/hour")  # per client address
+
+# ── medic (docs/medic.md): reports, link health, repair loop, takedowns ───────────────────
+REPORT_RATE = env.str("REPORT_RATE", default="20/hour")  # per user, POST /api/reports/
+REPORT_IP_RATE = env.str("REPORT_IP_RATE", default="60/hour")  # per client address
+MEDIC_CHECK_TIMEOUT = env.float("MEDIC_CHECK_TIMEOUT", default=10.0)
+MEDIC_CHECK_MAX_REDIRECTS = env.int("MEDIC_CHECK_MAX_REDIRECTS", default=5)
+MEDIC_CHECK_CONCURRENCY = env.int("MEDIC_CHECK_CONCURRENCY", default=10)
+MEDIC_CHECK_PER_HOST = env.int("MEDIC_CHECK_PER_HOST", default=2)
+MEDIC_CHECK_HOST_DELAY = env.float("MEDIC_CHECK_HOST_DELAY", default=0.5)  # seconds
+MEDIC_HEALTH_BATCH = env.int("MEDIC_HEALTH_BATCH", default=200)
+MEDIC_HEALTH_MIN_AGE_HOURS = env.float("MEDIC_HEALTH_MIN_AGE_HOURS", default=24.0)
+MEDIC_PROBE_HEAD_BYTES = env.int("MEDIC_PROBE_HEAD_BYTES", default=4 * 1024 * 1024)
+MEDIC_SYNC_TOLERANCE = env.float("MEDIC_SYNC_TOLERANCE", default=1.0)  # seconds
+MEDIC_REPAIR_MAX_ROUNDS = env.int("MEDIC_REPAIR_MAX_ROUNDS", default=3)
+# Transient failures in a row (timeouts, 5xx, DNS, refused) before a link is dead.
+MEDIC_DEAD_AFTER = env.int("MEDIC_DEAD_AFTER", default=3)
+MEDIC_REPAIR_RETRY_SECONDS = env.float("MEDIC_REPAIR_RETRY_SECONDS", default=600.0)
+MEDIC_REPAIR_POLL_SECONDS = env.float("MEDIC_REPAIR_POLL_SECONDS", default=30.0)
+MEDIC_TAKEDOWN_DELETE_SOURCES = env.bool("MEDIC_TAKEDOWN_DELETE_SOURCES", default=True)
+# The sweep re-sends moderation work an outage lost: rows older than the grace (their own task
+# may still come); an unfinished takedown again every MEDIC_SWEEP_RETRY_SECONDS.
+MEDIC_SWEEP_GRACE_SECONDS = env.int("MEDIC_SWEEP_GRACE_SECONDS", default=60)
+MEDIC_SWEEP_RETRY_SECONDS = env.int("MEDIC_SWEEP_RETRY_SECONDS", default=600)
+# nginx cache purge on takedown: none | file (delete the cache file) | http (PURGE request)
+MEDIC_NGINX_PURGE = env.str("MEDIC_NGINX_PURGE", default="none")
+MEDIC_NGINX_CACHE_DIR = env.str("MEDIC_NGINX_CACHE_DIR", default="")  # proxy_cache_path
+MEDIC_NGINX_CACHE_LEVELS = env.str("MEDIC_NGINX_CACHE_LEVELS", default="1:2")
+# MEDIC_NGINX_CACHE_KEY spells nginx's proxy_cache_key; the purge URL e.g. http://nginx/purge/{file_hash}
+MEDIC_NGINX_CACHE_KEY = env.str("MEDIC_NGINX_CACHE_KEY", default="{file_hash}")
+MEDIC_NGINX_PURGE_URL = env.str("MEDIC_NGINX_PURGE_URL", default="")
+
+# ── community (docs/community.md): comments ─────────────────────────────────────────────
+COMMENT_MAX_LENGTH = env.int("COMMENT_MAX_LENGTH", default=2000)
+COMMENT_MAX_LINKS = env.int("COMMENT_MAX_LINKS", default=2)  # more: held for moderation
+COMMENT_EDIT_MINUTES = env.int("COMMENT_EDIT_MINUTES", default=15)
+COMMENT_FLAGS_TO_HIDE = env.int("COMMENT_FLAGS_TO_HIDE", default=3)
+COMMENT_RATE = env.str("COMMENT_RATE", default="10/min")  # per user
+COMMENT_IP_RATE = env.str("COMMENT_IP_RATE", default="30/min")  # per client address
+
+# ── live (docs/live.md): channels, nginx-rtmp, HLS, chat ──────────────────────────────────
+# The secret nginx-rtmp's callbacks carry (empty: refused).
+LIVE_RTMP_CALLBACK_SECRET = env.str("LIVE_RTMP_CALLBACK_SECRET", default="")
+# nginx-rtmp's control interface, e.g. http://127.0.0.1:8081/control (ending a broadcast).
+LIVE_RTMP_CONTROL_URL = env.str("LIVE_RTMP_CONTROL_URL", default="")
+# Where nginx-rtmp records broadcasts (record_path): recordings there become titles.
+LIVE_RECORD_DIR = env.str("LIVE_RECORD_DIR", default="")
+# Where nginx-rtmp writes HLS (hls_path): the app serves playlists from it (counting
+# viewers) and, without nginx in front, the segments too.
+LIVE_HLS_DIR = env.str("LIVE_HLS_DIR", default="")
+# A LIVE stream whose playlist nginx-rtmp has not rewritten for this long has lost its
+# publisher (nginx restarted, a callback failed): it is ended.
+LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=30)
+# The RTMP server URL a creator puts into OBS (the dashboard shows it).
+LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
+# A viewer counts as watching while they fetched the playlist within this many seconds.
+LIVE_VIEWER_SECONDS = env.int("LIVE_VIEWER_SECONDS", default=15)
+# Chat: messages a user may send per LIVE_CHAT_RATE_SECONDS in one stream's chat.
+LIVE_CHAT_RATE = env.int("LIVE_CHAT_RATE", default=5)
+LIVE_CHAT_RATE_SECONDS = env.int("LIVE_CHAT_RATE_SECONDS", default=10)
+# Clean-up: chat lines older than LIVE_CHAT_TTL_DAYS are deleted (0: kept for ever); offline
+# streams, likes and analytics after LIVE_RETENTION_DAYS.
+LIVE_CHAT_TTL_DAYS = env.int(renamed("LIVE_CHAT_TTL_DAYS", old="CHAT_TTL_DAYS"), default=0)
+LIVE_RETENTION_DAYS = env.int("LIVE_RETENTION_DAYS", default=90)
+
+# ── tenants (docs/tenants.md): franchise sites, capacity, billing ─────────────────────────
+# How often a process checks whether the tenants changed (seconds).
+TENANT_CHECK_SECONDS = env.float("TENANT_CHECK_SECONDS", default=1.0)
+# Billing: days past next_bill_date a past_due tenant keeps serving before it is suspended.
+TENANT_GRACE_DAYS = env.int("TENANT_GRACE_DAYS", default=7)
+# Capacity tiers: each sets a tenant's stream requests per minute and concurrent streams.
+TENANT_CAPACITY_TIERS = {
+    "basic": {
+        "rate_per_minute": env.int("TENANT_BASIC_RATE", default=600),
+        "streams": env.int("TENANT_BASIC_STREAMS", default=50),
+    },
+    "plus": {
+        "rate_per_minute": env.int("TENANT_PLUS_RATE", default=3000),
+        "streams": env.int("TENANT_PLUS_STREAMS", default=250),
+    },
+    "pro": {
+        "rate_per_minute": env.int("TENANT_PRO_RATE", default=12000),
+        "streams": env.int("TENANT_PRO_STREAMS", default=1000),
+    },
+}
+# Traffic stats: a web process sends its counts to Redis at most this often (seconds).
+TENANT_TRAFFIC_FLUSH_SECONDS = env.float("TENANT_TRAFFIC_FLUSH_SECONDS", default=5.0)
+# nginx's log of the bytes it served itself (X-Accel, secure_link): "$host $body_bytes_sent"
+# lines (deploy/nginx); empty: not read.
+TENANT_NGINX_BYTES_LOG = env.str("TENANT_NGINX_BYTES_LOG", default="")
+# What one ad-link click earns (revenue-share tenants get their percentage of it).
+AD_CLICK_VALUE = env.str("AD_CLICK_VALUE", default="0.0040")
+
+# ── bot (docs/bot.md): the Manager bot (its token: TELEGRAM_BOT_TOKEN, above) ─────────────
+# A button on a message older than this does nothing.
+BOT_BUTTON_TTL = env.int("BOT_BUTTON_TTL", default=7 * 24 * 3600)
+
+# ── demo ──────────────────────────────────────────────────────────────────────────────────
+# Where seed_demo makes (once) and keeps the demo library's media files.
+DEMO_MEDIA_DIR = env.path("DEMO_MEDIA_DIR", default=BASE_DIR / "var" / "demo-media")
