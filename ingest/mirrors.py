@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -24,15 +24,6 @@ log = logging.getLogger(__name__)
 
 class MirrorError(Exception):
     """A mirror host refused or failed an upload or a check."""
-
-
-class MirrorHost(Protocol):
-    name: str
-    icon: str
-
-    def upload(self, path: Path, file_name: str) -> str: ...
-
-    def check(self, url: str) -> bool: ...
 
 
 def _dig(data: Any, dotted: str) -> Any:

@@ -27,9 +27,9 @@ from ingest.repair import (
 from ingest.work import work_dir
 from jobs.engine import JobContext, PermanentError
 from swarm.models import WorkerRole
+from swarm.storage.vault_entry import message_stored
 from swarm.telegram.gateway import ChatRef, SessionRevoked, TelegramError
 from swarm.telegram.runtime import telegram_call
-from swarm.vault_telegram import message_stored
 
 
 def _recopy_copy(ctx: JobContext) -> None:

@@ -60,7 +60,7 @@ from jobs.engine import JobContext, PermanentError, TransientError, job_create
 from jobs.models import Job, JobKind, JobStatus
 from media.names import clean_filename
 from swarm.models import Channel
-from swarm.vault_telegram import message_of
+from swarm.storage.vault_entry import message_of
 from vault import BackendUnavailable, NotFound
 
 log = logging.getLogger(__name__)

@@ -340,22 +340,6 @@ def job_run(*, job_id: int) -> str:
         return JobStatus.FAILED
     finally:
         beat.stopped.set()
-        if job.kind in _CLEANUP:
-            _CLEANUP[job.kind](ctx)
-
-
-_CLEANUP: dict[str, Callable[[JobContext], None]] = {}
-
-
-def job_cleanup(kind: str) -> Callable[[Callable[[JobContext], None]], Callable]:
-    """Register what to do after every run of a kind (e.g. nothing; the ingest keeps its
-    partial download for a resume)."""
-
-    def register(fn):
-        _CLEANUP[kind] = fn
-        return fn
-
-    return register
 
 
 def _finish(ctx: JobContext, *, status: str, **fields: Any) -> None:

@@ -62,7 +62,7 @@ def _with_reason(modeladmin, request, queryset, *, action: str, title: str, appl
         "opts": modeladmin.model._meta,
         "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
     }
-    return TemplateResponse(request, "admin/action_form.html", context)
+    return TemplateResponse(request, "admin/core/action_form.html", context)
 
 
 class AgeFilter(admin.SimpleListFilter):

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 
 from accounts import views as accounts_views
 from live import hls as live_hls
-from vault import views as swarm_views
+from vault import views as vault_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,7 +13,7 @@ urlpatterns = [
     path("api/", include("streamvault.api")),
     path("auth/", include("accounts.auth_urls")),
     path("go/<int:link_id>", accounts_views.ad_click, name="ad-click"),
-    re_path(r"^s/(?P<file_hash>[0-9a-f]{64})$", swarm_views.stream, name="stream"),
+    re_path(r"^s/(?P<file_hash>[0-9a-f]{64})$", vault_views.stream, name="stream"),
     re_path(r"^live/hls/(?P<name>[^/]{1,40})$", live_hls.hls, name="live-hls"),
     path("", include("web.urls")),
 ]

@@ -6,8 +6,8 @@ from celery import shared_task
 
 from jobs.engine import Requeue, TransientError
 from swarm.jobs import alerts_forward
+from swarm.storage.delete import storage_message_delete
 from swarm.telegram import remote
-from swarm.telegram.storage import storage_message_delete
 from swarm.workers import workers_refresh_status
 
 

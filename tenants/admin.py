@@ -204,7 +204,7 @@ class TenantAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
         }
-        return TemplateResponse(request, "admin/action_form.html", context)
+        return TemplateResponse(request, "admin/core/action_form.html", context)
 
     @admin.action(description="Recompute the selected tenants' stats now", permissions=["change"])
     def recompute_stats(self, request, queryset):

@@ -5,10 +5,16 @@ import secrets
 from django.db import migrations
 
 
-def forwards(apps, schema_editor):
-    from accounts.groups import groups_sync
+# The groups' names as they were when this migration was written (a migration never imports
+# live application code: accounts.groups may change). Their permissions are granted after every
+# migrate by accounts.groups.groups_sync, once the permissions exist.
+GROUPS = ("Editors", "Moderators")
 
-    groups_sync(apps)
+
+def forwards(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in GROUPS:
+        Group.objects.get_or_create(name=name)
     # AddField gave every existing user the same default secret; give each its own.
     User = apps.get_model("accounts", "User")
     for user in User.objects.only("pk"):
@@ -17,7 +23,7 @@ def forwards(apps, schema_editor):
 
 def backwards(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
-    Group.objects.filter(name__in=["Editors", "Moderators"]).delete()
+    Group.objects.filter(name__in=GROUPS).delete()
 
 
 class Migration(migrations.Migration):

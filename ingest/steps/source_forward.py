@@ -9,9 +9,9 @@ from django.conf import settings
 from ingest.work import work_dir
 from jobs.engine import JobContext, PermanentError
 from swarm.models import Channel, WorkerRole
+from swarm.storage.vault_entry import message_stored
 from swarm.telegram.gateway import ChatRef
 from swarm.telegram.runtime import telegram_call
-from swarm.vault_telegram import message_stored
 
 
 def run(ctx: JobContext) -> None:

@@ -22,7 +22,7 @@ from core.queue import task_send
 from ingest.models import Broadcast
 from medic.models import OPEN_STATUSES, Repair, RepairStatus, Report, ReportStatus, Takedown
 from medic.services.repair import repair_open
-from swarm.vault_telegram import message_stored
+from swarm.storage.vault_entry import message_stored
 from vault.targets import targets_forget as stream_targets_forget
 
 from .. import integrations, purge

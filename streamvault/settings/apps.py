@@ -78,7 +78,7 @@ VAULT_DIR = env.path("VAULT_DIR", default=BASE_DIR / "var" / "vault")
 VAULT_BACKENDS = {
     "local": "vault.backends.local.LocalBackend",
     "s3": "vault.backends.s3.S3Backend",
-    "telegram": "swarm.vault_telegram.TelegramStorage",
+    "telegram": "swarm.storage.vault_entry.TelegramStorage",
     **env.dict("VAULT_EXTRA_BACKENDS", default={}),
 }
 VAULT_DEFAULT_BACKEND = env.str("VAULT_DEFAULT_BACKEND", default="local")

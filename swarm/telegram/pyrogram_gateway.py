@@ -12,7 +12,7 @@ from django.conf import settings
 from pyrogram import Client, errors
 from pyrogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from swarm.telegram.backend import MEDIA_ATTRS, tg_raw_from_message
+from swarm.storage.account import MEDIA_ATTRS, tg_raw_from_message
 from swarm.telegram.peers import peers_warm
 
 from .gateway import (

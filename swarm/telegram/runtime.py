@@ -10,7 +10,7 @@ accounts this process owns (DESIGN §7).
 - Sync code (Celery tasks) submits coroutines with ``runtime.run(coro)`` —
   ``asyncio.run_coroutine_threadsafe`` plus a timeout.
 - Each started account joins the runtime's ``telegram`` vault backend
-  (``swarm.telegram.vault_backend``), which is registered with ``vault.register`` once
+  (``swarm.storage.accounts_here``), which is registered with ``vault.register`` once
   it has an account — so ``/s/``, ``/api/read`` and the vault's readers find Telegram-stored
   files in every process that holds accounts. A stream runtime's backend wins over an ingest
   one in a process that has both; a process without accounts registers nothing.
@@ -36,8 +36,8 @@ from core.alerts import alert_raise
 from core.models import AdminAlert
 from jobs.engine import PermanentError, Requeue, TransientError
 from swarm.models import Channel, Worker, WorkerRole, WorkerStatus
+from swarm.storage.accounts_here import RuntimeTelegramBackend
 from swarm.telegram.gateway import ChatRef, FloodWaitError, NotConfigured, TelegramError
-from swarm.telegram.vault_backend import RuntimeTelegramBackend
 from swarm.workers import (
     NoWorkerAvailable,
     worker_lease,

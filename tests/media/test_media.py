@@ -16,7 +16,7 @@ from media.packs import PackMember, build_stored_zip
 from media.probe import ProbeError, probe, probe_parse
 from media.screenshots import take_screenshots
 from media.subtitles import extract_vtt
-from swarm.telegram.backend import TelegramBackend
+from swarm.storage.account import TelegramBackend
 from tests.support.media import CBZ_ORDER, CBZ_PAGES, VIDEO_SECONDS
 from tests.support.telegram import CHAT, FakeTelegram
 from vault import get_backend

@@ -14,7 +14,7 @@ from pyrogram import errors, raw
 from ingest import work
 from jobs.engine import PermanentError, Requeue
 from swarm.models import Channel, Worker, WorkerStatus
-from swarm.telegram.backend import TelegramBackend
+from swarm.storage.account import TelegramBackend
 from swarm.telegram.fake import (
     MAX_FILE_BYTES,
     FakeGateway,

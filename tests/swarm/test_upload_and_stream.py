@@ -14,10 +14,10 @@ from catalog.models import MediaFile
 from ingest.pipeline import ingest_url_create
 from jobs.models import Job, JobStatus
 from swarm.models import Channel, Worker, WorkerRole
+from swarm.storage.vault_entry import TelegramStorage
 from swarm.telegram import runtime
 from swarm.telegram.fake import fake_sent
 from swarm.telegram.runtime import runtime_for
-from swarm.vault_telegram import TelegramStorage
 from swarm.workers import worker_set_session
 from tests.support.media import _stop, start_uvicorn
 from tests.support.swarm import Ticker, wait_for

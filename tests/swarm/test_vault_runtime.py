@@ -15,8 +15,8 @@ import vault
 from catalog import services as catalog
 from catalog.models import MediaFile
 from swarm.models import Worker, WorkerRole
+from swarm.storage.accounts_here import RuntimeTelegramBackend
 from swarm.telegram.fake import fake_media_id, fake_message_put
-from swarm.telegram.vault_backend import RuntimeTelegramBackend
 from swarm.workers import worker_set_session
 from tests.factories import TitleFactory
 from tests.vault.test_stream import signed_path

@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from pyrogram import errors
 from pyrogram.file_id import FileId
 
-from swarm.telegram.backend import TelegramBackend, make_ref, parse_ref
+from swarm.storage.account import TelegramBackend, make_ref, parse_ref
 from tests.support.telegram import CHAT, DC, FakeMediaSession, FakeTelegram
 from vault import FloodWaitError, NotFound, VaultError
 
@@ -181,7 +181,7 @@ def test_file_id_round_trip_matches_pyrogram(stored, cloud):
 @pytest.mark.django_db
 def test_refreshed_location_is_stored_on_the_media_file(cloud):
     from catalog.models import MediaFile
-    from swarm.telegram.backend import store_refreshed_location
+    from swarm.storage.account import store_refreshed_location
     from tests.factories import TitleFactory, add_file
 
     backend = TelegramBackend(cloud, chat_id=CHAT, on_refresh=store_refreshed_location)

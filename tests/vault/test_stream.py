@@ -17,7 +17,7 @@ import vault
 from accounts.signing import signature
 from catalog import services as catalog
 from ingest.local import media_ingest
-from swarm.telegram.backend import TelegramBackend
+from swarm.storage.account import TelegramBackend
 from tests.factories import TitleFactory
 from tests.support.telegram import CHAT, FakeTelegram
 from vault.targets import targets as stream_targets

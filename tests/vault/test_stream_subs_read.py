@@ -173,7 +173,7 @@ def test_read_a_telegram_stored_chapter(media, client):
     import vault
     from catalog import services as catalog
     from media.cbz import page_index
-    from swarm.telegram.backend import TelegramBackend
+    from swarm.storage.account import TelegramBackend
     from tests.support.telegram import CHAT, FakeTelegram
 
     cloud = FakeTelegram()

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import vault
 from swarm.models import WorkerRole
-from swarm.telegram.backend import TelegramBackend, store_refreshed_location
+from swarm.storage.account import TelegramBackend, store_refreshed_location
 from swarm.workers import worker_flood_wait
 from vault import BackendUnavailable, FileStat, FloodWaitError, StoredFile
 

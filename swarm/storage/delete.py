@@ -1,7 +1,7 @@
 """Deleting storage-channel messages through the gateway (a takedown's "delete the bytes").
 
 The medic's process holds no Telegram account, so ``TelegramStorage.delete_send``
-(``swarm.vault_telegram``) queues ``swarm.tasks.telegram_delete_message`` on the ``telegram``
+(``swarm.storage.vault_entry``) queues ``swarm.tasks.telegram_delete_message`` on the ``telegram``
 queue, whose worker holds the ingest accounts; the task leases one (the rotation, as a re-copy
 does) and calls this. Idempotent: a message that is already gone answers ``"absent"``.
 """

@@ -20,9 +20,9 @@ from django.db import transaction
 
 import vault
 from swarm.models import WorkerRole
+from swarm.storage.account import REF_RE, make_ref, parse_ref
+from swarm.storage.queued import QUEUED
 from swarm.tasks import telegram_delete_message
-from swarm.telegram.backend import REF_RE, make_ref, parse_ref
-from swarm.telegram.queued import QUEUED
 from swarm.telegram.runtime import process_kind, runtimes_stop, stream_vault_start
 
 NAME = "telegram"
