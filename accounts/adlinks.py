@@ -21,9 +21,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import signing
 from core.traffic import AD_CLICKS, traffic_count
 
-from . import signing
 from .models import AdLink
 
 log = logging.getLogger(__name__)

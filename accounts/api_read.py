@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from catalog.policy import policy_of
 
 from . import services
-from .api import DEVICE_HEADER, UserAPIView, api_error, client_ip
+from .api import DEVICE_HEADER, api_error
+from .drf import UserAPIView, client_ip
 from .errors import AccountsError
 
 _GRANT = inline_serializer(

@@ -18,11 +18,10 @@ from .api import (
     DEVICE_HEADER,
     FILE_HASH_RE,
     AccountsAPIError,
-    UserAPIView,
     api_error,
-    client_ip,
     site_limits,
 )
+from .drf import UserAPIView, client_ip
 from .errors import AccountsError
 
 

@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from core.alerts import alert_raise
 from core.models import AdminAlert
 
-from .api import client_ip
+from .drf import client_ip
 from .models import Role, StaffDevice
 
 

@@ -59,9 +59,9 @@ from harness import (
 from PIL import Image
 from stream import children, status_kib
 
-from accounts.signing import sign
 from catalog.selectors import public_titles
 from core.management.commands.nginx_conf import render
+from core.signing import sign
 from ingest.chapters import chapter_ingest
 from ingest.local import media_ingest
 from vault.pagecache import pages

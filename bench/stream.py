@@ -274,9 +274,9 @@ def main() -> None:
     from asgiref.sync import async_to_sync
     from django.core.management import call_command
 
-    from accounts.signing import signature
     from catalog import services
     from core.management.commands.nginx_conf import render
+    from core.signing import signature
     from vault import get_backend
 
     call_command("migrate", verbosity=0)

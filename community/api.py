@@ -15,7 +15,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import AddressThrottle, NewSessionAwareThrottle, PublicReadView
+from accounts.drf import AddressThrottle, NewSessionAwareThrottle, PublicReadView
 from catalog.policy import policy_of
 from core.fields import PlainTextField, StrictBooleanField, StrictIntegerField, StrictRegexField
 from core.parsing import ascii_int

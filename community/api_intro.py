@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import GuestSessionAuthentication
+from accounts.drf import GuestSessionAuthentication
 from catalog import services as catalog
 from catalog.models import Episode, Title, TitleStatus
 from catalog.policy import policy_of

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import generics, permissions, serializers
 
-from accounts.api import AddressThrottle, NewSessionAwareThrottle
+from accounts.drf import AddressThrottle, NewSessionAwareThrottle
 from core.fields import StrictCharField, StrictURLField
 from ingest.models import Submission
 from ingest.submissions import submission_create

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import PublicReadView
+from accounts.drf import PublicReadView
 from core.pagination import StrictPageNumberPagination
 from core.parsing import ascii_int
 

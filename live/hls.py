@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from accounts.api import client_ip
+from accounts.drf import client_ip
 
 from .models import StreamStatus
 from .selectors import stream_visible

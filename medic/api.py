@@ -14,7 +14,7 @@ from rest_framework.exceptions import APIException, NotFound, PermissionDenied, 
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api import AddressThrottle, GuestSessionAuthentication, NewSessionAwareThrottle
+from accounts.drf import AddressThrottle, GuestSessionAuthentication, NewSessionAwareThrottle
 from catalog.models import Chapter, Episode, MediaFile, Title, TitleStatus
 from core.fields import ChapterNumberField, StrictCharField, StrictIntegerField, StrictRegexField
 from core.schema import not_both, schema_rule, together

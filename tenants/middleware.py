@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from accounts.api import client_ip
+from accounts.drf import client_ip
 from core.errors import error_body
 
 from .resolve import SUSPENDED, default_site, site_for_host, sites_refresh

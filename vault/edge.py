@@ -4,7 +4,7 @@
 host's catalog-policy directory, ``EDGE_DIR/docs/<policy>/s/ab/cd/<hash>.<ext>`` (a symlink to
 the object; ``EDGE_DIR/hosts/<host>`` points at the policy directory, and a suspended site's
 host has no link); nginx checks the signed URL itself (``secure_link``, the same md5/expires as
-``accounts.signing``) and sends the file linked for the request's host, ranges and all — no
+``core.signing``) and sends the file linked for the request's host, ranges and all — no
 Python per range. A site whose policy hides the title never gets the link: its requests go to
 the door, which answers 404 (and 503 for a suspended site). A link exists only for a file the
 door admitted from a fresh read of the database under the ``s`` lock; every change to a title

@@ -25,10 +25,10 @@ from django.conf import settings
 from django.db import connection
 from django.http.request import split_domain_port, validate_host
 
-from accounts.signing import LinkCheck, verify
 from catalog.policy import policy_for_host
 from core.errors import error_body
 from core.hosts import hosts_refresh, hosts_refresh_due, refusal_for
+from core.signing import LinkCheck, verify
 from core.traffic import bytes_sent
 from vault import (
     BackendUnavailable,

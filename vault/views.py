@@ -25,13 +25,13 @@ from django.http import (
 )
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.signing import LinkCheck, verify
 from catalog.models import Chapter, MediaFile, Screenshot, SubtitleTrack, Title, TitleStatus
 from catalog.policy import CatalogPolicy, policy_of
 from core.errors import error_body
 from core.parsing import ascii_int
 from core.refs import split_tagged
 from core.signals import vault_object_missing
+from core.signing import LinkCheck, verify
 from core.traffic import bytes_sent
 from media import cbz
 from media.langs import iso639_2
@@ -130,7 +130,7 @@ def _method_refusal(request: HttpRequest) -> JsonResponse | None:
 
 def _signature_refusal(request: HttpRequest) -> JsonResponse | None:
     """Pages and subtitles pass the gatekeeper like streams: their URLs are signed with an
-    expiry (``accounts.signing``), so they cannot be enumerated or kept."""
+    expiry (``core.signing``), so they cannot be enumerated or kept."""
     refusal = _method_refusal(request)
     if refusal is not None:
         return refusal

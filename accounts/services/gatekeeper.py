@@ -1,5 +1,5 @@
 """The stream gatekeeper: every check between a user and a signed stream URL, each refusal
-with its own error code, then ``accounts.signing.sign``.
+with its own error code, then ``core.signing.sign``.
 
 Rate limits and concurrent-stream slots live in Redis (fixed-window counter; a sorted set of
 slots scored by their expiry, extended by heartbeats, so a player that vanishes frees its
@@ -26,10 +26,10 @@ from catalog.models import (
     TitleStatus,
 )
 from catalog.policy import OPEN, CatalogPolicy
+from core import signing
 from core.ratelimit import window_hit
 from media.langs import bcp47
 
-from .. import signing
 from ..adlinks import ShortenerError, ad_link, shortener
 from ..errors import AccountsError
 from ..models import Role, User, UserKind

@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from accounts import services
 from accounts.adlinks import GPLinks, ShortenerError
 from accounts.models import AdLink
-from accounts.signing import LinkCheck, verify
+from core.signing import LinkCheck, verify
 from ingest.local import media_ingest
 from ingest.packs import season_pack_build
 from tests.factories import TitleFactory, UserFactory

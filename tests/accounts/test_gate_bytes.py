@@ -10,8 +10,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from accounts.signing import signature
 from catalog import services as catalog
+from core.signing import signature
 from ingest.local import media_ingest, path_ingest
 from ingest.packs import season_pack_build
 from tests.factories import TitleFactory, UserFactory

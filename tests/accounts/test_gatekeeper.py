@@ -6,9 +6,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.utils import timezone
 
-from accounts import services, signing
+from accounts import services
 from accounts.models import User
 from catalog import services as catalog
+from core import signing
 from tests.accounts.conftest import file_of
 from tests.factories import UserFactory
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from accounts.errors import AccountsError
 from accounts.services.auth import telegram_login_verify
-from accounts.signing import LinkCheck, signature, verify
+from core.signing import LinkCheck, signature, verify
 from vault.ranges import ByteRange, Unsatisfiable, parse_range
 
 HOSTILE = ["²", "1" * 5000, "٣٣", "-1", "1e9", " 12", "12 ", "0x10", "", "é" * 40, "\x00"]

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts import signing
-from accounts.signing import LinkCheck
+from core import signing
+from core.signing import LinkCheck
 from tests.conftest import require
 from tests.factories import TitleFactory, add_file, file_hash
 

@@ -22,9 +22,9 @@ import httpx
 import pytest
 from django.core.cache import cache
 
-from accounts.signing import signature
 from catalog import services as catalog
 from catalog.models import ContentRating, SubtitleTrack, Title
+from core.signing import signature
 from ingest.local import media_ingest
 from tenants.models import Tenant, TenantDomain, TenantStatus
 from tenants.resolve import VERSION_KEY, tenants_forget

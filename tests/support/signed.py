@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from accounts.signing import signature
+from core.signing import signature
 
 
 def signed(path: str, *, ttl: int = 600) -> str:

@@ -14,8 +14,8 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
 import vault
-from accounts.signing import signature
 from catalog import services as catalog
+from core.signing import signature
 from ingest.local import media_ingest
 from swarm.storage.account import TelegramBackend
 from tests.factories import TitleFactory

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import signing
+from core import signing
 
 
 class Command(BaseCommand):

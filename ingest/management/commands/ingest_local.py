@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.signing import sign
 from catalog.models import Title
+from core.signing import sign
 from ingest.errors import IngestError
 from ingest.local import path_ingest
 
