@@ -1,4 +1,4 @@
-"""Tenants' periodic tasks (django-celery-beat rows, ``tenants/migrations/0003_beat``): thin
+"""Tenants' periodic tasks (django-celery-beat rows, ``tenants/schedule.py``): thin
 wrappers over ``tenants.services`` and ``tenants.stats``; each is idempotent."""
 
 from __future__ import annotations

@@ -1,27 +1,8 @@
-"""The accounts' periodic tasks as django-celery-beat rows, so staff can edit them in the
-admin: purge idle guests, and purge spent magic-link records. Re-running is harmless
-(get_or_create by name)."""
+"""Once made this app's django-celery-beat rows. They are declared in ``accounts/schedule.py`` now
+and made after every migrate (``core.beat.beat_sync``); this migration stays, empty, so the
+migration graph of existing databases is unchanged."""
 
 from django.db import migrations
-
-TASKS = {
-    "accounts: purge idle guests": "accounts.guests_purge",
-    "accounts: purge spent magic links": "accounts.magic_links_purge",
-}
-
-
-def create(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every, _ = IntervalSchedule.objects.get_or_create(every=6, period="hours")
-    for name, task in TASKS.items():
-        PeriodicTask.objects.get_or_create(
-            name=name, defaults={"task": task, "interval": every, "queue": "default"}
-        )
-
-
-def remove(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name__in=TASKS).delete()
 
 
 class Migration(migrations.Migration):
@@ -30,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create, remove)]
+    operations = []

@@ -1,10 +1,8 @@
-"""The live app's periodic tasks in django-celery-beat: viewer counts of live streams every 10
-seconds, seed 004's clean-up daily at 00:40 UTC (core.migration_ops.beat_rows: re-running keeps
-an admin's edits)."""
+"""Once made this app's django-celery-beat rows. They are declared in ``live/schedule.py`` now
+and made after every migrate (``core.beat.beat_sync``); this migration stays, empty, so the
+migration graph of existing databases is unchanged."""
 
 from django.db import migrations
-
-from core.migration_ops import beat_rows
 
 
 class Migration(migrations.Migration):
@@ -13,9 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [
-        beat_rows(
-            crons=[("live: clean-up", "live.tasks.cleanup", "40")],
-            intervals=[("live: viewers", "live.tasks.viewers_refresh", 10)],
-        )
-    ]
+    operations = []

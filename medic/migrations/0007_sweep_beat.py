@@ -1,10 +1,8 @@
-"""The medic's sweep in django-celery-beat: every minute it re-sends the takedowns, triages and
-notices whose task an outage lost (core.migration_ops.beat_rows: re-running keeps an admin's
-edits)."""
+"""Once made this app's django-celery-beat rows. They are declared in ``medic/schedule.py`` now
+and made after every migrate (``core.beat.beat_sync``); this migration stays, empty, so the
+migration graph of existing databases is unchanged."""
 
 from django.db import migrations
-
-from core.migration_ops import beat_rows
 
 
 class Migration(migrations.Migration):
@@ -13,9 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [
-        beat_rows(
-            crons=[],
-            intervals=[("medic: re-send lost moderation work", "medic.tasks.moderation_sweep", 60)],
-        )
-    ]
+    operations = []

@@ -11,6 +11,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django_celery_beat.models import PeriodicTask
 
+from core.beat import beat_sync
+
 from core.models import AdminAlert, AuditEntry
 from ingest.models import BlockedAttempt, BlockedHash, Broadcast, Submission
 from jobs.models import Job
@@ -96,6 +98,8 @@ def test_an_old_database_migrates_forward_with_its_rows():
     assert (entry.target_type.app_label, entry.target_type.model) == ("jobs", "job")
     assert not ContentType.objects.filter(app_label="swarm", model="job").exists()
     assert auditors.permissions.get().content_type.app_label == "jobs"
-    # The periodic tasks: the job sweep has its own row, the swarm's kept its own work.
+    # The periodic tasks (made after every migrate, as `migrate` does): the job sweep has its
+    # own row, the swarm's kept its own work.
+    beat_sync()
     assert PeriodicTask.objects.filter(task="jobs.tasks.requeue_stale_jobs").exists()
     assert not PeriodicTask.objects.filter(task="swarm.tasks.requeue_stale_jobs").exists()
