@@ -18,10 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Title, TitleStatus
+from ingest.kinds import JobKind
 from ingest.models import Broadcast
 from ingest.work import work_dir
 from jobs.engine import JobContext, PermanentError, job_create
-from jobs.models import Job, JobKind
+from jobs.models import Job
 from swarm.models import Channel, WorkerRole
 from swarm.telegram.runtime import telegram_call
 from vault import VaultError, read_all, resolve_tagged

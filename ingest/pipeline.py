@@ -26,6 +26,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from ingest.kinds import JobKind
 from ingest.steps import (
     attach,
     broadcast,
@@ -45,7 +46,7 @@ from ingest.steps import (
     wishlist,
 )
 from jobs.engine import JobContext, TransientError, job_create
-from jobs.models import Job, JobKind
+from jobs.models import Job
 
 SOURCES: dict[str, Callable[[JobContext], None]] = {
     JobKind.INGEST_URL: source_url.run,

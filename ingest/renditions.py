@@ -21,6 +21,7 @@ from django.db import transaction
 
 from catalog import services as catalog
 from catalog.models import MediaFile
+from ingest.kinds import JobKind
 from ingest.repair import (
     attach_target,
     locked_file,
@@ -32,7 +33,7 @@ from ingest.repair import (
 )
 from ingest.work import put, work_dir
 from jobs.engine import JobContext, PermanentError, job_create
-from jobs.models import Job, JobKind
+from jobs.models import Job
 from media.playable import DIRECT, PlayableError, make_playable, playable_plan
 
 log = logging.getLogger(__name__)

@@ -53,11 +53,12 @@ from catalog.models import FileStatus, MediaFile, Title, TitleStatus
 from ingest.attach import tracks_and_screenshots_attach
 from ingest.blocked import blocked_hash_check, file_sha256
 from ingest.errors import BlockedFileError
+from ingest.kinds import JobKind
 from ingest.steps import media, probe, source_url
 from ingest.steps.store import store_extras
 from ingest.work import fetch, probe_result, put, work_dir
 from jobs.engine import JobContext, PermanentError, TransientError, job_create
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import Job, JobStatus
 from media.names import clean_filename
 from swarm.models import Channel
 from swarm.storage.vault_entry import message_of

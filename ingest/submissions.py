@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from ingest.kinds import JobKind
 from ingest.models import Submission, SubmissionStatus
 from ingest.pipeline import ingest_url_create
 from jobs.engine import JobContext, job_create
-from jobs.models import JobKind
+from swarm.jobs import CHANNEL_POST
 from swarm.models import Channel
 from swarm.telegram.runtime import bot_send
 
@@ -25,7 +26,7 @@ def submission_create(*, user: Any, url: str, title_hint: str = "") -> Submissio
     if Channel.objects.filter(kind=Channel.Kind.QUARANTINE, is_active=True).exists():
         hint = f" ({submission.title_hint})" if submission.title_hint else ""
         job_create(
-            kind=JobKind.CHANNEL_POST,
+            kind=CHANNEL_POST,
             payload={
                 "channel_kind": Channel.Kind.QUARANTINE,
                 "text": f"📥 Submission #{submission.pk}{hint} by user {user.pk}: {url}",

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from catalog import services as catalog
 from catalog.models import SubtitleTrack
+from ingest.kinds import JobKind
 from ingest.repair import (
     attach_target,
     locked_file,
@@ -32,7 +33,7 @@ from ingest.repair import (
 from ingest.steps.store import store_extras
 from ingest.work import work_dir
 from jobs.engine import JobContext, PermanentError, job_create
-from jobs.models import Job, JobKind
+from jobs.models import Job
 from media.probe import SubtitleStream
 from media.subtitles import SubtitleError, extract_vtt
 

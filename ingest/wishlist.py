@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts.selectors import wishlist_matches
 from accounts.services.library import wishlist_entry_notified, wishlist_request_fulfil
 from catalog.models import Title
+from ingest.kinds import JobKind
 from jobs.engine import JobContext, job_create
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import Job, JobStatus
 from swarm.telegram.runtime import bot_send
 
 

@@ -7,26 +7,39 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from jobs import services
+from jobs.engine import kind_label, kinds
 from jobs.models import Job, JobStatus
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kinds the apps registered, by their labels (a kind is not a database choice)."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return list(kinds().items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = [
         "id",
-        "kind",
+        "kind_name",
         "status",
         "progress_bar",
         "current_step",
         "tries",
-        "worker",
+        "worker_id",
         "priority",
         "created_at",
         "finished_at",
     ]
-    list_filter = ["kind", "status"]
+    list_filter = [KindFilter, "status"]
     search_fields = ["=id", "last_error", "dedupe_key"]
-    list_select_related = ["worker"]
     ordering = ["-created_at"]
     actions = ["retry", "cancel"]
     readonly_fields = [
@@ -41,7 +54,7 @@ class JobAdmin(admin.ModelAdmin):
         "last_error",
         "heartbeat_at",
         "not_before",
-        "worker",
+        "worker_id",
         "dedupe_key",
         "created_by",
         "payload",
@@ -73,6 +86,10 @@ class JobAdmin(admin.ModelAdmin):
             colour,
             obj.progress,
         )
+
+    @admin.display(description="Kind", ordering="kind")
+    def kind_name(self, obj: Job) -> str:
+        return kind_label(obj.kind)
 
     @admin.display(description="Attempts")
     def tries(self, obj: Job) -> str:

@@ -40,7 +40,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.queue import BROKER_ERRORS, task_get
-from jobs.models import Job, JobStatus
+from jobs.models import KIND_MAX_LENGTH, Job, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +80,37 @@ Handler = Callable[["JobContext"], dict[str, Any] | None]
 class Registration:
     handler: Handler
     queue: str
+    label: str
 
 
 _handlers: dict[str, Registration] = {}
 
 
-def job_handler(kind: str, *, queue: str = "default") -> Callable[[Handler], Handler]:
-    """Register the handler of a job kind and the queue its jobs run on. Each app declares its
-    handlers in its ``jobs.py``; ``JobsConfig.ready`` imports those modules (as Celery
-    discovers ``tasks.py``), so this module never imports the apps that use it."""
+def job_handler(kind: str, *, label: str, queue: str = "default") -> Callable[[Handler], Handler]:
+    """Register the handler of a job kind, its label (the admin shows it) and the queue its jobs
+    run on. Each app declares its kinds in its ``jobs.py``; ``JobsConfig.ready`` imports those
+    modules (as Celery discovers ``tasks.py``), so this module never imports the apps that use
+    it, and a new kind needs no change here and no migration."""
     if queue not in TASK_OF_QUEUE:
         raise ValueError(f"unknown queue {queue!r}")
+    if len(kind) > KIND_MAX_LENGTH:
+        raise ValueError(f"job kind {kind!r} is longer than {KIND_MAX_LENGTH}")
 
     def register(fn: Handler) -> Handler:
-        _handlers[kind] = Registration(fn, queue)
+        _handlers[kind] = Registration(fn, queue, label)
         return fn
 
     return register
+
+
+def kinds() -> dict[str, str]:
+    """Every registered kind → its label."""
+    return {kind: reg.label for kind, reg in sorted(_handlers.items())}
+
+
+def kind_label(kind: str) -> str:
+    reg = _handlers.get(kind)
+    return reg.label if reg else kind
 
 
 def queue_of(kind: str) -> str:

@@ -1,24 +1,11 @@
-"""The durable Job record (DESIGN §7): the admin-visible state of every Celery-run job."""
+"""The durable Job record: the admin-visible state of every Celery-run job."""
 
 from __future__ import annotations
 
 from django.db import models
 
-
-class JobKind(models.TextChoices):
-    """Every kind a handler is registered for (each app's jobs.py says which queue runs it)."""
-
-    INGEST_URL = "ingest_url", "Ingest a URL"
-    INGEST_FORWARD = "ingest_forward", "Index a forwarded message"
-    INGEST_LOCAL = "ingest_local", "Ingest a file on this machine"
-    BROADCAST = "broadcast", "Broadcast card"
-    WISHLIST_NOTIFY = "wishlist_notify", "Wishlist notifications"
-    NOTIFY_USER = "notify_user", "Direct message"
-    CHANNEL_POST = "channel_post", "Channel post"
-    RELEECH = "releech", "Re-leech a file (repair)"
-    RECOPY = "recopy", "Re-copy a file from its channel (repair)"
-    SUBTITLES_REBUILD = "subtitles_rebuild", "Re-extract a file's WebVTT tracks (repair)"
-    RENDITION = "rendition", "Make a browser-playable copy of a file"
+# A job's kind is registered by the app that owns it (``jobs.engine.job_handler``).
+KIND_MAX_LENGTH = 40
 
 
 class JobStatus(models.TextChoices):
@@ -30,11 +17,11 @@ class JobStatus(models.TextChoices):
 
 
 class Job(models.Model):
-    """The durable, admin-visible record of a Celery task (seed 003's Tasks collection). The
+    """The durable, admin-visible record of a Celery task. The
     Celery message only carries the id; everything a retry needs is here, and each finished
     step is recorded in ``steps_done`` so a re-run skips it."""
 
-    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    kind = models.CharField(max_length=KIND_MAX_LENGTH)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     priority = models.PositiveSmallIntegerField(default=5, help_text="1 (low) … 10 (high)")
     payload = models.JSONField(default=dict, blank=True)
@@ -51,9 +38,9 @@ class Job(models.Model):
     run_token = models.CharField(max_length=32, blank=True, default="", editable=False)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True, help_text="Retry countdown")
-    worker = models.ForeignKey(
-        "swarm.Worker", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
-    )
+    # The Telegram account (swarm.Worker) the job last used, as a plain id: jobs sits below the
+    # swarm and knows nothing of it.
+    worker_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # One job per key (e.g. one broadcast per title) whatever retries do.
     dedupe_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
     created_by = models.ForeignKey(

@@ -26,8 +26,9 @@ from accounts.models import User, UserKind
 from catalog import services as catalog
 from catalog.models import MediaType
 from core.audit import audit_record
+from ingest.kinds import JobKind
 from jobs.engine import job_create
-from jobs.models import Job, JobKind
+from jobs.models import Job
 
 from . import chat, control, viewers
 from .models import Creator, Follow, Stream, StreamAnalytics, StreamLike, StreamStatus

@@ -18,8 +18,8 @@ from catalog.models import SubtitleTrack
 from core.alerts import alert_raise
 from core.models import AdminAlert
 from ingest import repair, subtitles
+from ingest.kinds import JobKind
 from jobs.engine import job_create
-from jobs.models import JobKind
 from jobs.services import job_status
 
 log = logging.getLogger(__name__)

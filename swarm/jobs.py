@@ -9,12 +9,14 @@ from django.utils import timezone
 from core.models import AdminAlert
 from core.signals import admin_alert
 from jobs.engine import JobContext, PermanentError, job_create, job_handler
-from jobs.models import JobKind
 from swarm.models import Channel, WorkerRole
 from swarm.telegram.runtime import bot_send, telegram_call
 
+# The kind of a post to a channel (ingest's announcements, admin alerts, submissions).
+CHANNEL_POST = "channel_post"
 
-@job_handler(JobKind.CHANNEL_POST, queue="telegram")
+
+@job_handler(CHANNEL_POST, label="Channel post", queue="telegram")
 def _channel_post(ctx: JobContext):
     """Post text to the first active channel of ``channel_kind`` through a leased account, or,
     with ``buttons`` (rows of [label, callback data]), from the Manager bot."""
@@ -49,7 +51,7 @@ def alert_post(alert: AdminAlert) -> None:
     if not Channel.objects.filter(kind=Channel.Kind.ADMIN_ALERTS, is_active=True).exists():
         return  # nowhere to post; the alert stays unsent and listed in the admin
     job_create(
-        kind=JobKind.CHANNEL_POST,
+        kind=CHANNEL_POST,
         payload={
             "channel_kind": Channel.Kind.ADMIN_ALERTS,
             "text": f"⚠️ {alert.message}",

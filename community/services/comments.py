@@ -20,8 +20,8 @@ from django.utils import timezone
 from accounts.models import User, UserKind
 from catalog.models import Chapter, Episode, Title, TitleStatus
 from catalog.policy import OPEN, CatalogPolicy
+from ingest.kinds import JobKind
 from jobs.engine import job_create
-from jobs.models import JobKind
 
 from ..errors import CommunityError
 from ..models import Comment, CommunityMember, ModerationStatus, TargetType

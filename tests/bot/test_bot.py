@@ -27,7 +27,8 @@ from pyrogram.types import (
 from bot import handlers
 from bot.services import bot_admin_for
 from catalog.models import MediaFile, Title
-from jobs.models import Job, JobKind, JobStatus
+from ingest.kinds import JobKind
+from jobs.models import Job, JobStatus
 from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_message_put
 from swarm.workers import worker_set_session

@@ -12,7 +12,8 @@ from accounts.models import WishlistEntry
 from bot.ui import BANNED, PRIVATE_ONLY
 from catalog import services as catalog
 from catalog.models import Title
-from jobs.models import Job, JobKind
+from ingest.kinds import JobKind
+from jobs.models import Job
 from swarm.models import Worker
 from swarm.telegram.fake import fake_sent
 from swarm.workers import worker_set_session

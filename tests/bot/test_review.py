@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 from bot.ui import ADMINS_ONLY, EXPIRED
+from ingest.kinds import JobKind
 from ingest.models import Submission
 from ingest.submissions import submission_create
-from jobs.models import Job, JobKind
+from jobs.models import Job
 from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_sent
 from swarm.workers import worker_set_session

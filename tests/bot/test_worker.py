@@ -9,8 +9,9 @@ import pytest
 
 from bot import handlers
 from catalog.models import Title
+from ingest.kinds import JobKind
 from ingest.submissions import submission_create
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import Job, JobStatus
 from medic.models import Takedown
 from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_message_put

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User, WatchProgress
 from community.models import Comment
-from jobs.models import Job, JobKind
+from ingest.kinds import JobKind
+from jobs.models import Job
 from tests.community.conftest import target
 from tests.factories import UserFactory
 

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from jobs.models import Job, JobKind, JobStatus
+from ingest.kinds import JobKind
+from jobs.models import Job, JobStatus
 from swarm.models import Worker
 from swarm.telegram.fake import fake_sent
 from swarm.workers import worker_set_session

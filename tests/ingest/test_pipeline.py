@@ -9,9 +9,10 @@ import pytest
 from accounts.models import WishlistEntry
 from catalog.models import MediaFile, Title, TitleStatus
 from core.models import AdminAlert
+from ingest.kinds import JobKind
 from ingest.models import Broadcast
 from ingest.pipeline import ingest_url_create
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import Job, JobStatus
 from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_sent
 from swarm.workers import worker_set_session

@@ -13,11 +13,12 @@ from rest_framework.test import APIClient
 
 from catalog import services as catalog
 from catalog.models import MediaFile
+from ingest.kinds import JobKind
 from ingest.local import media_ingest
 from ingest.renditions import rendition_create
 from ingest.work import put
 from jobs.engine import job_enqueue
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import Job, JobStatus
 from medic import services as medic
 from tests.factories import StaffFactory, UserFactory
 from tests.support.signed import signed

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Screenshot, Title, TitleStatus
 from ingest.blocked import blocked_hash_add, file_sha256
+from ingest.kinds import JobKind
 from ingest.pipeline import forward_index, ingest_url_create
 from ingest.repair import (
     media_file_channel_messages,
@@ -24,7 +25,7 @@ from ingest.repair import (
     releech_create,
 )
 from jobs.engine import job_run
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import Job, JobStatus
 from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_message_put, fake_sent
 from swarm.workers import worker_set_session

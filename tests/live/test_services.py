@@ -13,7 +13,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.models import UserKind
-from jobs.models import Job, JobKind
+from ingest.kinds import JobKind
+from jobs.models import Job
 from live import services
 from live.models import Creator, Stream, StreamStatus
 from tests.conftest import require

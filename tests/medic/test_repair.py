@@ -10,7 +10,8 @@ import pytest
 from catalog import services as catalog
 from catalog.models import FileStatus, MediaFile, Title
 from core.models import AdminAlert, AuditEntry
-from jobs.models import Job, JobKind, JobStatus
+from ingest.kinds import JobKind
+from jobs.models import Job, JobStatus
 from medic import integrations, services
 from medic.models import Repair, RepairAttempt, Report
 from medic.selectors import pending_reports_count

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.models import AuditEntry
-from jobs.models import Job, JobKind
+from ingest.kinds import JobKind
+from jobs.models import Job
 from medic import services
 from medic.models import Repair, Report
 from tests.factories import StaffFactory, TitleFactory, UserFactory, add_file

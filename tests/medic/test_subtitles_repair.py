@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import SubtitleTrack, Title
-from jobs.models import Job, JobKind
+from ingest.kinds import JobKind
+from jobs.models import Job
 from medic import integrations
 from medic.models import Repair
 from tests.medic.test_worker import _wait_for

@@ -9,7 +9,8 @@ import pytest
 
 from catalog.models import DownloadMirror, Title
 from core.models import AuditEntry
-from jobs.models import Job, JobKind
+from ingest.kinds import JobKind
+from jobs.models import Job
 from medic import services
 from medic.models import Repair, Report
 from swarm.telegram.fake import fake_reset, fake_sent

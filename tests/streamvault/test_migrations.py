@@ -12,7 +12,6 @@ from django.db.migrations.executor import MigrationExecutor
 from django_celery_beat.models import PeriodicTask
 
 from core.beat import beat_sync
-
 from core.models import AdminAlert, AuditEntry
 from ingest.models import BlockedAttempt, BlockedHash, Broadcast, Submission
 from jobs.models import Job

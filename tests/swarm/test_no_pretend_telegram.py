@@ -11,8 +11,10 @@ import sys
 import pytest
 
 from core.models import AdminAlert
+from ingest.kinds import JobKind
 from jobs.engine import job_create, job_run
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import Job, JobStatus
+from swarm.jobs import CHANNEL_POST
 from swarm.models import Channel
 from swarm.telegram.runtime import runtimes_stop
 from tests.conftest import ROOT
@@ -60,10 +62,10 @@ def _run(kind: str, payload: dict) -> Job:
 def test_a_channel_post_with_no_account_fails_clearly_and_alerts_once(real_gateway):
     Channel.objects.create(name="Updates", kind=Channel.Kind.PUBLIC_UPDATES, chat_id=-1001)
     payload = {"channel_kind": Channel.Kind.PUBLIC_UPDATES, "text": "hello"}
-    first = _run(JobKind.CHANNEL_POST, payload)
+    first = _run(CHANNEL_POST, payload)
     assert first.status == JobStatus.FAILED
     assert "no ingest Telegram account is configured" in first.last_error
-    second = _run(JobKind.CHANNEL_POST, payload)
+    second = _run(CHANNEL_POST, payload)
     assert second.status == JobStatus.FAILED
     alerts = AdminAlert.objects.filter(kind=AdminAlert.Kind.NO_TELEGRAM_ACCOUNT)
     assert alerts.count() == 1  # one alert per reason and window, however many jobs fail

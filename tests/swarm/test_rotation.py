@@ -15,7 +15,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.models import AdminAlert
-from jobs.models import Job, JobKind
+from jobs.models import Job
+from swarm.jobs import CHANNEL_POST
 from swarm.models import Worker, WorkerStatus
 from swarm.rotation import RedisLeaseStore, lease_hold
 from swarm.workers import (
@@ -200,4 +201,4 @@ def test_eleven_consecutive_errors_kill_the_account_and_alert(settings):
         with worker_lease(role="ingest"):
             pass
     # No admin_alerts channel configured: the alert stays unsent and no post job is queued.
-    assert not Job.objects.filter(kind=JobKind.CHANNEL_POST).exists()
+    assert not Job.objects.filter(kind=CHANNEL_POST).exists()

@@ -11,9 +11,9 @@ from accounts.selectors import request_matches, wishlist_matches
 from core.models import AdminAlert
 from ingest.broadcast import broadcast_request
 from ingest.models import Broadcast
-from jobs.models import Job, JobKind, JobStatus
+from jobs.models import Job, JobStatus
 from jobs.services import job_retry
-from swarm.jobs import alerts_forward
+from swarm.jobs import CHANNEL_POST, alerts_forward
 from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_sent
 from swarm.telegram.runtime import TelegramRuntime
@@ -132,5 +132,5 @@ def test_unsent_alerts_are_forwarded_once(fake_telegram):
     alert.refresh_from_db()
     assert alert.sent_at is not None
     assert alerts_forward() == 0
-    assert Job.objects.filter(kind=JobKind.CHANNEL_POST).count() == 1
+    assert Job.objects.filter(kind=CHANNEL_POST).count() == 1
     assert [m["text"] for m in fake_sent()] == ["⚠️ disk almost full"]
