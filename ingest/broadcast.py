@@ -101,3 +101,12 @@ def broadcast_run(ctx: JobContext) -> dict:
     )
     shutil.rmtree(work_dir(ctx.job.pk), ignore_errors=True)
     return {"message_id": message_id, "chat_id": channel.chat_id}
+
+
+def broadcast_step(ctx: JobContext) -> None:
+    """The ``broadcast`` step of an ingest: the release card in the public channel, once per
+    title, when the title is published."""
+    title = Title.objects.filter(pk=ctx.state["title_id"]).first()
+    if title is not None and ctx.state.get("published"):
+        job = broadcast_request(title=title)
+        ctx.state["broadcast_job"] = job.id if job else None

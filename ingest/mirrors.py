@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from jobs.engine import JobContext
+
 log = logging.getLogger(__name__)
 
 
@@ -106,3 +108,14 @@ def mirrors_upload(*, path: Path, file_name: str, size: int) -> tuple[list[dict]
             continue
         mirrors.append({"host": host.name, "url": url, "icon": host.icon, "status": "active"})
     return mirrors, errors
+
+
+def mirrors_step(ctx: JobContext) -> None:
+    """The ``mirrors`` step of an ingest: upload the source to the configured mirror hosts;
+    failures are kept, not fatal."""
+    src = ctx.state["source"]
+    mirrors, errors = mirrors_upload(
+        path=Path(src["path"]), file_name=src["file_name"], size=src["size"]
+    )
+    ctx.state["mirrors"] = mirrors
+    ctx.state["mirror_errors"] = errors

@@ -1,7 +1,7 @@
-"""The ingestion pipeline (DESIGN §7): one resumable Job, each step idempotent and recorded.
+"""The ingestion pipeline: one resumable Job, each step idempotent and recorded.
 
     source ─▶ hash (blocked? duplicate?) ─▶ probe ─▶ parse ─▶ media (subtitles, screenshots)
-      ─▶ store ─▶ mirrors ─▶ tmdb ─▶ attach ─▶ images ─▶ publish ─▶ broadcast ─▶ wishlist ─▶ cleanup
+      ─▶ store ─▶ mirrors ─▶ tmdb ─▶ attach ─▶ images ─▶ publish ─▶ broadcast ─▶ cleanup
 
 Every source runs the same steps (``ingest/steps/``); a source only produces a file on this
 machine and, for a Telegram message, where the bytes already are:
@@ -12,9 +12,12 @@ machine and, for a Telegram message, where the bytes already are:
 - ``ingest_local`` — a file on this machine (``manage.py ingest_local``), run in the calling
   process.
 
-The probe runs before anything is stored, so a non-video leaves nothing behind. ``attach`` is
-one transaction with its step record. A title made by ingest is published when TMDB matched it
-or the caller vouched for it (see ``ingest.steps.publish``).
+The steps run in ``ingest.runner.steps_run``, the runner of every ingest and repair job. The
+probe runs before anything is stored, so a non-video leaves nothing behind. ``attach`` is one
+transaction with its step record; the title's document is rebuilt once, when the run ends.
+Wishlist notifications are queued by the publication itself (``ingest.receivers``). A title
+made by ingest is published when TMDB matched it or the caller vouched for it (see
+``ingest.steps.publish``).
 """
 
 from __future__ import annotations
@@ -24,17 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
+from ingest.attach import attach_step
+from ingest.broadcast import broadcast_step
 from ingest.kinds import JobKind
+from ingest.mirrors import mirrors_step
+from ingest.runner import Step, steps_run, work_cleanup
 from ingest.steps import (
-    attach,
-    broadcast,
-    cleanup,
     hash,
     images,
     media,
-    mirrors,
     parse,
     probe,
     publish,
@@ -42,10 +45,9 @@ from ingest.steps import (
     source_local,
     source_url,
     store,
-    tmdb,
-    wishlist,
 )
-from jobs.engine import JobContext, TransientError, job_create
+from ingest.tmdb import tmdb_step
+from jobs.engine import JobContext, job_create
 from jobs.models import Job
 
 SOURCES: dict[str, Callable[[JobContext], None]] = {
@@ -54,41 +56,33 @@ SOURCES: dict[str, Callable[[JobContext], None]] = {
     JobKind.INGEST_LOCAL: source_local.run,
 }
 
-STEPS: list[tuple[str, int, Callable[[JobContext], None]]] = [
+STEPS: list[Step] = [
+    ("source", 40, lambda ctx: SOURCES[ctx.job.kind](ctx)),
     ("hash", 45, hash.run),
     ("probe", 50, probe.run),
     ("parse", 52, parse.run),
     ("media", 65, media.run),
     ("vault", 75, store.run),
-    ("mirrors", 80, mirrors.run),
-    ("tmdb", 85, tmdb.run),
-    ("attach", 90, attach.run),
+    ("mirrors", 80, mirrors_step),
+    ("tmdb", 85, tmdb_step),
+    ("attach", 90, attach_step),
     ("images", 93, images.run),
     ("publish", 95, publish.run),
-    ("broadcast", 97, broadcast.run),
-    ("wishlist", 99, wishlist.run),
-    ("cleanup", 100, cleanup.run),
+    ("broadcast", 97, broadcast_step),
+    ("cleanup", 100, work_cleanup),
 ]
+
+
+def _duplicate_skips(ctx: JobContext) -> list[str]:
+    """Bytes already in the catalog (found by the hash step) skip all but the clean-up."""
+    if not ctx.state.get("duplicate_of"):
+        return []
+    return [name for name, _, _ in STEPS[2:-1]]
 
 
 def ingest_run(ctx: JobContext) -> dict[str, Any]:
     """The handler of every ingest kind (registered in ``ingest.jobs``)."""
-    if not ctx.done("source"):
-        with ctx.step("source", progress=40):
-            SOURCES[ctx.job.kind](ctx)
-    for name, progress, fn in STEPS:
-        if ctx.done(name):
-            continue
-        if ctx.state.get("duplicate_of") and name not in ("hash", "cleanup"):
-            continue  # the bytes are already in the catalog: nothing to attach
-        try:
-            with ctx.step(name, progress=progress, atomic=name == "attach"):
-                fn(ctx)
-        except (IntegrityError, ValidationError) as exc:
-            if name != "attach":
-                raise
-            # A concurrent ingest of the same bytes or TMDB id won: the retry finds its rows.
-            raise TransientError(f"attach conflicted: {exc}") from exc
+    steps_run(ctx, STEPS, skip=_duplicate_skips)
     dup = ctx.state.get("duplicate_of")
     if dup:
         return {"duplicate_of_media_file": dup["id"], "title_id": dup["title_id"]}

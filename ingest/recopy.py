@@ -16,12 +16,12 @@ from django.conf import settings
 from catalog import services as catalog
 from ingest.blocked import blocked_hash_check, file_sha256
 from ingest.errors import BlockedFileError
-from ingest.repair import (
+from ingest.repair import storage_channel
+from ingest.runner import (
     attach_target,
     repair_file,
     repaired_publish,
     steps_run,
-    storage_channel,
     work_cleanup,
 )
 from ingest.work import work_dir
@@ -130,7 +130,7 @@ def recopy_run(ctx: JobContext) -> dict[str, Any]:
         ("publish", 95, repaired_publish),
         ("cleanup", 100, work_cleanup),
     ]
-    steps_run(ctx, steps, skip=set())
+    steps_run(ctx, steps)
     copied = ctx.state["copied"]
     return {
         "media_file_id": ctx.payload["media_file_id"],

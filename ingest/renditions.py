@@ -22,7 +22,7 @@ from django.db import transaction
 from catalog import services as catalog
 from catalog.models import MediaFile
 from ingest.kinds import JobKind
-from ingest.repair import (
+from ingest.runner import (
     attach_target,
     locked_file,
     open_job,
@@ -121,7 +121,7 @@ def rendition_run(ctx: JobContext) -> dict[str, Any]:
         ("attach", 95, _attach),
         ("cleanup", 100, work_cleanup),
     ]
-    steps_run(ctx, steps, skip=set())
+    steps_run(ctx, steps)
     return {"media_file_id": ctx.payload["media_file_id"], **ctx.state["playable"]}
 
 

@@ -40,7 +40,6 @@ medic set ``repairing`` becomes ``available`` again once none of its files is de
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -49,24 +48,30 @@ from django.core.validators import URLValidator
 from django.db import transaction
 
 from catalog import services as catalog
-from catalog.models import FileStatus, MediaFile, Title, TitleStatus
+from catalog.models import MediaFile
 from ingest.attach import tracks_and_screenshots_attach
 from ingest.blocked import blocked_hash_check, file_sha256
 from ingest.errors import BlockedFileError
 from ingest.kinds import JobKind
+from ingest.runner import (
+    attach_target,
+    locked_file,
+    open_job,
+    repair_file,
+    repaired_publish,
+    steps_run,
+    work_cleanup,
+)
 from ingest.steps import media, probe, source_url
 from ingest.steps.store import store_extras
-from ingest.work import fetch, probe_result, put, work_dir
+from ingest.work import probe_result, put
 from jobs.engine import JobContext, PermanentError, TransientError, job_create
 from jobs.models import Job, JobStatus
 from media.names import clean_filename
 from swarm.models import Channel
 from swarm.storage.vault_entry import message_of
-from vault import BackendUnavailable, NotFound
 
 log = logging.getLogger(__name__)
-
-OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 # --- where a file came from -------------------------------------------------------------------
@@ -119,28 +124,6 @@ def storage_channel() -> Channel | None:
     return Channel.objects.filter(kind=Channel.Kind.STORAGE, is_active=True).first()
 
 
-def locked_file(media_file_id: int) -> MediaFile:
-    media_file = (
-        MediaFile.objects.select_for_update(of=("self",))
-        .select_related("title")
-        .filter(pk=media_file_id)
-        .first()
-    )
-    if media_file is None:
-        raise ValidationError({"media_file_id": f"No media file {media_file_id}."})
-    if media_file.title.status == TitleStatus.BANNED:
-        raise ValidationError({"media_file_id": "The title was taken down; nothing is repaired."})
-    return media_file
-
-
-def open_job(kind: str, media_file_id: int) -> Job | None:
-    return (
-        Job.objects.filter(kind=kind, status__in=OPEN, payload__media_file_id=media_file_id)
-        .order_by("id")
-        .first()
-    )
-
-
 # --- entry points -----------------------------------------------------------------------------
 
 
@@ -191,85 +174,6 @@ def recopy_create(*, media_file_id: int, created_by: Any = None) -> Job:
             priority=7,
             created_by=created_by,
         )
-
-
-# --- shared steps ------------------------------------------------------------------------------
-
-
-def repair_file(ctx: JobContext) -> MediaFile | None:
-    return (
-        MediaFile.objects.select_related("title", "episode")
-        .filter(pk=ctx.payload["media_file_id"])
-        .first()
-    )
-
-
-def own_bytes_fetch(ctx: JobContext) -> None:
-    """The ``fetch`` step of a job that works from a stored file's own bytes (re-extracting its
-    subtitles, making its rendition): copied out of the vault into the job's work directory and
-    checked against the file's SHA-256."""
-    media_file = repair_file(ctx)
-    if media_file is None:
-        raise PermanentError("the media file was deleted while the job ran")
-    dest = work_dir(ctx.job.pk) / "source"
-    try:
-        fetch(dest, backend=media_file.backend, ref=media_file.ref)
-    except NotFound as exc:
-        raise PermanentError(f"the file's own bytes are missing: {exc}") from exc
-    except BackendUnavailable as exc:
-        raise TransientError(f"the {media_file.backend} backend is not reachable: {exc}") from exc
-    if file_sha256(dest) != media_file.file_hash:
-        raise PermanentError("the stored bytes are not the file's (SHA-256 differs)")
-    ctx.state["source_path"] = str(dest)
-    ctx.state["sha256"] = media_file.file_hash
-    ctx.state["backend"] = media_file.backend
-
-
-def attach_target(ctx: JobContext) -> MediaFile:
-    """The file, locked for the attach transaction (re-checked: it may have changed while the
-    download ran)."""
-    media_file = (
-        MediaFile.objects.select_for_update(of=("self",))
-        .select_related("title")
-        .filter(pk=ctx.payload["media_file_id"])
-        .first()
-    )
-    if media_file is None:
-        raise PermanentError("the media file was deleted while the job ran")
-    if media_file.title.status == TitleStatus.BANNED:
-        raise PermanentError("the title was taken down while the job ran")
-    return media_file
-
-
-def repaired_publish(ctx: JobContext) -> None:
-    media_file = MediaFile.objects.filter(pk=ctx.payload["media_file_id"]).first()
-    if media_file is None:
-        return
-    title = Title.objects.get(pk=media_file.title_id)
-    if (
-        title.status == TitleStatus.REPAIRING
-        and not MediaFile.objects.filter(title=title, status=FileStatus.DEAD).exists()
-    ):
-        catalog.title_set_status(title=title, status=TitleStatus.AVAILABLE)
-    ctx.state["title_status"] = Title.objects.values_list("status", flat=True).get(pk=title.pk)
-
-
-def work_cleanup(ctx: JobContext) -> None:
-    shutil.rmtree(work_dir(ctx.job.pk), ignore_errors=True)
-
-
-def steps_run(ctx: JobContext, steps: list[tuple[str, int, Any]], skip: set[str]) -> None:
-    """Run the steps not yet recorded. A permanent failure leaves nothing to resume: the job's
-    work directory (a download, extracted files) goes with it."""
-    try:
-        for name, progress, fn in steps:
-            if ctx.done(name) or name in skip:
-                continue
-            with ctx.step(name, progress=progress, atomic=name == "attach"):
-                fn(ctx)
-    except PermanentError:
-        work_cleanup(ctx)
-        raise
 
 
 # --- re-leech ----------------------------------------------------------------------------------
@@ -349,6 +253,11 @@ def _releech_attach(ctx: JobContext) -> None:
     ctx.state["title_id"] = media_file.title_id
 
 
+def _same_bytes_skips(ctx: JobContext) -> set[str]:
+    """The same bytes again: nothing to probe or extract."""
+    return {"probe", "media"} if ctx.state.get("same_bytes") else set()
+
+
 def releech_run(ctx: JobContext) -> dict[str, Any]:
     if repair_file(ctx) is None:
         work_cleanup(ctx)
@@ -363,9 +272,7 @@ def releech_run(ctx: JobContext) -> dict[str, Any]:
         ("publish", 95, repaired_publish),
         ("cleanup", 100, work_cleanup),
     ]
-    steps_run(ctx, steps[:2], skip=set())
-    skip = {"probe", "media"} if ctx.state.get("same_bytes") else set()
-    steps_run(ctx, steps[2:], skip=skip)
+    steps_run(ctx, steps, skip=_same_bytes_skips)
     return {
         "media_file_id": ctx.payload["media_file_id"],
         "title_id": ctx.state["title_id"],

@@ -20,7 +20,7 @@ from django.db import transaction
 from catalog import services as catalog
 from catalog.models import SubtitleTrack
 from ingest.kinds import JobKind
-from ingest.repair import (
+from ingest.runner import (
     attach_target,
     locked_file,
     open_job,
@@ -98,7 +98,7 @@ def subtitles_rebuild_run(ctx: JobContext) -> dict[str, Any]:
         ("publish", 95, repaired_publish),
         ("cleanup", 100, work_cleanup),
     ]
-    steps_run(ctx, steps, skip=set())
+    steps_run(ctx, steps)
     return {
         "media_file_id": ctx.payload["media_file_id"],
         "tracks": sorted(int(k) for k in ctx.state["vtt_refs"]),

@@ -24,7 +24,7 @@ from django.core.cache import cache
 
 from catalog.selectors import TMDB_LINK
 from catalog.text import clean_title
-from jobs.engine import PermanentError, TransientError
+from jobs.engine import JobContext, PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -298,3 +298,13 @@ def tmdb_image_download(*, file_path: str, size: str, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_bytes(response.content)
     return dest
+
+
+def tmdb_step(ctx: JobContext) -> None:
+    """The ``tmdb`` step of an ingest: match the parsed name on TMDB (when a key is configured)."""
+    rel = ctx.state["release"]
+    if not tmdb_enabled() or ctx.payload.get("title_id"):
+        ctx.state["tmdb"] = None
+        return
+    match = tmdb_match(name=rel["title"], year=rel["year"], media_type=rel["media_type"])
+    ctx.state["tmdb"] = match.as_dict() if match else None

@@ -61,7 +61,7 @@ def test_url_ingest_with_tmdb_publishes_broadcasts_and_notifies(
     assert job.status == JobStatus.DONE, job.last_error
     assert job.progress == 100
     assert job.steps_done[:3] == ["source", "hash", "probe"]
-    assert job.steps_done[-1] == "cleanup"
+    assert job.steps_done[-2:] == ["cleanup", "documents"]
     title = Title.objects.get(pk=job.state["result"]["title_id"])
     assert (title.title, title.year, title.tmdb_id) == ("Big Test Movie", 2021, 424242)
     assert title.status == TitleStatus.AVAILABLE
@@ -84,6 +84,8 @@ def test_url_ingest_with_tmdb_publishes_broadcasts_and_notifies(
     assert [m["chat_id"] for m in dms] == [5550001]
     entry = WishlistEntry.objects.get(user=asker)
     assert entry.title_id == title.id and entry.notified_at is not None
+    # One notifier job per publication (queued by the publication, not again by the ingest).
+    assert Job.objects.filter(kind=JobKind.WISHLIST_NOTIFY).count() == 1
 
     # Ingesting the same bytes again attaches nothing and broadcasts nothing.
     again = ingest_url_create(url=url)

@@ -91,7 +91,7 @@ def test_releech_replaces_the_bytes_of_the_existing_file(media, dead_file, file_
     assert done.kind == JobKind.RELEECH and done.status == JobStatus.DONE, done.last_error
     assert done.payload["url"] == file_server.url_for("/backup/old.mkv")  # the backup URL
     assert done.steps_done == [
-        "source", "hash", "probe", "media", "vault", "attach", "publish", "cleanup",
+        "source", "hash", "probe", "media", "vault", "attach", "publish", "cleanup", "documents",
     ]  # fmt: skip
     assert MediaFile.objects.count() == before  # no new file: the existing one has new bytes
     f = MediaFile.objects.get(pk=dead_file.pk)
@@ -279,7 +279,7 @@ def test_recopy_copies_the_storage_message_and_points_the_file_there(media, tele
     done = _job(job.pk)
 
     assert done.kind == JobKind.RECOPY and done.status == JobStatus.DONE, done.last_error
-    assert done.steps_done == ["copy", "verify", "attach", "publish", "cleanup"]
+    assert done.steps_done == ["copy", "verify", "attach", "publish", "cleanup", "documents"]
     assert done.worker_id == worker.pk
     f.refresh_from_db()
     copied = done.state["copied"]
