@@ -1,4 +1,4 @@
-"""The ad-link generator (seed 002, "Growth & Revenue"): heavy downloads of free users go
+"""The ad-link generator ("Growth & Revenue"): heavy downloads of free users go
 through a URL-shortener link that shows an ad first.
 
 - A provider is a class with ``shorten(long_url) -> short_url`` (raising ``ShortenerError``),

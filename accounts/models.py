@@ -1,4 +1,4 @@
-"""Accounts (DESIGN §3, §6): Telegram and guest users, roles and premium, referrals, the
+"""Accounts (docs/design.md): Telegram and guest users, roles and premium, referrals, the
 security fields behind magic links and the stream gatekeeper, and per-user progress and
 wishlists.
 
@@ -217,7 +217,7 @@ class WishlistEntry(models.Model):
 
 
 class AdLink(models.Model):
-    """A URL-shortener link in front of a heavy download (seed 002, "Ad-Link Generator"): one
+    """A URL-shortener link in front of a heavy download ("Ad-Link Generator"): one
     per file (or pack) and UTC day, shared by every free user who downloads it that day."""
 
     file_hash = models.CharField(max_length=64)
@@ -237,7 +237,7 @@ class AdLink(models.Model):
 
 class StaffDevice(models.Model):
     """A device (browser and network) a staff user or admin has logged in from: a login from
-    one not seen before is an alert for the admins (seed 002 §4, channel D)."""
+    one not seen before is an alert for the admins (docs/design.md)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_devices"

@@ -1,4 +1,4 @@
-"""API read benchmark (DESIGN §10): the title detail endpoint against nginx serving the same
+"""API read benchmark (docs/design.md): the title detail endpoint against nginx serving the same
 documents as static files, on the same machine in the same run, and search latency.
 
 Run it through ``bench/run_api_read.sh`` (it starts private PostgreSQL and Redis, loads the

@@ -1,4 +1,4 @@
-"""Comments at size (issue 12): a title with 20,000 comments (1,000 of them timeline comments)
+"""Comments at size: a title with 20,000 comments (1,000 of them timeline comments)
 and 100,000 likes on PostgreSQL, read over HTTP through gunicorn — newest, top and ``until=``
 pages of 50, p50/p95 — against the baseline of the same page's SQL alone, in-process, in the
 same run; then a flood of 1,000 likes from 50 users through the API, checked exact.

@@ -1,4 +1,4 @@
-"""Live channels, measured (issue 16). Run it through
+"""Live channels, measured. Run it through
 ``bash bench/run_api_read.sh --titles 1000 --script bench/live.py`` (private PostgreSQL and
 Redis, production settings).
 

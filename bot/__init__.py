@@ -1,4 +1,4 @@
-"""bot: the Manager bot, the chat-side console for admins and users (DESIGN §7, seed 002).
+"""bot: the Manager bot, the chat-side console for admins and users (docs/design.md).
 
 A kurigram ``pyrogram.Client`` logged in with ``TELEGRAM_BOT_TOKEN`` — separate from the worker
 accounts — started by ``python manage.py run_bot``. Handlers only adapt Telegram input, call a

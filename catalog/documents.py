@@ -1,6 +1,6 @@
-"""The read model (DESIGN §4): builds ``Title.document`` and ``Title.card`` from the rows.
+"""The read model (docs/design.md): builds ``Title.document`` and ``Title.card`` from the rows.
 
-``title_document_build`` is the single definition of the frontend's JSON shape (seeds 000/001).
+``title_document_build`` is the single definition of the frontend's JSON shape (docs/design.md).
 It is pure with respect to the database state, so a test can rebuild every title and compare.
 """
 

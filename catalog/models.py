@@ -1,7 +1,7 @@
-"""The catalog: titles and everything hanging off them (DESIGN §3).
+"""The catalog: titles and everything hanging off them (docs/design.md).
 
 Writes go through ``catalog.services``; each ends by rebuilding ``Title.document`` (the
-frontend's read model, DESIGN §4) so reads cost one indexed lookup.
+frontend's read model, docs/design.md) so reads cost one indexed lookup.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class Title(models.Model):
     views = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # The materialized read model (DESIGN §4): the whole frontend document, and the list card.
+    # The materialized read model (docs/design.md): the whole frontend document, and the list card.
     document = models.JSONField(default=dict, blank=True, editable=False)
     card = models.JSONField(default=dict, blank=True, editable=False)
     # For a site's catalog policy (``catalog.policy``) without a join: the genres' slugs

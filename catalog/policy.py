@@ -1,6 +1,6 @@
-"""A site's catalog policy: which titles a site shows (seed 001, a tenant's "catalog policy"
-and its ``dmca_shield`` add-on). ``catalog`` does not know about tenants: whoever decides the
-site (``TenantMiddleware``) puts a ``CatalogPolicy`` on the request, and every door that shows
+"""A site's catalog policy: which titles a site shows (a tenant's catalog policy and its
+``dmca_shield`` add-on, docs/design.md). ``catalog`` does not know about tenants: whoever decides
+the site (``TenantMiddleware``) puts a ``CatalogPolicy`` on the request, and every door that shows
 a title — lists, search, the title document, the gatekeeper, subtitles, pages, comments —
 hides what it excludes, answering as for an unknown title.
 

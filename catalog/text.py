@@ -24,7 +24,7 @@ def new_short_id(length: int = 7) -> str:
 
 
 def size_human(size_bytes: int) -> str:
-    """1-decimal size in decimal units as in the seeds ("14.2 GB")."""
+    """1-decimal size in decimal units as in the documents ("14.2 GB")."""
     size = float(size_bytes)
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if size < 1000 or unit == "TB":

@@ -1,6 +1,6 @@
 """community: comments on titles, episodes and manga chapters — spoilers, timeline comments
-tied to a video second, one level of replies, likes, flags and the moderators' queue (seed 001,
-"comments (Ghost System)"; DESIGN §3).
+tied to a video second, one level of replies, likes, flags and the moderators'
+queue (docs/design.md).
 
 Owns: ``Comment``, ``CommentLike``, ``CommentFlag``, ``CommunityMember`` (a user's reply
 notifications and comment ban), the services in ``community.services``, ``/api/comments/``

@@ -1,7 +1,7 @@
 """The default cache: Redis, with an in-process fallback while Redis is unreachable.
 
 Reads of the catalog, pages and subtitles must keep working with Redis stopped or frozen
-(DESIGN §4 puts Redis in front of the database, not instead of it). This backend sends every
+(Redis sits in front of the database, not instead of it: docs/design.md). This backend sends every
 operation to Django's ``RedisCache`` while the breaker (``core.redis``) is closed; on an error
 it trips the breaker and serves the operation from a per-process ``LocMemCache`` whose entries
 live at most ``REDIS_FALLBACK_TTL`` seconds (a document cached there cannot be invalidated by

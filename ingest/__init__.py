@@ -1,4 +1,4 @@
-"""ingest: how files enter the catalog (DESIGN §7).
+"""ingest: how files enter the catalog (docs/design.md).
 
 Owns: the pipeline (``ingest.pipeline``: one resumable Job of idempotent steps, each step a
 module in ``ingest/steps/``) and its sources (a URL leech, a forwarded Telegram message, an

@@ -1,4 +1,4 @@
-"""Broadcast publisher (seed 002): the first time a title is published, one release card
+"""Broadcast publisher (docs/design.md): the first time a title is published, one release card
 (poster, title, year, qualities, site link) goes to the public_updates channel.
 
 Exactly once per title: ``Broadcast`` has a unique title, the job has a dedupe key, and the

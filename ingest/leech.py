@@ -1,4 +1,4 @@
-"""URL leech: a resumable httpx streaming download (DESIGN §7).
+"""URL leech: a resumable httpx streaming download (docs/design.md).
 
 - Resume: a partial file from an earlier attempt is continued with ``Range: bytes=N-``; a
   server that answers 200 instead of 206 (no range support) restarts from zero.

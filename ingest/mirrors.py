@@ -1,4 +1,4 @@
-"""Backup hosts (seed 002 "Multi-Source Mirroring"): after the vault put, files above
+"""Backup hosts ("Multi-Source Mirroring"): after the vault put, files above
 ``MIRROR_MIN_BYTES`` are uploaded to every host in ``MIRROR_HOSTS``; each URL becomes a
 DownloadMirror and the first one the file's ``backup_url``. A mirror failure is recorded in
 the job and never fails the ingest.

@@ -1,5 +1,5 @@
 """Ingest models: blocked hashes and the attempts that hit them, crowdsourced submissions,
-and the one broadcast card per title (DESIGN §5, §7)."""
+and the one broadcast card per title (docs/design.md)."""
 
 from __future__ import annotations
 

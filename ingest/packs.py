@@ -1,4 +1,4 @@
-"""Season and chapter packs (DESIGN §5, dual path): a stored zip of a season's best files, or
+"""Season and chapter packs (docs/design.md): a stored zip of a season's best files, or
 of a manga's CBZ chapters, put in the vault beside the raw files and downloadable through the
 same signed ``/s/`` URL."""
 

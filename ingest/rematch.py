@@ -1,5 +1,5 @@
-"""Re-match a title on TMDB by hand (the bot's /edit, the manual override console of seed
-002): the chosen TMDB entry's metadata replaces the title's, and its poster and backdrop are
+"""Re-match a title on TMDB by hand (the bot's /edit, the manual override console):
+the chosen TMDB entry's metadata replaces the title's, and its poster and backdrop are
 fetched through the metadata hoarder into the vault. One audited edit (``catalog.title_edit``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Crowdsourced ingestion (seed 002): users submit links into quarantine; an admin approves
+"""Crowdsourced ingestion (docs/design.md): users submit links into quarantine; an admin approves
 (→ an ingest job) or rejects (with a reason); the submitter is told either way — by a DM from
 the Manager bot when they have a Telegram id, and always in ``GET /api/submissions/``."""
 

@@ -1,4 +1,4 @@
-"""Wishlist notifier (seed 002): when a title is published, every user who saved it or asked
+"""Wishlist notifier (docs/design.md): when a title is published, every user who saved it or asked
 for it (a free-text request that fuzzily matches: ``accounts.selectors.wishlist_matches``) gets
 one DM from the Manager bot, and their entries are marked notified."""
 

@@ -1,4 +1,4 @@
-"""Durable jobs: the DB record behind every swarm Celery task (DESIGN §7).
+"""Durable jobs: the DB record behind every swarm Celery task (docs/design.md).
 
 Life of a job::
 

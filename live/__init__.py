@@ -1,9 +1,9 @@
 """live: creators going live from OBS over RTMP, viewers watching HLS, chatting, following and
-liking; every broadcast becomes a catalog title (seed 004; issue 16; docs/live.md).
+liking; every broadcast becomes a catalog title (docs/live.md).
 
 Owns: ``Creator`` (a user's channel: name, pictures, links, cached stats, the hashed stream
-key, soft delete and admin block), ``Category``, ``Stream`` (LIVE / OFFLINE / SCHEDULED, the
-seed's performance cache), ``Follow`` and ``StreamLike`` (unique pairs), ``ChatMessage`` and
+key, soft delete and admin block), ``Category``, ``Stream`` (LIVE / OFFLINE / SCHEDULED,
+the performance cache), ``Follow`` and ``StreamLike`` (unique pairs), ``ChatMessage`` and
 ``ChatBan``, ``StreamAnalytics``, ``PageSettings`` (privacy, terms); the services
 (``services``, ``studio``, ``chat``, ``viewers``, ``images``, ``cleanup``), nginx-rtmp's
 callbacks (``/api/live/rtmp/…``), the HLS playlist door (``/live/hls/``), the API

@@ -1,6 +1,6 @@
 """``/api/live/``: the feeds (live now, by category, following, trending, latest, scheduled),
 a stream, its chat history, likes, creators, their streams and follows. Lists take ``page``
-and ``limit`` (seed 004). Views adapt HTTP to ``live.selectors`` and ``live.services``."""
+and ``limit``. Views adapt HTTP to ``live.selectors`` and ``live.services``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A stream's chat (seed 004's StreamChat) as keyword-only services; the WebSocket consumer
+"""A stream's chat (the live channels' StreamChat) as keyword-only services; the WebSocket consumer
 (``live.consumers``) and the REST history only adapt to these.
 
 Who may write: a signed-in user who is not banned or timed out of the channel, on a stream that

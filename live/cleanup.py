@@ -1,4 +1,4 @@
-"""Seed 004's time-to-live indexes as a daily task: offline streams ``LIVE_RETENTION_DAYS``
+"""The live channels' time-to-live indexes as a daily task: offline streams ``LIVE_RETENTION_DAYS``
 (90) after they ended, likes and analytics 90 days after they were made, chat lines after
 ``LIVE_CHAT_TTL_DAYS`` when that is set (0, the default: kept). The cached totals on creators and
 streams are not recomputed from what is left, so they stay right after rows expire."""

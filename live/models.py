@@ -1,5 +1,5 @@
-"""Seed 004's collections as relational tables. Follows and likes are rows with unique pairs
-(not arrays on the user); the counts the seed caches on the creator and the stream are columns
+"""The live channels' collections as relational tables. Follows and likes are rows with unique pairs
+(not arrays on the user); the counts cached on the creator and the stream are columns
 kept by conditional updates in ``live.services``."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class Stream(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(default=0)
-    # The seed's performance cache.
+    # The performance cache (viewers now, peak).
     current_viewers = models.PositiveIntegerField(default=0)
     peak_viewers = models.PositiveIntegerField(default=0)
     total_views = models.PositiveBigIntegerField(default=0)
@@ -102,8 +102,8 @@ class Stream(models.Model):
     is_taken_down = models.BooleanField(default=False)
     # nginx-rtmp's client id of the publisher while LIVE (to drop it through the control API).
     rtmp_client_id = models.CharField(max_length=32, blank=True, default="")
-    # The broadcast's recording, ingested into the catalog like any file (seed 004's
-    # recordingUrl/playbackUrl: the title's document has its files).
+    # The broadcast's recording, ingested into the catalog like any file (its
+    # recording and playback URLs: the title's document has its files).
     recording = models.ForeignKey(
         "catalog.Title", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="live_recordings",
@@ -166,7 +166,7 @@ class MessageType(models.TextChoices):
 
 
 class ChatMessage(models.Model):
-    """One line of a stream's chat (seed 004's StreamChat). ``user`` is empty for SYSTEM lines
+    """One line of a stream's chat. ``user`` is empty for SYSTEM lines
     ("went live", "ended"). A moderator's delete keeps the row (the moderation log) but hides
     it."""
 
@@ -221,7 +221,7 @@ class ChatBan(models.Model):
 
 class StreamAnalytics(models.Model):
     """A broadcast's figures, rolled up from the performance cache and Redis when it ends
-    (seed 004: 1:1 with the stream, kept 90 days)."""
+    (1:1 with the stream, kept ``LIVE_RETENTION_DAYS``)."""
 
     stream = models.OneToOneField(Stream, on_delete=models.CASCADE, related_name="analytics")
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="analytics")
@@ -244,7 +244,7 @@ class StreamAnalytics(models.Model):
 
 
 class PageSettings(models.Model):
-    """The site's privacy policy and terms (seed 004's PageSettings: one row), edited in the
+    """The site's privacy policy and terms (the live channels' PageSettings: one row), edited in the
     admin and served at /pages/privacy and /pages/terms."""
 
     privacy_policy = models.TextField(blank=True, default="")

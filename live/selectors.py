@@ -1,4 +1,4 @@
-"""Reads for the live API and pages: seed 004's query patterns, each on the index it names.
+"""Reads for the live API and pages: the live channels' query patterns, each on the index it names.
 
 | feed | query | index |
 |---|---|---|
@@ -111,7 +111,7 @@ def creator_item(creator: Creator, *, is_live: bool | None = None) -> dict[str, 
 
 def playback_url(stream: Stream) -> str | None:
     """Where a player reads the stream: the HLS playlist while live, else the recording's
-    page once its title is available (seed 004's ``playbackUrl``/``recordingUrl``)."""
+    page once its title is available (the live channels' ``playbackUrl``/``recordingUrl``)."""
     if stream.status == StreamStatus.LIVE:
         return reverse("live-hls", args=[f"{stream.public_id}.m3u8"])
     return None

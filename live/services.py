@@ -1,4 +1,4 @@
-"""Creators, stream keys and going live (seed 004), as keyword-only services.
+"""Creators, stream keys and going live, as keyword-only services.
 
 A stream key is ``svlive_`` + 32 random URL-safe characters; only its SHA-256 is stored, so it
 is shown once (at creation or rotation) and can never be read back. Lookups are by the digest

@@ -1,5 +1,5 @@
 """The live app's periodic tasks (django-celery-beat rows, ``live/migrations``): the viewer
-counts of live streams, and seed 004's clean-up."""
+counts of live streams, and the live channels' clean-up."""
 
 from __future__ import annotations
 

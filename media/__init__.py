@@ -1,4 +1,4 @@
-"""media: a plain library for media processing at ingest (DESIGN §5) — ffprobe, subtitle
+"""media: a plain library for media processing at ingest (docs/design.md) — ffprobe, subtitle
 extraction to WebVTT, screenshots, release-name parsing, CBZ page indexes and page reads, and
 stored-zip packs. No models, no settings of its own: callers pass paths, options and readers.
 

@@ -1,4 +1,4 @@
-"""Every text subtitle track to WebVTT in one ffmpeg pass (DESIGN §5).
+"""Every text subtitle track to WebVTT in one ffmpeg pass (docs/design.md).
 
 No ``-copyts``: ffmpeg then shifts timestamps so the file starts at 0, which is what a player
 does with the video, so cues stay in sync with what is on screen.

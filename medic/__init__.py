@@ -1,4 +1,4 @@
-"""medic: reports, link health, the repair loop and takedowns (DESIGN §8).
+"""medic: reports, link health, the repair loop and takedowns (docs/design.md).
 
 Uses only the public functions of ingest, vault and jobs (``medic.integrations``); writes its
 audit rows through ``core.audit``.

@@ -81,7 +81,7 @@ class ReportInputSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    """A report as its reporter sees it (seed 000 §5: target, file, issue, status)."""
+    """A report as its reporter sees it (target, file, issue, status)."""
 
     target_id = serializers.CharField(source="title.short_id", read_only=True)
     title = serializers.CharField(source="title.title", read_only=True)

@@ -1,4 +1,4 @@
-"""Medic and compliance (DESIGN §8): user reports, link health history, the repair loop's
+"""Medic and compliance (docs/design.md): user reports, link health history, the repair loop's
 durable record, takedowns and the moderation audit log.
 
 Writes go through ``medic.services``.

@@ -1,4 +1,4 @@
-"""swarm: the Telegram accounts that move files (DESIGN §7).
+"""swarm: the Telegram accounts that move files (docs/design.md).
 
 Owns: ``Worker`` (an account, its encrypted session, role, status, flood waits) and ``Channel``
 (the chats it writes to); the gateways (kurigram, and the in-Redis fake that only tests and

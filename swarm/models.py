@@ -1,4 +1,4 @@
-"""Swarm models: the Telegram accounts (workers) and the channels they write to (DESIGN §7)."""
+"""Swarm models: the Telegram accounts (workers) and the channels they write to (docs/design.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class WorkerStatus(models.TextChoices):
 
 
 class Channel(models.Model):
-    """A Telegram chat the swarm writes to (seed 002 section 4: channels A to D)."""
+    """A Telegram chat the swarm writes to (docs/design.md)."""
 
     class Kind(models.TextChoices):
         PUBLIC_UPDATES = "public_updates", "Public updates"

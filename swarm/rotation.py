@@ -1,4 +1,4 @@
-"""Swarm rotation (DESIGN §7): hand an operation to the least-loaded healthy account.
+"""Swarm rotation (docs/design.md): hand an operation to the least-loaded healthy account.
 
 State lives in Redis so every process on every machine sees the same loads:
 

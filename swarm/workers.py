@@ -1,4 +1,4 @@
-"""Worker-account services: sessions, leasing, flood waits, error accounting (DESIGN §7).
+"""Worker-account services: sessions, leasing, flood waits, error accounting (docs/design.md).
 
 ``worker_lease(role=…)`` is the only way an operation gets an account::
 

@@ -1,5 +1,4 @@
-"""tenants: white-label sites on their own domains (seed 001, "tenants (B2B / Franchise)";
-DESIGN §3).
+"""tenants: white-label sites on their own domains (docs/design.md).
 
 Owns: ``Tenant`` (brand, catalog policy, plan and billing state, add-ons, cached stats),
 ``TenantDomain`` (normalised domains, one primary), ``Payment``, ``TenantDailyStats``,

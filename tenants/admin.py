@@ -1,5 +1,5 @@
 """Tenants in the admin: the list with status badges, filters and the cached stats with their
-age; the change form grouped as the seed groups a tenant, its domains inline (normalised on
+age; the change form grouped as a tenant's contract reads, its domains inline (normalised on
 save) and its payments; a dashboard per tenant (visitors and bandwidth per day, 30 days); the
 audited actions suspend, reinstate, record payment and recompute stats."""
 

@@ -1,4 +1,4 @@
-"""A tenant is a white-label site on its own domain(s) (seed 001, "tenants (B2B / Franchise)"):
+"""A tenant is a white-label site on its own domain(s) (docs/design.md):
 brand, catalog policy, plan and billing state, add-ons and the stats measured from its traffic.
 The main site is the default tenant."""
 

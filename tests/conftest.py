@@ -179,7 +179,7 @@ def celery_worker(transactional_db):
 def _documents_match_rows(request):
     """After every test that touches the database, rebuild every title's document and card
     from the rows and compare with what is stored: any write path that forgot to refresh the
-    read model fails here (DESIGN §4)."""
+    read model fails here (docs/design.md)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = "transactional_db" in request.fixturenames or (
         marker is not None and marker.kwargs.get("transaction")

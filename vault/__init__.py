@@ -1,4 +1,4 @@
-"""vault: where bytes live (DESIGN §5).
+"""vault: where bytes live (docs/design.md).
 
 Owns: the storage protocol (``vault.base.StorageBackend``: ``put``, ``open_range``, ``stat``,
 ``delete``), the backend registry (``settings.VAULT_BACKENDS``: name → dotted path of a class,

@@ -1,4 +1,4 @@
-"""The storage protocol every vault backend implements (DESIGN §5).
+"""The storage protocol every vault backend implements (docs/design.md).
 
 All methods are coroutines: the Telegram backend talks to an asyncio client, and the streaming
 endpoint runs on the ASGI event loop. Synchronous callers (ingest, management commands, Celery)

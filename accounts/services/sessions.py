@@ -1,4 +1,4 @@
-"""Concurrent stream slots per user (DESIGN §6): a Redis sorted set of slot → expiry, held by
+"""Concurrent stream slots per user (docs/design.md): a Redis sorted set of slot → expiry, held by
 the player's heartbeats; an in-process dict when there is no Redis (the embedded default)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""/edit <short_id | TMDB id> (admins): the manual override console (seed 002). The title's
+"""/edit <short_id | TMDB id> (admins): the manual override console (docs/design.md). The title's
 card with buttons: re-match it on TMDB (candidates; the pick refetches metadata and images
 through the hoarder), fix the name, year or overview by replying with text, replace the poster
 by replying with a photo (stored in the vault), hide or publish it. Every change goes through

@@ -1,4 +1,4 @@
-"""The quarantine channel's review buttons (seed 002 §4, channel C): each new submission is
+"""The quarantine channel's review buttons (docs/design.md): each new submission is
 posted there by the bot with Approve / Reject; an admin's press runs the submission services
 (``ingest.submissions``: an ingest job, or a rejection with a reason; the submitter is told
 either way). A second press, or one by another admin later, changes nothing and says who

@@ -1,4 +1,4 @@
-"""The repair loop (DESIGN §8). One ``Repair`` row per broken media file (or chapter); each
+"""The repair loop (docs/design.md). One ``Repair`` row per broken media file (or chapter); each
 pass of ``repair_step`` tries, in order:
 
 1. another quality — the document already leaves dead files out, so another active quality

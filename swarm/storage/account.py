@@ -80,7 +80,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
 
 
 def tg_raw_from_message(message: Any) -> dict[str, Any]:
-    """The stored location of the file a message carries (DESIGN §3 ``tg_raw``)."""
+    """The stored location of the file a message carries (docs/design.md: data model ``tg_raw``)."""
     media = next((getattr(message, a) for a in MEDIA_ATTRS if getattr(message, a, None)), None)
     if media is None:
         raise NotFound(f"message {getattr(message, 'id', '?')} carries no file")

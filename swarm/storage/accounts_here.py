@@ -3,7 +3,7 @@ holds here, reached from any event loop.
 
 The runtime (``swarm.telegram.runtime``) adds an account when it starts that account's client
 and registers this object with ``vault.register`` — ingest accounts in the ``telegram``
-Celery worker, stream accounts in the ASGI server (DESIGN §7). A client lives on the runtime's
+Celery worker, stream accounts in the ASGI server (docs/design.md). A client lives on the runtime's
 loop, so every call is run there (``run_coroutine_threadsafe``) and awaited from the caller's
 loop (uvicorn's, or ``async_to_sync``'s); a read is bridged chunk by chunk.
 

@@ -1,5 +1,5 @@
 """The ``telegram`` entry of ``VAULT_BACKENDS``: files stored as messages in a storage channel,
-read and written by the worker accounts this process holds (DESIGN §5, §7).
+read and written by the worker accounts this process holds (docs/design.md).
 
 Which accounts a process holds is the runtime's business (``swarm.telegram.runtime``): ingest
 accounts in the ``telegram`` Celery worker, stream accounts in the ASGI server. When a runtime

@@ -1,5 +1,5 @@
 """One long-lived asyncio loop per process, in a daemon thread, holding the clients of the
-accounts this process owns (DESIGN §7).
+accounts this process owns (docs/design.md).
 
 - The ``telegram`` Celery worker starts it in each pool process (``worker_process_init``, see
   ``core.signals``); any other process starts it lazily on first use.
@@ -398,7 +398,7 @@ def bot_send(*, chat_id: int, text: str, buttons: list[list[tuple[str, str]]] | 
 
 
 def stream_vault_start() -> bool:
-    """Start this process's stream runtime (the ASGI server's accounts, DESIGN §7); its
+    """Start this process's stream runtime (the ASGI server's accounts, docs/design.md); its
     accounts' clients register the ``telegram`` vault backend. True when one is registered.
     Cheap after the first call: the runtime looks for new accounts at most every
     ``REFRESH_EVERY`` seconds. With no stream account (the embedded default) nothing starts

@@ -1,4 +1,4 @@
-"""The admin alerts channel (seed 002 §4, channel D) hears of takedowns, copyright complaints
+"""The admin alerts channel (docs/design.md) hears of takedowns, copyright complaints
 and admin logins from new devices (blocked hashes, dead workers and failed repairs have their
 own tests): each raises an ``AdminAlert`` whose post goes out through the swarm."""
 

@@ -1,4 +1,4 @@
-"""/api/comments/: the contract of issue 12 (paths, fields), spoilers as segments, the
+"""/api/comments/: the documented contract (paths, fields), spoilers as segments, the
 timeline, replies, edit and delete, with bounded queries and hostile input as 4xx."""
 
 from __future__ import annotations

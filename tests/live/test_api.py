@@ -1,4 +1,4 @@
-"""``/api/live/``: seed 004's feeds (each list a fixed number of queries), a stream with the
+"""``/api/live/``: the live channels' feeds (each list a fixed number of queries), a stream with the
 viewer's like and follow, likes and follows that keep the cached counts exact, the chat history
 newest first with ``page``/``limit``, and the creator's studio (become a creator, a key shown
 once, schedule and edit streams). Bad input is a 4xx in the one JSON error shape."""

@@ -1,5 +1,5 @@
 """Viewers counted from HLS playlist fetches (Redis, per viewer session), the performance cache
-written from them, ``StreamAnalytics`` rolled up when the broadcast ends, and seed 004's
+written from them, ``StreamAnalytics`` rolled up when the broadcast ends, and the daily
 clean-up — the beat tasks on a real worker."""
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def tiny_video(tmp_path_factory):
 @pytest.fixture
 def threads_celery_worker(transactional_db, settings):
     """A real ``celery worker`` (real Redis, the test database) with the thread pool, as the
-    ``telegram`` queue is run (DESIGN §7): one process holds every account. With the prefork
+    ``telegram`` queue is run (docs/design.md): one process holds every account. With the prefork
     ``celery_worker`` an account belongs to one of its two pool processes, and a telegram
     task sent to the other one re-queues itself until the pool hands it to the owner."""
     from django.db import connection

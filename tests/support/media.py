@@ -346,7 +346,7 @@ def accel_stack(django_db_setup, django_db_blocker, tmp_path_factory):
     _stop(server.proc)
 
 
-# --- swarm: jobs, rotation, ingestion (issue 5) -------------------------------------------------
+# --- swarm: jobs, rotation, ingestion -------------------------------------------------
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Helpers of the swarm (issue 5) tests: a TMDB double answering in TMDB v3's documented JSON
+"""Helpers of the swarm tests: a TMDB double answering in TMDB v3's documented JSON
 shapes, a file server with Range support and injectable faults, and killable Celery workers."""
 
 from __future__ import annotations
