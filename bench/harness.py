@@ -19,6 +19,9 @@ from typing import Any
 
 import httpx
 
+# Production settings (DEBUG off) need the site's address; the benchmarks run on loopback.
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 LUA = """

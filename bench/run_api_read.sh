@@ -48,7 +48,7 @@ start_redis "$WORK"      # sets REDIS_PORT
 
 export DATABASE_URL="postgres://streamvault@127.0.0.1:${PG_PORT}/streamvault"
 export REDIS_URL="redis://127.0.0.1:${REDIS_PORT}/0"
-export DEBUG=false
+export DEBUG=false SITE_URL="${SITE_URL:-http://127.0.0.1:8000}"
 export SECRET_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export LOG_LEVEL=WARNING

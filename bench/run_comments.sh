@@ -30,7 +30,7 @@ start_postgres "$WORK"
 start_redis "$WORK"
 export DATABASE_URL="postgres://streamvault@127.0.0.1:${PG_PORT}/streamvault"
 export REDIS_URL="redis://127.0.0.1:${REDIS_PORT}/0"
-export DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost LOG_LEVEL=WARNING
+export DEBUG=false SITE_URL="${SITE_URL:-http://127.0.0.1:8000}" ALLOWED_HOSTS=127.0.0.1,localhost LOG_LEVEL=WARNING
 export SECRET_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export COMMENT_RATE=1000000/min COMMENT_IP_RATE=1000000/min
 

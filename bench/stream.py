@@ -257,6 +257,8 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
+        "EMBEDDED": "true",  # one machine, no Redis: chosen, as production must
+        "SITE_URL": "http://127.0.0.1:8000",
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "TELEGRAM_GATEWAY": "fake",
         "EDGE_DIR": str(work / "edge"),
