@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 
 from catalog import services as catalog
 from catalog.models import Chapter, ChapterPack, MediaFile, SeasonPack, SubtitleTrack, Title
-from catalog.services import readmodel
 from catalog.text import size_human
 from core.models import AdminAlert
 from core.signals import admin_alert
@@ -280,20 +279,12 @@ def test_pack_build_command(media, capsys):
         call_command("pack_build", TitleFactory(media_type="manga").short_id)
 
 
-def test_one_ingest_rebuilds_its_titles_document_once(media, monkeypatch):
+def test_one_ingest_rebuilds_its_titles_document_once(media, documents_built):
     """Attach, images and publish each change the title; the document is built once, at the
     end of the run, from the final state."""
-    built: list[int] = []
-    real = readmodel.title_document_build
-
-    def counting(title):
-        built.append(title.pk)
-        return real(title)
-
-    monkeypatch.setattr(readmodel, "title_document_build", counting)
     call_command("ingest_local", str(media.movie))
 
     title = MediaFile.objects.get().title
-    assert built == [title.pk]
+    assert documents_built == [title.pk]
     title.refresh_from_db()
     assert title.status == "available" and title.document["files"]

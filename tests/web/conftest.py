@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.db import connection
 from playwright.sync_api import sync_playwright
 
@@ -84,6 +86,32 @@ def site(transactional_db, tmp_path, settings):
     _stop(server.proc)
 
 
+@pytest.fixture(scope="module")
+def shared_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One uvicorn for a whole module (with ``shared_library``: one library too), instead of one
+    per test: the module's tests commit to the test database as a deployment would and must not
+    depend on each other's absence; the tables are flushed when the module ends. A test that
+    needs an empty database uses ``site`` (and ``transactional_db``) instead, last in its
+    module."""
+    require(connection.vendor == "postgresql", "needs PostgreSQL (run scripts/test.sh)")
+    vault = tmp_path_factory.mktemp("shared-vault")
+    old_vault = django_settings.VAULT_DIR
+    with django_db_blocker.unblock():
+        django_settings.VAULT_DIR = vault
+        server = start_uvicorn(
+            vault, WHITENOISE_USE_FINDERS="true", ALLOWED_HOSTS="127.0.0.1,localhost", **_db_env()
+        )
+        try:
+            yield server
+        finally:
+            _stop(server.proc)
+            django_settings.VAULT_DIR = old_vault
+            call_command("flush", interactive=False, verbosity=0)
+            # Playwright's greenlets give this teardown its own connection: close it, or the
+            # test database cannot be dropped at the end of the session.
+            connection.close()
+
+
 MEDIA = Path(os.environ.get("SV_TEST_MEDIA", ROOT / "var" / "test-media"))
 
 
@@ -130,6 +158,12 @@ def _library() -> dict:
         "chapter": chapter,
         "cbz": cbz,
     }
+
+
+@pytest.fixture(scope="module")
+def shared_library(shared_site):
+    """``library``, made once for the module's ``shared_site``."""
+    return in_other_thread(_library)
 
 
 @pytest.fixture

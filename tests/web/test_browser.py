@@ -15,14 +15,16 @@ from catalog import services as catalog
 from catalog.models import IntroVote
 from tests.factories import UserFactory, file_hash
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One server and one library for the module (``shared_site``, ``shared_library``): the tests
+# below commit as a deployment would; the last one needs its own empty database.
 
 
 def _no_errors(page) -> None:
     assert not [e for e in page.errors if "favicon" not in e], page.errors
 
 
-def test_search_with_a_typo_then_play_resume_and_skip_the_intro(page, site, library):
+def test_search_with_a_typo_then_play_resume_and_skip_the_intro(page, shared_site, shared_library):
+    site, library = shared_site, shared_library
     page.goto(site.url + "/")
     page.fill("#q", "long voyaeg")  # a typo
     page.wait_for_selector("#suggest a")
@@ -57,7 +59,8 @@ def test_search_with_a_typo_then_play_resume_and_skip_the_intro(page, site, libr
     _no_errors(page)
 
 
-def test_reading_a_chapter_right_to_left(page, site, library):
+def test_reading_a_chapter_right_to_left(page, shared_site, shared_library):
+    site, library = shared_site, shared_library
     chapter = library["chapter"]
     page.goto(f"{site.url}/read/{library['manga'].short_id}/{chapter.pk}/")
     page.wait_for_selector("#page[src]")
@@ -78,7 +81,8 @@ def test_reading_a_chapter_right_to_left(page, site, library):
     _no_errors(page)
 
 
-def test_a_spoiler_comment_stays_hidden_until_clicked(page, site, library):
+def test_a_spoiler_comment_stays_hidden_until_clicked(page, shared_site, shared_library):
+    site, library = shared_site, shared_library
     page.goto(f"{site.url}/title/{library['movie'].short_id}/")
     page.fill("#comment-body", "Great trip. >!The ship sinks!< Loved it.")
     page.click(".comment-form button[type=submit]")
@@ -90,7 +94,8 @@ def test_a_spoiler_comment_stays_hidden_until_clicked(page, site, library):
     _no_errors(page)
 
 
-def test_4k_is_refused_to_a_free_user_in_words(page, site, library):
+def test_4k_is_refused_to_a_free_user_in_words(page, shared_site, shared_library):
+    site, library = shared_site, shared_library
     movie = library["movie"]
     catalog.media_file_add(
         title=movie, quality="2160p", file_hash=file_hash(), size_bytes=10**9, ref="x"
@@ -101,7 +106,8 @@ def test_4k_is_refused_to_a_free_user_in_words(page, site, library):
     assert "2160p needs premium" in page.inner_text("#player-message")
 
 
-def test_a_magic_link_logs_in_and_brings_the_guests_progress(page, site, library):
+def test_a_magic_link_logs_in_and_brings_the_guests_progress(page, shared_site, shared_library):
+    site, library = shared_site, shared_library
     movie = library["movie"]
     page.goto(f"{site.url}/title/{movie.short_id}/")  # the page's first API call: a guest
     page.wait_for_selector(".comment-list li")
@@ -127,6 +133,7 @@ def test_a_magic_link_logs_in_and_brings_the_guests_progress(page, site, library
     _no_errors(page)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_episode_timeline_comments_intro_votes_and_the_next_episode(page, site, series):
     page.goto(f"{site.url}/watch/{series.short_id}/?s=1&e=1")
     page.wait_for_function("() => document.querySelector('#video').currentTime > 2")
