@@ -86,7 +86,7 @@ def test_redis_and_postgres_outages_take_no_process_down(tmp_path, settings, med
                 assert {s for _, s, _ in load.during(1)} == {200}
 
                 rd.down()
-                redis_away = load.during(20)
+                redis_away = load.during(10)  # two of REDIS_RETRY_SECONDS
                 rd.up()
                 assert redis_away, "no request ran while Redis was away"
                 assert {s for _, s, _ in redis_away} <= {200}, redis_away[-5:]
