@@ -133,7 +133,9 @@ def main() -> int:
         _manage(env, "migrate", "--noinput", "-v", "0")
         _manage(env, "seed_demo")
         facts = json.loads(
-            _manage(env, "shell", "-c", FACTS.format(password=STAFF_PASSWORD)).strip()
+            _manage(env, "shell", "-c", FACTS.format(password=STAFF_PASSWORD))
+            .strip()
+            .splitlines()[-1]
         )
         port = _free_port()
         server = subprocess.Popen(
