@@ -5,15 +5,26 @@
 # side — and a bounded number of examples. Any 5xx or schema violation, anonymous or logged
 # in, fails the run.
 # Needs: DATABASE_URL's server, REDIS_URL, PG_PORT, and the venv.
+#
+#   bash scripts/fuzz.sh            # prepare, then fuzz
+#   bash scripts/fuzz.sh prepare    # only the database (scripts/test.sh runs this while pytest
+#   bash scripts/fuzz.sh run        #   runs, then this): both need the same FUZZ_WORK
+#
+# Everything is its own: a database, a Redis database (1: the tests' fake Telegram and counters
+# in database 0 are never touched), a vault and a demo-media directory under FUZZ_WORK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+MODE=${1:-all}
 EXAMPLES=${FUZZ_EXAMPLES:-40}
-WORK=$(mktemp -d /tmp/streamvault-fuzz.XXXXXX)
+WORK=${FUZZ_WORK:-$(mktemp -d /tmp/streamvault-fuzz.XXXXXX)}
+mkdir -p "$WORK"
 PORT=$(free_port)
 FUZZ_DB="streamvault_fuzz"
 export DATABASE_URL="postgres://streamvault@127.0.0.1:${PG_PORT}/${FUZZ_DB}"
+export REDIS_URL="${REDIS_URL%/*}/1"
+export DEMO_MEDIA_DIR="$WORK/demo-media"
 export DEBUG=false SECRET_KEY="fuzz-only-secret-key" ALLOWED_HOSTS="127.0.0.1,localhost"
 export VAULT_DIR="$WORK/vault" TELEGRAM_GATEWAY=fake TELEGRAM_LOGIN_BOT_TOKEN="123:fuzz"
 export CELERY_TASK_ALWAYS_EAGER=true CACHE_KEY_PREFIX="fuzz"
@@ -26,13 +37,10 @@ export STREAM_RATE_LIMIT=100000
 server=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null || true
-  rm -rf "$WORK"
+  [ "$MODE" = prepare ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-pg_run "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U streamvault "$FUZZ_DB" 2>/dev/null || true
-.venv/bin/python manage.py migrate --noinput -v 0
-.venv/bin/python manage.py seed_demo > /dev/null
 session_of() {  # a session cookie of a Telegram user (made once) with this Telegram id
   .venv/bin/python manage.py shell -c "
 from django.test import Client
@@ -44,8 +52,16 @@ print(client.cookies['sessionid'].value)" | tail -n 1
 }
 # The logged-in run never logs itself out: the two logout operations are fuzzed by a run of
 # their own, as another user ("log out everywhere" ends every session of its user).
-SESSION=$(session_of 424242)
-LOGOUT_SESSION=$(session_of 424243)
+if [ "$MODE" != run ]; then
+  pg_run "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U streamvault "$FUZZ_DB" 2>/dev/null || true
+  .venv/bin/python manage.py migrate --noinput -v 0
+  .venv/bin/python manage.py seed_demo > /dev/null
+  session_of 424242 > "$WORK/session"
+  session_of 424243 > "$WORK/logout-session"
+  [ "$MODE" = prepare ] && exit 0
+fi
+SESSION=$(cat "$WORK/session")
+LOGOUT_SESSION=$(cat "$WORK/logout-session")
 CSRF=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 
 .venv/bin/uvicorn streamvault.asgi:application --host 127.0.0.1 --port "$PORT" \

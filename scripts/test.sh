@@ -41,6 +41,11 @@ echo ">> ruff, the format check, makemigrations --check, lint-imports (docs/arch
 
 set +e
 if [ "$#" -eq 0 ]; then
+  # The fuzzing's database (the demo library, made with its own media) is prepared while pytest
+  # runs: pytest leaves a core idle most of the time, waiting on the processes it starts.
+  export PG_PORT FUZZ_WORK="$WORK/fuzz"
+  bash scripts/fuzz.sh prepare > "$WORK/fuzz-prepare.log" 2>&1 &
+  fuzz_prepare=$!
   .venv/bin/python -m pytest --durations=25   # the whole suite: where its time goes
 else
   .venv/bin/python -m pytest "$@"
@@ -51,8 +56,14 @@ if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure" >&2
 fi
 # The whole suite (no arguments) also fuzzes the API over its schema on a live server.
-if [ "$#" -eq 0 ] && [ "$rc" -eq 0 ]; then
-  export PG_PORT
-  bash scripts/fuzz.sh || rc=$?
+if [ "$#" -eq 0 ]; then
+  if ! wait "$fuzz_prepare"; then
+    echo "preparing the fuzzing's database failed:" >&2
+    tail -n 40 "$WORK/fuzz-prepare.log" >&2
+    rc=1
+  fi
+  if [ "$rc" -eq 0 ]; then
+    bash scripts/fuzz.sh run || rc=$?
+  fi
 fi
 exit $rc
