@@ -35,8 +35,9 @@ ensure_venv() {
   want=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo ">> pip install -r $req"
-    # No byte-compiling at install (a third of its time): Python compiles what it imports.
-    .venv/bin/pip install -q --no-compile --disable-pip-version-check -r "$req"
+    # Byte-compiled at install: a machine with PYTHONDONTWRITEBYTECODE=1 (ours) never writes the
+    # .pyc files, so every process would compile what it imports (--no-compile made CI slower).
+    .venv/bin/pip install -q --disable-pip-version-check -r "$req"
     echo "$want" > "$stamp"
   fi
 }
