@@ -2,6 +2,7 @@
 
     source ─▶ hash (blocked? duplicate?) ─▶ probe ─▶ parse ─▶ media (subtitles, screenshots)
       ─▶ store ─▶ mirrors ─▶ tmdb ─▶ attach ─▶ images ─▶ publish ─▶ broadcast ─▶ cleanup
+      ─▶ documents
 
 Every source runs the same steps (``ingest/steps/``); a source only produces a file on this
 machine and, for a Telegram message, where the bytes already are:

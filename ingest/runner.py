@@ -6,8 +6,8 @@ after the last finished one — each in its own step record; ``attach`` (the cat
 transaction with its record. Around the whole run the title documents are deferred: attach,
 images and publish each change the title, and its document is rebuilt once, by the last step
 (``documents``), from the final state — also when a step failed after the catalog changed, and
-when a killed run resumes. A permanent failure leaves
-nothing to resume: the job's work directory (a download, extracted files) goes with it.
+when a killed run resumes. A permanent failure leaves nothing to resume: the job's work
+directory (a download, extracted files) goes with it.
 """
 
 from __future__ import annotations

@@ -13,7 +13,14 @@ from asgiref.sync import async_to_sync
 from pyrogram import errors
 from pyrogram.file_id import FileId
 
-from swarm.storage.account import TelegramBackend, make_ref, parse_ref
+from catalog.models import MediaFile
+from swarm.storage.account import (
+    TelegramBackend,
+    make_ref,
+    parse_ref,
+    store_refreshed_location,
+)
+from tests.factories import TitleFactory, add_file
 from tests.support.telegram import CHAT, DC, FakeMediaSession, FakeTelegram
 from vault import FloodWaitError, NotFound, VaultError
 
@@ -180,10 +187,6 @@ def test_file_id_round_trip_matches_pyrogram(stored, cloud):
 
 @pytest.mark.django_db
 def test_refreshed_location_is_stored_on_the_media_file(cloud):
-    from catalog.models import MediaFile
-    from swarm.storage.account import store_refreshed_location
-    from tests.factories import TitleFactory, add_file
-
     backend = TelegramBackend(cloud, chat_id=CHAT, on_refresh=store_refreshed_location)
     sf = async_to_sync(backend.put)(io.BytesIO(b"z" * 50))
     mf = add_file(TitleFactory(), backend="telegram", ref=sf.ref, tg_raw=sf.tg_raw)

@@ -5,14 +5,21 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import Client
 
+import vault
+from catalog import services as catalog
 from catalog.models import Chapter
 from ingest.chapters import chapter_ingest
 from ingest.local import media_ingest
+from media.cbz import page_index
+from swarm.storage.account import TelegramBackend
+from tests.conftest import _redis_ok, require
 from tests.factories import TitleFactory
 from tests.support.media import CBZ_ORDER
 from tests.support.signed import signed
+from tests.support.telegram import CHAT, FakeTelegram
 from vault import get_backend
 from vault.pagecache import pages
 
@@ -102,8 +109,6 @@ def test_page_cache_is_size_capped(settings):
 
 
 def test_page_cache_uses_redis_when_configured(settings):
-    from tests.conftest import _redis_ok, require
-
     require(_redis_ok(), "needs Redis (run scripts/test.sh)")
     import redis
 
@@ -146,10 +151,6 @@ def test_screenshots_in_the_document_are_served(movie, client, django_assert_max
 
 
 def test_poster_in_the_vault_is_served(client, media):
-    from asgiref.sync import async_to_sync
-
-    from catalog import services as catalog
-
     stored = async_to_sync(get_backend("local").put)(media.root / "Test Manga ch 8" / "page1.png")
     title = TitleFactory()
     catalog.title_update(title=title, data={"poster": stored.ref})
@@ -168,14 +169,6 @@ def test_other_vault_objects_are_not_served_as_images(movie, chapter, client):
 
 def test_read_a_telegram_stored_chapter(media, client):
     """The same endpoint over the Telegram backend: ranged GetFile reads of the zip."""
-    from asgiref.sync import async_to_sync
-
-    import vault
-    from catalog import services as catalog
-    from media.cbz import page_index
-    from swarm.storage.account import TelegramBackend
-    from tests.support.telegram import CHAT, FakeTelegram
-
     cloud = FakeTelegram()
     backend = TelegramBackend(cloud, chat_id=CHAT)
     stored = async_to_sync(backend.put)(media.cbz)
