@@ -23,7 +23,9 @@ Life of a job::
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 import time
 import traceback
@@ -40,6 +42,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.queue import BROKER_ERRORS, task_get
+from jobs.graph import dependencies_add, graph_settle
 from jobs.models import KIND_MAX_LENGTH, Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -71,7 +74,13 @@ TASK_OF_QUEUE = {
     "heavy": "jobs.tasks.heavy_run_job",
     "telegram": "jobs.tasks.telegram_run_job",
     "default": "jobs.tasks.run_job",
+    # Claimed in priority order (``job_run_next``), not by the id the message carries.
+    "studio": "jobs.tasks.heavy_run_next",
 }
+# The Celery queue each of ours is consumed from.
+CELERY_QUEUE = {"studio": "heavy"}
+# Queues whose messages mean "claim the best job", not "run this job".
+CLAIM_NEXT = frozenset({"studio"})
 
 Handler = Callable[["JobContext"], dict[str, Any] | None]
 
@@ -130,11 +139,14 @@ def job_create(
     dedupe_key: str | None = None,
     max_attempts: int | None = None,
     enqueue: bool = True,
+    depends_on: list[Job] | None = None,
+    scope: str = "",
 ) -> Job:
     """Create the job and send it once the surrounding transaction commits. With a
     ``dedupe_key`` the existing job of that key is returned instead of a second one. With
     ``enqueue=False`` nothing is sent: the caller runs it with ``job_run`` in its own process
-    (the stale sweep hands it to a worker if that process dies)."""
+    (the stale sweep hands it to a worker if that process dies). With ``depends_on`` it waits
+    for those jobs (``jobs.graph``) and is sent when the last of them is done."""
     if dedupe_key:
         existing = Job.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
@@ -145,12 +157,22 @@ def job_create(
         "priority": priority,
         "created_by": created_by,
         "max_attempts": max_attempts or settings.JOB_MAX_ATTEMPTS,
+        "scope": scope,
+        "status": JobStatus.WAITING if depends_on else JobStatus.QUEUED,
     }
-    if dedupe_key:
-        job, created = Job.objects.get_or_create(dedupe_key=dedupe_key, defaults=defaults)
-    else:
-        job, created = Job.objects.create(**defaults), True
-    if created and enqueue:
+    with transaction.atomic():
+        if dedupe_key:
+            job, created = Job.objects.get_or_create(dedupe_key=dedupe_key, defaults=defaults)
+        else:
+            job, created = Job.objects.create(**defaults), True
+        if created and depends_on:
+            dependencies_add(job=job, depends_on=depends_on)
+            if not job.depends_on.exclude(status=JobStatus.DONE).exists():
+                Job.objects.filter(pk=job.pk, status=JobStatus.WAITING).update(
+                    status=JobStatus.QUEUED
+                )
+                job.refresh_from_db()
+    if created and enqueue and job.status == JobStatus.QUEUED:
         job_enqueue(job=job)
     return job
 
@@ -159,6 +181,7 @@ def job_enqueue(*, job: Job, countdown: float = 0) -> None:
     """Send the Celery message after commit (never inside an open transaction)."""
     queue = queue_of(job.kind)
     task = task_get(TASK_OF_QUEUE[queue])
+    celery_queue = CELERY_QUEUE.get(queue, queue)
     job_id = job.id
     # Redis priorities: 0 is served first; our 10 (urgent) → 0.
     celery_priority = max(0, min(9, 10 - job.priority))
@@ -171,7 +194,10 @@ def job_enqueue(*, job: Job, countdown: float = 0) -> None:
             return
         try:
             task.apply_async(
-                args=[job_id], queue=queue, countdown=countdown or None, priority=celery_priority
+                args=[job_id],
+                queue=celery_queue,
+                countdown=countdown or None,
+                priority=celery_priority,
             )
         except BROKER_ERRORS as exc:  # the job stays queued; the stale sweep sends it again
             log.warning("job %s: could not queue it now: %s", job_id, exc)
@@ -287,6 +313,9 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
+RUNNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
 def job_claim(*, job_id: int) -> tuple[Job, str] | None:
     token = uuid.uuid4().hex
     now = timezone.now()
@@ -301,6 +330,8 @@ def job_claim(*, job_id: int) -> tuple[Job, str] | None:
             started_at=now,
             not_before=None,
             last_error="",
+            error_code="",
+            runner=RUNNER,
         )
     )
     if not claimed:
@@ -308,17 +339,48 @@ def job_claim(*, job_id: int) -> tuple[Job, str] | None:
     return Job.objects.get(pk=job_id), token
 
 
+def job_next_id(*, queue: str) -> int | None:
+    """The queued, due job of ``queue`` to run next: the highest priority, then the oldest.
+    ``SKIP LOCKED`` lets concurrent claimers pass over a row another one is taking."""
+    kinds_here = [kind for kind, reg in _handlers.items() if reg.queue == queue]
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(status=JobStatus.QUEUED, kind__in=kinds_here)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + timedelta(seconds=1)))
+            .order_by("status", "-priority", "created_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if row is None:
+            return None
+        claimed = job_claim(job_id=row)
+    return claimed[0].pk if claimed else None
+
+
+def job_run_next(*, queue: str) -> str:
+    """Claim the best queued job of ``queue`` and run it ("" when there is none)."""
+    job_id = job_next_id(queue=queue)
+    return "" if job_id is None else job_run(job_id=job_id, claimed=True)
+
+
 def backoff_seconds(attempt: int) -> float:
     base = settings.JOB_BACKOFF_BASE * (2 ** max(0, attempt - 1))
     return min(settings.JOB_BACKOFF_MAX, base) * random.uniform(0.8, 1.2)
 
 
-def job_run(*, job_id: int) -> str:
-    """Claim and run one job. Returns the status it ended in ("" when not claimed)."""
-    claimed = job_claim(job_id=job_id)
-    if claimed is None:
-        return ""
-    job, token = claimed
+def job_run(*, job_id: int, claimed: bool = False) -> str:
+    """Claim and run one job. Returns the status it ended in ("" when not claimed). With
+    ``claimed`` the caller already claimed it (``job_next_id``)."""
+    if claimed:
+        job = Job.objects.get(pk=job_id)
+        token = job.run_token
+    else:
+        got = job_claim(job_id=job_id)
+        if got is None:
+            return ""
+        job, token = got
     ctx = JobContext(job, token)
     registration = _handlers.get(job.kind)
     beat = _Heartbeat(ctx)
@@ -339,27 +401,38 @@ def job_run(*, job_id: int) -> str:
         return JobStatus.QUEUED
     except TransientError as exc:
         if job.attempts >= job.max_attempts:
-            _finish(ctx, status=JobStatus.FAILED, last_error=f"gave up: {exc}")
+            _finish(
+                ctx, status=JobStatus.FAILED, last_error=f"gave up: {exc}", error_code="transient"
+            )
             return JobStatus.FAILED
         _requeue(ctx, str(exc), countdown=backoff_seconds(job.attempts))
         return JobStatus.QUEUED
     except PermanentError as exc:
-        _finish(ctx, status=JobStatus.FAILED, last_error=str(exc))
+        _finish(ctx, status=JobStatus.FAILED, last_error=str(exc), error_code="permanent")
         return JobStatus.FAILED
     except Exception as exc:
         # A bug is not transient: retrying would repeat it. Fail with the traceback's tail.
         log.exception("job %s crashed", job_id)
         tail = "".join(traceback.format_exception(exc)[-3:])
-        _finish(ctx, status=JobStatus.FAILED, last_error=f"{type(exc).__name__}: {exc}\n{tail}")
+        error = f"{type(exc).__name__}: {exc}\n{tail}"
+        _finish(ctx, status=JobStatus.FAILED, last_error=error, error_code="crash")
         return JobStatus.FAILED
     finally:
         beat.stopped.set()
 
 
 def _finish(ctx: JobContext, *, status: str, **fields: Any) -> None:
-    ctx._mine().update(
+    ended = ctx._mine().update(
         status=status, finished_at=timezone.now(), run_token="", current_step="", **fields
     )
+    if ended:
+        job_settled(job_id=ctx.job.pk, status=status, reason=fields.get("last_error", ""))
+
+
+def job_settled(*, job_id: int, status: str, reason: str = "") -> None:
+    """A job ended: queue the dependents it released, or cancel them (``jobs.graph``)."""
+    for released in graph_settle(job_id=job_id, status=status, reason=reason):
+        job_enqueue(job=released)
 
 
 def _requeue(ctx: JobContext, reason: str, *, countdown: float, count_attempt: bool = True):
@@ -390,12 +463,15 @@ def job_requeue_stale(*, stale_seconds: float | None = None) -> int:
     for job in Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff)[:500]:
         base = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, run_token=job.run_token)
         if job.attempts >= job.max_attempts:
-            base.update(
+            why = f"worker lost {job.attempts} times (last heartbeat {job.heartbeat_at})"
+            if base.update(
                 status=JobStatus.FAILED,
                 run_token="",
                 finished_at=now,
-                last_error=f"worker lost {job.attempts} times (last heartbeat {job.heartbeat_at})",
-            )
+                last_error=why,
+                error_code="worker_lost",
+            ):
+                job_settled(job_id=job.pk, status=JobStatus.FAILED, reason=why)
             continue
         if base.update(
             status=JobStatus.QUEUED,

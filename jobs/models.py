@@ -9,6 +9,8 @@ KIND_MAX_LENGTH = 40
 
 
 class JobStatus(models.TextChoices):
+    # Waiting for the jobs it depends on (``depends_on``) to be done; then queued.
+    WAITING = "waiting", "Waiting"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
@@ -43,6 +45,16 @@ class Job(models.Model):
     worker_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # One job per key (e.g. one broadcast per title) whatever retries do.
     dedupe_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # Runs only once every job it depends on is done; a failed or cancelled one cancels it.
+    depends_on = models.ManyToManyField(
+        "self", symmetrical=False, related_name="dependents", blank=True
+    )
+    # What the job belongs to, for listing a scope's jobs by status ("studio-project:12").
+    scope = models.CharField(max_length=60, blank=True, default="")
+    # The Celery worker process (host and pid) that runs or last ran the job.
+    runner = models.CharField(max_length=120, blank=True, default="")
+    # Why it failed, as a word: transient, permanent, crash, worker_lost, dependency, cancelled.
+    error_code = models.CharField(max_length=20, blank=True, default="")
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -58,6 +70,10 @@ class Job(models.Model):
             models.Index(fields=["status", "priority"], name="job_status_priority_idx"),
             models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx"),
             models.Index(fields=["kind", "status"], name="job_kind_status_idx"),
+            # Claims: the highest priority first, then the oldest.
+            models.Index(fields=["status", "-priority", "created_at"], name="job_claim_order_idx"),
+            models.Index(fields=["scope", "status"], name="job_scope_status_idx"),
+            models.Index(fields=["created_at"], name="job_created_idx"),
         ]
 
     def __str__(self) -> str:

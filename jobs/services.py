@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from jobs.engine import job_enqueue
+from jobs.graph import dependency_cancel, dependents_revive
 from jobs.models import Job, JobStatus
 
 
@@ -45,8 +46,18 @@ def job_retry(*, job: Job, actor: Any) -> bool:
     before = job.status
     changed = Job.objects.filter(
         pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.CANCELLED]
-    ).update(status=JobStatus.QUEUED, attempts=0, last_error="", not_before=None, run_token="")
+    ).update(
+        status=JobStatus.QUEUED,
+        attempts=0,
+        last_error="",
+        error_code="",
+        not_before=None,
+        run_token="",
+    )
     if changed:
+        dependents_revive(job_id=job.pk)
+        if job.depends_on.exclude(status=JobStatus.DONE).exists():
+            Job.objects.filter(pk=job.pk).update(status=JobStatus.WAITING)
         job.refresh_from_db()
         audit_record(
             actor=actor,
@@ -55,25 +66,37 @@ def job_retry(*, job: Job, actor: Any) -> bool:
             before={"status": before},
             after={"status": job.status},
         )
-        job_enqueue(job=job)
+        if job.status == JobStatus.QUEUED:
+            job_enqueue(job=job)
     return bool(changed)
 
 
 @transaction.atomic
 def job_cancel(*, job: Job, actor: Any) -> bool:
-    """Cancel a queued or running job; a running one stops at its next heartbeat or step.
-    Idempotent: False (and no audit row) when it had already ended."""
+    """Cancel a waiting, queued or running job — and the jobs that depend on it; a running one
+    stops at its next heartbeat or step. Idempotent: False (and no audit row) when it had
+    already ended."""
     before = job.status
     changed = Job.objects.filter(
-        pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-    ).update(status=JobStatus.CANCELLED, run_token="", finished_at=timezone.now())
+        pk=job.pk, status__in=[JobStatus.WAITING, JobStatus.QUEUED, JobStatus.RUNNING]
+    ).update(
+        status=JobStatus.CANCELLED,
+        run_token="",
+        finished_at=timezone.now(),
+        error_code="cancelled",
+        last_error=f"cancelled by {actor}",
+    )
     job.refresh_from_db()
     if changed:
+        dependents = dependency_cancel(
+            job_ids=list(job.dependents.values_list("pk", flat=True)),
+            reason=f"dependency #{job.pk} cancelled",
+        )
         audit_record(
             actor=actor,
             action="job_cancel",
             target=job,
             before={"status": before},
-            after={"status": job.status},
+            after={"status": job.status, "dependents_cancelled": dependents},
         )
     return bool(changed)

@@ -26,6 +26,14 @@ def telegram_run_job(job_id: int) -> str:
     return engine.job_run(job_id=job_id)
 
 
+@shared_task(name="jobs.tasks.heavy_run_next", **JOB_TASK)
+def heavy_run_next(job_id: int) -> str:
+    """Studio generation on the ``heavy`` workers: each message claims the best queued job of
+    the ``studio`` queue (priority, then age) — not necessarily ``job_id``, which only says a
+    job was queued."""
+    return engine.job_run_next(queue="studio")
+
+
 @shared_task(name="jobs.tasks.run_job", **JOB_TASK)
 def run_job(job_id: int) -> str:
     return engine.job_run(job_id=job_id)
