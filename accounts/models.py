@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -24,6 +25,8 @@ def new_auth_token_secret() -> str:
 class UserKind(models.TextChoices):
     TELEGRAM = "telegram", "Telegram"
     GUEST = "guest", "Guest"
+    # Registered with an email address and a password (a Telegram user may add both too).
+    EMAIL = "email", "Email"
 
 
 class Role(models.TextChoices):
@@ -56,11 +59,20 @@ class User(AbstractUser):
     last_ip = models.GenericIPAddressField(null=True, blank=True)
     # Guests idle past GUEST_IDLE_DAYS are purged; refreshed at most hourly, not per request.
     last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The email address was confirmed by a link we sent (an email login needs it to sign in
+    # to the studio and to be invited by address).
+    email_verified = models.BooleanField(default=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         permissions = [("ban_user", "Can ban, unban and log out users")]
         indexes = [models.Index(fields=["kind", "last_seen_at"], name="user_kind_seen_idx")]
+        constraints = [
+            # One account per address, whatever its case ("" is no address).
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_email_unique_ci"
+            ),
+        ]
 
     def __str__(self) -> str:
         if self.kind == UserKind.GUEST:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("medic.urls")),
     path("", include("community.urls")),
     path("", include("live.api_urls")),
+    path("", include("studio.urls")),
     path("", include("tenants.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="schema"),
     path(

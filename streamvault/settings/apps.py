@@ -241,6 +241,36 @@ TENANT_NGINX_BYTES_LOG = env.str("TENANT_NGINX_BYTES_LOG", default="")
 # What one ad-link click earns (revenue-share tenants get their percentage of it).
 AD_CLICK_VALUE = env.str("AD_CLICK_VALUE", default="0.0040")
 
+# ── studio (docs/studio.md): the production studio ─────────────────────────────────────────
+# Subscription tiers: projects a member may own, episodes per project, features. The rows are
+# made from these on migrate (a tier that exists keeps what staff set in the admin).
+STUDIO_TIERS = {
+    "free": {
+        "max_projects": env.int("STUDIO_FREE_MAX_PROJECTS", default=3),
+        "max_episodes_per_project": env.int("STUDIO_FREE_MAX_EPISODES", default=5),
+        "features": ["local_generation"],
+    },
+    "pro": {
+        "max_projects": env.int("STUDIO_PRO_MAX_PROJECTS", default=25),
+        "max_episodes_per_project": env.int("STUDIO_PRO_MAX_EPISODES", default=25),
+        "features": ["local_generation", "provider_generation", "collaborators"],
+    },
+    "enterprise": {
+        "max_projects": env.int("STUDIO_ENTERPRISE_MAX_PROJECTS", default=500),
+        "max_episodes_per_project": env.int("STUDIO_ENTERPRISE_MAX_EPISODES", default=50),
+        "features": ["local_generation", "provider_generation", "collaborators", "priority"],
+    },
+}
+STUDIO_DEFAULT_TIER = env.str("STUDIO_DEFAULT_TIER", default="free")
+# Finished (done or cancelled) tasks older than this are deleted by the beat row; 0 keeps all.
+STUDIO_TASK_RETENTION_DAYS = env.int("STUDIO_TASK_RETENTION_DAYS", default=30)
+# The code that makes each task type's output: {"image_generation": "dotted.path", …} (JSON).
+STUDIO_GENERATORS = env.json("STUDIO_GENERATORS", default={})
+# A studio media URL is signed for this long (seconds).
+STUDIO_MEDIA_URL_TTL = env.int("STUDIO_MEDIA_URL_TTL", default=3600)
+# Uploads (style references, reference images, audio samples) larger than this are refused.
+STUDIO_UPLOAD_MAX_BYTES = env.int("STUDIO_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+
 # ── bot (docs/bot.md): the Manager bot (its token: TELEGRAM_BOT_TOKEN, above) ─────────────
 # A button on a message older than this does nothing.
 BOT_BUTTON_TTL = env.int("BOT_BUTTON_TTL", default=7 * 24 * 3600)

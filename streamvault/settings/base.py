@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "medic",
     "community",
     "live",
+    "studio",
     "tenants",
     "bot",
     "demo",

@@ -1,0 +1,79 @@
+"""What every studio view shares: session authentication, the error shape for service
+refusals, paging with ``page``/``limit``, and lookups through the access rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.pagination import StrictPageNumberPagination
+
+from ..errors import StudioError
+from ..models import Project
+from ..policy import Action, project_allows, projects_readable, under_projects
+
+
+class LimitPagination(StrictPageNumberPagination):
+    page_size = 20
+    page_size_query_param = "limit"
+
+
+class ServiceRefusal(exceptions.APIException):
+    def __init__(self, error: StudioError) -> None:
+        self.status_code = error.status
+        super().__init__(detail=error.message, code=error.code)
+
+
+class StudioSession(SessionAuthentication):
+    """The session cookie; without one the answer is 401 (not DRF's 403), so a client knows
+    to sign in rather than that it was refused."""
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Session realm="studio"'
+
+
+class StudioView(APIView):
+    authentication_classes = [StudioSession]
+    permission_classes = [IsAuthenticated]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, StudioError):
+            if exc.fields and exc.status == 400:
+                exc = exceptions.ValidationError(exc.fields)
+            else:
+                exc = ServiceRefusal(exc)
+        return super().handle_exception(exc)
+
+    def page(self, request: Request, queryset: QuerySet, serializer: type) -> Response:
+        paginator = LimitPagination()
+        rows = paginator.paginate_queryset(queryset, request, view=self)
+        data = serializer(rows, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    def valid(self, serializer: type[serializers.Serializer], request: Request, **kw: Any) -> dict:
+        data = serializer(data=request.data, **kw)
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+
+def project_or_404(request: Request, pk: int, action: Action = Action.READ) -> Project:
+    project = projects_readable(request.user).filter(pk=pk).select_related("created_by").first()
+    if project is None:
+        raise exceptions.NotFound("No such project.")
+    if not project_allows(request.user, project, action):
+        raise exceptions.PermissionDenied("Only the project's owner or an admin may do that.")
+    return project
+
+
+def row_or_404(request: Request, queryset: QuerySet, pk: int, what: str) -> Model:
+    row = under_projects(queryset, request.user).filter(pk=pk).first()
+    if row is None:
+        raise exceptions.NotFound(f"No such {what}.")
+    return row

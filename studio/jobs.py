@@ -1,0 +1,60 @@
+"""The studio's job kinds: ``studio_task`` (one generation task: claimed in priority order on
+the ``studio`` queue, run by its type's generator) and ``studio_purge`` (vault objects of
+deleted media)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.db import transaction
+
+from core.refs import split_tagged
+from jobs.engine import JobContext, PermanentError, TransientError, job_handler
+from vault import BackendUnavailable, NotFound, get_backend
+
+from .generators import generator_for
+from .models import Media, Task
+
+
+@job_handler("studio_task", label="Studio task", queue="studio")
+def studio_task(ctx: JobContext) -> dict[str, Any]:
+    task = Task.objects.select_related("project").filter(pk=ctx.payload.get("task")).first()
+    if task is None:
+        raise PermanentError("the task was deleted")
+    generate = generator_for(task.task_type)
+    began = time.monotonic()
+    output = generate(ctx, task)
+    ctx.check()
+    with transaction.atomic():
+        Task.objects.filter(pk=task.pk).update(
+            output_media=output.media,
+            result=output.result,
+            cost=output.cost,
+            tokens_used=output.tokens_used,
+            processing_time=round(time.monotonic() - began, 3),
+        )
+    return {"media": output.media.pk if output.media else None}
+
+
+@job_handler("studio_purge", label="Studio: remove vault objects")
+def studio_purge(ctx: JobContext) -> dict[str, Any]:
+    removed = 0
+    for ref in ctx.payload.get("refs", []):
+        if (
+            Media.objects.filter(ref=ref).exists()
+            or Media.objects.filter(thumbnail_ref=ref).exists()
+        ):
+            continue  # used again since
+        source = split_tagged(ref)
+        if source is None:
+            continue
+        backend, key = source
+        try:
+            removed += bool(async_to_sync(get_backend(backend).delete)(key))
+        except NotFound:
+            continue
+        except BackendUnavailable as exc:
+            raise TransientError(f"{backend} unavailable: {exc}") from exc
+    return {"removed": removed}

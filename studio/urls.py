@@ -1,0 +1,70 @@
+"""The studio's routes, mounted under ``/api/`` by ``streamvault.api``."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from . import bytes as media_bytes
+from .api import content, projects, prompts, work
+
+P = "studio/projects/<int:pk>"
+urlpatterns = [
+    path("studio/me/", projects.MeView.as_view(), name="studio-me"),
+    path("studio/projects/", projects.ProjectsView.as_view(), name="studio-projects"),
+    path(f"{P}/", projects.ProjectView.as_view(), name="studio-project"),
+    path(f"{P}/collaborators/", projects.CollaboratorsView.as_view(), name="studio-collaborators"),
+    path(
+        f"{P}/collaborators/<int:user_id>/",
+        projects.CollaboratorView.as_view(),
+        name="studio-collaborator",
+    ),
+    path(f"{P}/episodes/", content.EpisodesView.as_view(), name="studio-episodes"),
+    path(f"{P}/characters/", content.CharactersView.as_view(), name="studio-characters"),
+    path(f"{P}/media/", work.MediaListView.as_view(), name="studio-media-list"),
+    path(f"{P}/sessions/", work.SessionsView.as_view(), name="studio-sessions"),
+    path(f"{P}/tasks/", work.TasksView.as_view(), name="studio-tasks"),
+    path("studio/episodes/<int:pk>/", content.EpisodeView.as_view(), name="studio-episode"),
+    path("studio/episodes/<int:pk>/scenes/", content.ScenesView.as_view(), name="studio-scenes"),
+    path(
+        "studio/episodes/<int:pk>/scenes/reorder/",
+        content.ScenesReorderView.as_view(),
+        name="studio-scenes-reorder",
+    ),
+    path("studio/scenes/<int:pk>/", content.SceneView.as_view(), name="studio-scene"),
+    path("studio/characters/<int:pk>/", content.CharacterView.as_view(), name="studio-character"),
+    path(
+        "studio/characters/<int:pk>/relationships/<int:other>/",
+        content.RelationshipView.as_view(),
+        name="studio-relationship",
+    ),
+    path("studio/media/<int:pk>/", work.MediaView.as_view(), name="studio-media"),
+    path("studio/media/<int:pk>/bytes", media_bytes.media_bytes, name="studio-media-bytes"),
+    path("studio/sessions/<int:pk>/", work.SessionView.as_view(), name="studio-session"),
+    path(
+        "studio/sessions/<int:pk>/messages/",
+        work.SessionMessagesView.as_view(),
+        name="studio-session-messages",
+    ),
+    path("studio/tasks/queue/", work.TaskQueueView.as_view(), name="studio-task-queue"),
+    path("studio/tasks/<int:pk>/", work.TaskView.as_view(), name="studio-task"),
+    path("studio/tasks/<int:pk>/cancel/", work.TaskCancelView.as_view(), name="studio-task-cancel"),
+    path("studio/tasks/<int:pk>/retry/", work.TaskRetryView.as_view(), name="studio-task-retry"),
+    path("studio/prompts/", prompts.PromptsView.as_view(), name="studio-prompts"),
+    path("studio/prompts/<int:pk>/", prompts.PromptView.as_view(), name="studio-prompt"),
+    path(
+        "studio/prompts/<int:pk>/versions/",
+        prompts.PromptVersionsView.as_view(),
+        name="studio-prompt-versions",
+    ),
+    re_path(
+        r"^studio/prompts/(?P<pk>[0-9]{1,18})/labels/(?P<label>production|staging)/$",
+        prompts.PromptLabelView.as_view(),
+        name="studio-prompt-label",
+    ),
+    path(
+        "studio/prompts/<int:pk>/render/",
+        prompts.PromptRenderView.as_view(),
+        name="studio-prompt-render",
+    ),
+    path("studio/executions/", prompts.ExecutionsView.as_view(), name="studio-executions"),
+]
