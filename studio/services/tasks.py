@@ -95,7 +95,8 @@ def tasks_create(
         order = graph_check(edges)
     except DependencyCycle as exc:
         cycle = " → ".join(str(n).lstrip("#") for n in exc.cycle)
-        raise Invalid(f"Dependency cycle: {cycle}.", fields={"depends_on": [cycle]}) from None
+        why = f"Dependency cycle: {cycle}."
+        raise Invalid(why, fields={"depends_on": [why]}) from None
     made: dict[int, tuple[Task, bool]] = {}
     index = {f"#{keys[i] or i}": i for i in range(len(specs))}
     for node in order:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_every_declared_schedule_has_its_row_after_migrate_and_names_a_real_task():
     declared = schedules()
     assert {e.name.split(":")[0] for e in declared} >= {
-        "accounts", "jobs", "swarm", "medic", "live", "tenants",
+        "accounts", "jobs", "swarm", "medic", "live", "tenants", "studio",
     }  # fmt: skip
     app.loader.import_default_modules()
     for entry in declared:
