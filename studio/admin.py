@@ -166,6 +166,12 @@ class ProjectAdmin(admin.ModelAdmin):
         except StudioError as exc:
             messages.error(request, exc.message)
 
+    def get_deleted_objects(self, objs, request):
+        # What hangs under a project is deleted by the service with it (and audited there):
+        # no per-model delete permission is asked for the rows it takes along.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request, obj: Project) -> None:
         projects.project_delete(actor=request.user, project=obj)
 

@@ -12,7 +12,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet, Sum
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from core.admin import ReadOnlyAdmin, pretty_json
 
@@ -94,7 +95,7 @@ class PromptTemplateAdmin(admin.ModelAdmin):
                 numlines=2,
             )
             tag = ", ".join(labels.get(after.pk, []))
-            blocks.append((after.number, tag, format_html(diff)))
+            blocks.append((after.number, tag, mark_safe(diff)))  # HtmlDiff escapes the text
         return format_html_join(
             "", '<h3 style="margin-top:1em">v{} <small>{}</small></h3>{}', reversed(blocks)
         )

@@ -26,6 +26,10 @@ from jobs.models import Job, JobStatus
 from live.models import ChatBan, ChatMessage, Creator, Stream, StreamStatus
 from medic import services as medic
 from medic.models import Takedown
+from studio.models import PromptTemplate, Task
+from studio.services import projects as studio_projects
+from studio.services import prompts as studio_prompts
+from studio.services import tasks as studio_tasks
 from swarm.models import Worker, WorkerStatus
 from tenants.models import Tenant
 from tests.community.factories import comment_on, held_comment
@@ -76,6 +80,28 @@ def _file(status: str = FileStatus.ACTIVE) -> MediaFile:
     media_file = add_file(TitleFactory())
     catalog.media_file_set_status(media_file=media_file, status=status)
     return media_file
+
+
+def _studio_task(status: str) -> Task:
+    owner = UserFactory()
+    project = studio_projects.project_create(actor=owner, data={"title": "P", "genre": "drama"})
+    made = studio_tasks.tasks_create(
+        actor=owner, project=project, specs=[{"task_type": "image_generation"}]
+    )
+    Job.objects.filter(pk=made[0][0].job_id).update(status=status)
+    return made[0][0]
+
+
+def _prompt(deployed: int | None = None) -> PromptTemplate:
+    owner = UserFactory()
+    data = {"name": f"p{PromptTemplate.objects.count()}", "text": "Hi", "model": "local"}
+    template = studio_prompts.prompt_template_create(actor=owner, data=data)
+    if deployed:
+        studio_prompts.prompt_template_save(actor=owner, template=template, data={"text": "Hey"})
+        studio_prompts.prompt_label_move(
+            actor=owner, template=template, label="production", number=deployed
+        )
+    return template
 
 
 def _taken_down() -> Takedown:
@@ -177,6 +203,21 @@ CASES: dict[tuple[str, str], Case] = {
             message="spam",
         ),
         "chat_message_delete",
+    ),
+    ("studio.task", "retry"): Case(
+        lambda: _studio_task(JobStatus.FAILED), "job_retry", target=lambda task: task.job
+    ),
+    ("studio.task", "cancel"): Case(
+        lambda: _studio_task(JobStatus.QUEUED), "job_cancel", target=lambda task: task.job
+    ),
+    ("studio.prompttemplate", "deploy_latest_to_production"): Case(
+        _prompt, "studio_prompt_label_move"
+    ),
+    ("studio.prompttemplate", "deploy_latest_to_staging"): Case(
+        _prompt, "studio_prompt_label_move"
+    ),
+    ("studio.prompttemplate", "roll_back_production"): Case(
+        lambda: _prompt(deployed=2), "studio_prompt_label_move"
     ),
     ("live.chatban", "lift"): Case(
         lambda: ChatBan.objects.create(creator=_creator(), user=_user()), "chat_unban"

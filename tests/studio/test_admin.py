@@ -1,0 +1,127 @@
+"""The studio in the admin: every changelist in a fixed number of queries whatever the number
+of rows, scenes per episode in order with their badges, the prompt versions side by side, the
+executions' totals per project, a member's tier changed through the service (audited), and a
+project deleted from the admin taking what hangs under it."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.models import AuditEntry
+from studio.models import Member, Project, PromptExecution
+from studio.services import prompts, sessions, tasks
+from tests.factories import StaffFactory
+from tests.studio.factories import (
+    character_of,
+    episode_of,
+    media_of,
+    producer,
+    project_of,
+    scene_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(n: int) -> None:
+    for i in range(n):
+        owner = producer()
+        project = project_of(owner)
+        episode = episode_of(project)
+        character_of(project)
+        scene_of(episode)
+        media_of(project)
+        sessions.session_open(actor=owner, project=project, data={})
+        tasks.tasks_create(actor=owner, project=project, specs=[{"task_type": "image_generation"}])
+        template = prompts.prompt_template_create(
+            actor=owner,
+            data={"name": f"t{Project.objects.count()}-{i}", "text": "Hi", "model": "m"},
+        )
+        prompts.prompt_run(
+            template=template,
+            inputs={},
+            project=project,
+            call=lambda *a: prompts.CallResult("ok", tokens_in=3, cost=1),
+        )
+
+
+MODELS = [
+    "tier",
+    "member",
+    "project",
+    "episode",
+    "scene",
+    "character",
+    "media",
+    "session",
+    "task",
+    "prompttemplate",
+    "promptexecution",
+]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_changelists_take_a_fixed_number_of_queries(client, model, django_assert_max_num_queries):
+    client.force_login(StaffFactory())
+    _rows(2)
+    client.get(f"/admin/studio/{model}/")
+    with django_assert_max_num_queries(14) as few:
+        assert client.get(f"/admin/studio/{model}/").status_code == 200
+    _rows(6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(f"/admin/studio/{model}/").status_code == 200
+
+
+def test_scenes_in_order_versions_side_by_side_and_totals(client):
+    client.force_login(StaffFactory())
+    owner = producer()
+    project = project_of(owner, title="Totals")
+    episode = episode_of(project)
+    for title in ("First", "Second"):
+        scene_of(episode, title=title)
+    page = client.get(f"/admin/studio/scene/?episode__id__exact={episode.pk}").content.decode()
+    assert page.index("First") < page.index("Second") and "pending</span>" in page
+    template = prompts.prompt_template_create(
+        actor=owner, data={"name": "d", "text": "Old line", "model": "m"}
+    )
+    prompts.prompt_template_save(actor=owner, template=template, data={"text": "New line"})
+    change = client.get(f"/admin/studio/prompttemplate/{template.pk}/change/").content.decode()
+    assert "v2" in change and "New&nbsp;line" in change and "Old&nbsp;line" in change
+    assert "diff_sub" in change and "diff_add" in change
+    for cost in (2, 3):
+        prompts.prompt_run(
+            template=template,
+            inputs={},
+            project=project,
+            call=lambda *a, c=cost: prompts.CallResult("ok", tokens_in=10, cost=c),
+        )
+    listing = client.get("/admin/studio/promptexecution/").content.decode()
+    assert "Totals" in listing and "5.000000" in listing
+    assert PromptExecution.objects.count() == 2
+
+
+def test_a_tier_change_goes_through_the_service(client):
+    staff = StaffFactory()
+    client.force_login(staff)
+    member = Member.objects.get(user=producer())
+    url = f"/admin/studio/member/{member.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "user"}
+    pro = form.fields["tier"].queryset.get(name="pro")
+    response = client.post(url, {**data, "tier": pro.pk, "notifications": "on"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.tier.name == "pro"
+    entry = AuditEntry.objects.get(action="studio_member_update")
+    assert entry.actor == staff and entry.after == {"tier": "pro"}
+
+
+def test_deleting_a_project_in_the_admin_uses_the_service(client):
+    staff = StaffFactory()
+    client.force_login(staff)
+    project = project_of(producer())
+    scene_of(episode_of(project))
+    response = client.post(f"/admin/studio/project/{project.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Project.objects.exists()
+    assert AuditEntry.objects.filter(action="studio_project_delete", actor=staff).count() == 1
