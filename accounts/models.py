@@ -267,3 +267,28 @@ class StaffDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.user_agent[:40]} {self.network}"
+
+
+class EmailTokenPurpose(models.TextChoices):
+    VERIFY = "verify", "Verify the address"
+    RESET = "reset", "Reset the password"
+
+
+class EmailToken(models.Model):
+    """A single-use, expiring token sent by email (verify an address, reset a password). Only
+    its SHA-256 is kept: the token itself exists in the email alone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=8, choices=EmailTokenPurpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The address it was sent to: a verification is for that address only.
+    email = models.EmailField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose"], name="email_token_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} for {self.user_id}"

@@ -40,6 +40,29 @@ ACCOUNTS_TRUST_X_FORWARDED_FOR = env.bool("ACCOUNTS_TRUST_X_FORWARDED_FOR", defa
 GUEST_IDLE_DAYS = env.int("GUEST_IDLE_DAYS", default=30)
 # New guests per client address (behind nginx: set ACCOUNTS_TRUST_X_FORWARDED_FOR).
 GUEST_CREATE_RATE = env.str("GUEST_CREATE_RATE", default="30/hour")
+# Email logins: registration, sign-in and reset attempts per client address and per address
+# given (each a window: "5/hour"); how long a verification and a reset link stay good.
+ACCOUNTS_REGISTER_RATE = env.str("ACCOUNTS_REGISTER_RATE", default="5/hour")
+ACCOUNTS_LOGIN_IP_RATE = env.str("ACCOUNTS_LOGIN_IP_RATE", default="30/hour")
+ACCOUNTS_LOGIN_ACCOUNT_RATE = env.str("ACCOUNTS_LOGIN_ACCOUNT_RATE", default="10/hour")
+ACCOUNTS_RESET_RATE = env.str("ACCOUNTS_RESET_RATE", default="5/hour")
+ACCOUNTS_VERIFY_HOURS = env.int("ACCOUNTS_VERIFY_HOURS", default=48)
+ACCOUNTS_RESET_MINUTES = env.int("ACCOUNTS_RESET_MINUTES", default=60)
+# Outgoing mail: EMAIL_URL (smtp+tls://user:password@host:587 for STARTTLS, smtp+ssl://…:465,
+# smtp://host:25, consolemail:// to print mail in the log) or
+# EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS / EMAIL_USE_SSL.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="StreamVault <no-reply@localhost>")
 REFERRAL_UNLOCK_INVITES = env.int("REFERRAL_UNLOCK_INVITES", default=3)
 PREMIUM_QUALITY_MIN_HEIGHT = env.int("PREMIUM_QUALITY_MIN_HEIGHT", default=2160)
 WATCH_MIN_DURATION = env.int("WATCH_MIN_DURATION", default=300)
