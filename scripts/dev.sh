@@ -16,6 +16,8 @@ export DEBUG="${DEBUG:-true}"
 # No Telegram account on a developer machine: the in-Redis fake stands in, chosen here on
 # purpose (production uses the real gateway by default).
 export TELEGRAM_GATEWAY="${TELEGRAM_GATEWAY:-fake}"
+# Mail (verification and reset links) is printed in this terminal instead of sent.
+export EMAIL_URL="${EMAIL_URL:-consolemail://}"
 # Celery runs eagerly here: its line per finished task would drown the demo's output.
 export CELERY_TRACE_LOG_LEVEL="${CELERY_TRACE_LOG_LEVEL:-WARNING}"
 BIND="${BIND:-127.0.0.1:8000}"

@@ -35,6 +35,7 @@ export COMMENT_RATE=100000/min
 export ACCOUNTS_REGISTER_RATE=100000/hour ACCOUNTS_LOGIN_IP_RATE=100000/hour
 export ACCOUNTS_LOGIN_ACCOUNT_RATE=100000/hour ACCOUNTS_RESET_RATE=100000/hour
 export STREAM_RATE_LIMIT=100000
+export EMAIL_URL=memorymail://  # mail stays in the server process
 
 server=""
 cleanup() {

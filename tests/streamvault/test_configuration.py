@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "configuration.md"
 APPS = [
     "accounts", "bot", "catalog", "community", "core", "demo", "ingest", "jobs", "live",
-    "media", "medic", "streamvault", "swarm", "tenants", "vault", "web",
+    "media", "medic", "streamvault", "studio", "swarm", "tenants", "vault", "web",
 ]  # fmt: skip
 # Python's and Django's own, not ours to document.
 NOT_OURS = {"DJANGO_SETTINGS_MODULE"}
