@@ -23,9 +23,7 @@ Life of a job::
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
 import threading
 import time
 import traceback
@@ -42,6 +40,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.queue import BROKER_ERRORS, task_get
+from jobs.claims import claim_fields, claim_next
 from jobs.graph import dependencies_add, graph_settle
 from jobs.models import KIND_MAX_LENGTH, Job, JobStatus
 
@@ -313,56 +312,24 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
-RUNNER = f"{socket.gethostname()}:{os.getpid()}"
-
-
 def job_claim(*, job_id: int) -> tuple[Job, str] | None:
     token = uuid.uuid4().hex
     now = timezone.now()
     claimed = (
         Job.objects.filter(pk=job_id, status=JobStatus.QUEUED)
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + timedelta(seconds=1)))
-        .update(
-            status=JobStatus.RUNNING,
-            run_token=token,
-            attempts=F("attempts") + 1,
-            heartbeat_at=now,
-            started_at=now,
-            not_before=None,
-            last_error="",
-            error_code="",
-            runner=RUNNER,
-        )
+        .update(**claim_fields(token, now))
     )
     if not claimed:
         return None
     return Job.objects.get(pk=job_id), token
 
 
-def job_next_id(*, queue: str) -> int | None:
-    """The queued, due job of ``queue`` to run next: the highest priority, then the oldest.
-    ``SKIP LOCKED`` lets concurrent claimers pass over a row another one is taking."""
-    kinds_here = [kind for kind, reg in _handlers.items() if reg.queue == queue]
-    now = timezone.now()
-    with transaction.atomic():
-        row = (
-            Job.objects.select_for_update(skip_locked=True)
-            .filter(status=JobStatus.QUEUED, kind__in=kinds_here)
-            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now + timedelta(seconds=1)))
-            .order_by("status", "-priority", "created_at")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if row is None:
-            return None
-        claimed = job_claim(job_id=row)
-    return claimed[0].pk if claimed else None
-
-
 def job_run_next(*, queue: str) -> str:
-    """Claim the best queued job of ``queue`` and run it ("" when there is none)."""
-    job_id = job_next_id(queue=queue)
-    return "" if job_id is None else job_run(job_id=job_id, claimed=True)
+    """Claim the best queued job of ``queue`` (``jobs.claims``) and run it ("" when there is
+    none)."""
+    got = claim_next(kinds=[kind for kind, reg in _handlers.items() if reg.queue == queue])
+    return "" if got is None else _run(*got)
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -370,17 +337,13 @@ def backoff_seconds(attempt: int) -> float:
     return min(settings.JOB_BACKOFF_MAX, base) * random.uniform(0.8, 1.2)
 
 
-def job_run(*, job_id: int, claimed: bool = False) -> str:
-    """Claim and run one job. Returns the status it ended in ("" when not claimed). With
-    ``claimed`` the caller already claimed it (``job_next_id``)."""
-    if claimed:
-        job = Job.objects.get(pk=job_id)
-        token = job.run_token
-    else:
-        got = job_claim(job_id=job_id)
-        if got is None:
-            return ""
-        job, token = got
+def job_run(*, job_id: int) -> str:
+    """Claim and run one job. Returns the status it ended in ("" when not claimed)."""
+    got = job_claim(job_id=job_id)
+    return "" if got is None else _run(*got)
+
+
+def _run(job: Job, token: str) -> str:
     ctx = JobContext(job, token)
     registration = _handlers.get(job.kind)
     beat = _Heartbeat(ctx)
@@ -394,7 +357,7 @@ def job_run(*, job_id: int, claimed: bool = False) -> str:
         _finish(ctx, status=JobStatus.DONE, progress=100, state=job.state)
         return JobStatus.DONE
     except JobLost:
-        log.info("job %s: run lost ownership, stopping", job_id)
+        log.info("job %s: run lost ownership, stopping", job.pk)
         return ""
     except Requeue as exc:
         _requeue(ctx, str(exc), countdown=exc.countdown, count_attempt=False)
@@ -412,7 +375,7 @@ def job_run(*, job_id: int, claimed: bool = False) -> str:
         return JobStatus.FAILED
     except Exception as exc:
         # A bug is not transient: retrying would repeat it. Fail with the traceback's tail.
-        log.exception("job %s crashed", job_id)
+        log.exception("job %s crashed", job.pk)
         tail = "".join(traceback.format_exception(exc)[-3:])
         error = f"{type(exc).__name__}: {exc}\n{tail}"
         _finish(ctx, status=JobStatus.FAILED, last_error=error, error_code="crash")

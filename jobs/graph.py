@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from graphlib import CycleError, TopologicalSorter
 
-from django.db import transaction
 from django.utils import timezone
 
 from jobs.models import Job, JobStatus
@@ -125,20 +124,23 @@ def graph_settle(*, job_id: int, status: str, reason: str = "") -> list[Job]:
         why = f"dependency #{job_id} {status}" + (f": {reason}" if reason else "")
         _cancel_tree(dependents, reason=why)
         return []
-    released: list[Job] = []
-    with transaction.atomic():
-        # Lock the dependents so two dependencies finishing together release each once.
-        for dependent in (
-            Job.objects.select_for_update()
-            .filter(pk__in=dependents, status=JobStatus.WAITING)
-            .order_by("pk")
-        ):
-            pending = dependent.depends_on.exclude(status=JobStatus.DONE).exists()
-            if not pending:
-                Job.objects.filter(pk=dependent.pk).update(status=JobStatus.QUEUED)
-                dependent.status = JobStatus.QUEUED
-                released.append(dependent)
-    return released
+    # One statement: a waiting dependent none of whose dependencies is still undone becomes
+    # queued. Two dependencies finishing together both try; the row lock and the re-checked
+    # ``status = 'waiting'`` let exactly one of them release it.
+    job_table, edge_table = Job._meta.db_table, through._meta.db_table
+    return list(
+        Job.objects.raw(
+            f"UPDATE {job_table} SET status = %s WHERE status = %s "
+            f"AND id IN ({_marks(dependents)}) AND NOT EXISTS (SELECT 1 FROM {edge_table} e "
+            f"JOIN {job_table} d ON d.id = e.to_job_id "
+            f"WHERE e.from_job_id = {job_table}.id AND d.status <> %s) RETURNING *",
+            [JobStatus.QUEUED, JobStatus.WAITING, *dependents, JobStatus.DONE],
+        )
+    )
+
+
+def _marks(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def dependency_cancel(*, job_ids: list[int], reason: str) -> list[int]:

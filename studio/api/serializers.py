@@ -229,10 +229,14 @@ class Profile(serializers.Serializer):
 
 
 class VisualDesign(serializers.Serializer):
-    reference_images = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    reference_images = serializers.SerializerMethodField()
     final_design = serializers.IntegerField(source="final_design_id", allow_null=True)
     style_notes = serializers.CharField()
     color_palette = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_reference_images(self, character):
+        return [m.pk for m in character.reference_images.all()]
 
 
 class VoiceProfile(serializers.Serializer):

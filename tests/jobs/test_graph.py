@@ -8,6 +8,7 @@ import pytest
 
 from accounts.models import User
 from jobs import engine
+from jobs.claims import RUNNER
 from jobs.engine import JobContext, PermanentError, job_create, job_handler
 from jobs.graph import DependencyCycle, dependencies_add, graph_check
 from jobs.models import Job, JobStatus
@@ -130,4 +131,4 @@ def test_claims_take_the_highest_priority_then_the_oldest():
     assert order == [JobStatus.DONE] * 4
     assert RAN == [high_old.pk, high_new.pk, low.pk, waiting.pk]
     assert engine.job_run_next(queue="studio") == ""
-    assert Job.objects.get(pk=low.pk).runner == engine.RUNNER
+    assert Job.objects.get(pk=low.pk).runner == RUNNER
