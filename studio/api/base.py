@@ -63,6 +63,22 @@ class StudioView(APIView):
         return dict(data.validated_data)
 
 
+def choice_param(request: Request, name: str, choices: list[str]) -> str:
+    """A query parameter that must be one of ``choices`` ("" when absent); else a 400."""
+    value = request.query_params.get(name, "")
+    if value and value not in choices:
+        raise exceptions.ValidationError({name: [f"One of: {', '.join(choices)}."]})
+    return value
+
+
+def text_param(request: Request, name: str, max_length: int) -> str:
+    """A free-text query parameter, at most ``max_length`` characters, no NUL (a 400)."""
+    value = request.query_params.get(name, "")
+    if "\x00" in value:
+        raise exceptions.ValidationError({name: ["Must not contain a NUL character."]})
+    return value[:max_length]
+
+
 def project_or_404(request: Request, pk: int, action: Action = Action.READ) -> Project:
     project = projects_readable(request.user).filter(pk=pk).select_related("created_by").first()
     if project is None:

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from ..models import Character, Episode, Scene
 from ..selectors import characters_for, scenes_in_order
 from ..services import content, scenes
-from .base import StudioView, project_or_404, row_or_404
+from .base import StudioView, project_or_404, row_or_404, text_param
 from .projects import PAGING
 from .serializers import (
     CharacterDetailOut,
@@ -114,7 +114,7 @@ class CharactersView(StudioView):
     )
     def get(self, request: Request, pk: int) -> Response:
         project = project_or_404(request, pk)
-        rows = characters_for(project=project, q=request.query_params.get("q", "")[:200])
+        rows = characters_for(project=project, q=text_param(request, "q", 200))
         return self.page(request, rows, CharacterOut)
 
     @extend_schema(request=CharacterIn, responses={201: CharacterOut})

@@ -10,7 +10,7 @@ from ..models import Project, ProjectStatus
 from ..policy import Action
 from ..selectors import projects_for
 from ..services import members, projects
-from .base import StudioView, project_or_404
+from .base import StudioView, choice_param, project_or_404, text_param
 from .serializers import CollaboratorIn, MemberIn, MemberOut, ProjectIn, ProjectOut, ProjectPatch
 
 PAGING = [
@@ -51,15 +51,10 @@ class ProjectsView(StudioView):
         responses={200: ProjectOut(many=True)},
     )
     def get(self, request: Request) -> Response:
-        status = request.query_params.get("status", "")
-        role = request.query_params.get("role", "")
-        if status and status not in ProjectStatus.values:
-            status = "\0"  # matches nothing
-        if role not in ("", "owner", "collaborator"):
-            role = ""
-        rows = projects_for(
-            user=request.user, status=status, role=role, q=request.query_params.get("q", "")[:200]
-        )
+        status = choice_param(request, "status", ProjectStatus.values)
+        role = choice_param(request, "role", ["owner", "collaborator"])
+        q = text_param(request, "q", 200)
+        rows = projects_for(user=request.user, status=status, role=role, q=q)
         return self.page(request, rows, ProjectOut)
 
     @extend_schema(request=ProjectIn, responses={201: ProjectOut})

@@ -13,7 +13,7 @@ from ..models import PromptExecution, PromptTemplate
 from ..policy import can_write_prompts, under_projects
 from ..selectors import prompts_all
 from ..services import prompts
-from .base import StudioView
+from .base import StudioView, choice_param, text_param
 from .projects import PAGING
 from .serializers_work import (
     ExecutionOut,
@@ -54,8 +54,7 @@ class PromptsView(StudioView):
     )
     def get(self, request: Request) -> Response:
         rows = prompts_all(
-            app=request.query_params.get("app", "")[:60],
-            stage=request.query_params.get("stage", "")[:60],
+            app=text_param(request, "app", 60), stage=text_param(request, "stage", 60)
         )
         return self.page(request, rows, PromptTemplateOut)
 
@@ -141,7 +140,7 @@ class ExecutionsView(StudioView):
                 if project.isascii() and project.isdigit()
                 else rows.none()
             )
-        status = request.query_params.get("status", "")
+        status = choice_param(request, "status", ["success", "error"])
         if status:
             rows = rows.filter(status=status)
         return self.page(request, rows.order_by("-created_at", "-id"), ExecutionOut)

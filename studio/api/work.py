@@ -14,7 +14,7 @@ from ..models import Media, MediaType, Session
 from ..selectors import media_of, task_visible, tasks_of, tasks_queued
 from ..services import media as media_services
 from ..services import sessions, tasks
-from .base import StudioView, project_or_404, row_or_404
+from .base import StudioView, choice_param, project_or_404, row_or_404
 from .projects import PAGING
 from .serializers_work import (
     MediaOut,
@@ -39,10 +39,8 @@ class MediaListView(StudioView):
     )
     def get(self, request: Request, pk: int) -> Response:
         project = project_or_404(request, pk)
-        kind = request.query_params.get("media_type", "")
-        rows = media_of(
-            project=project, media_type=kind if kind in MediaType.values else "\0" if kind else ""
-        )
+        kind = choice_param(request, "media_type", MediaType.values)
+        rows = media_of(project=project, media_type=kind)
         return self.page(request, rows, MediaOut)
 
     @extend_schema(request={"multipart/form-data": MediaUpload}, responses={201: MediaOut})
@@ -143,10 +141,8 @@ class TasksView(StudioView):
     )
     def get(self, request: Request, pk: int) -> Response:
         project = project_or_404(request, pk)
-        status = request.query_params.get("status", "")
-        rows = tasks_of(
-            project=project, status=status if status in STATUSES else "\0" if status else ""
-        )
+        status = choice_param(request, "status", STATUSES)
+        rows = tasks_of(project=project, status=status)
         return self.page(request, rows, TaskOut)
 
     @extend_schema(request=TaskBatchIn, responses={201: TaskOut(many=True)})

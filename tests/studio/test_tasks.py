@@ -169,3 +169,20 @@ def test_retention_deletes_finished_tasks_past_the_period(settings):
     assert tasks.tasks_prune() == 2
     assert sorted(Task.objects.values_list("job_id", flat=True)) == sorted([failed, fresh])
     assert tasks.tasks_prune() == 0
+
+
+def test_bad_filters_are_a_400_naming_the_parameter(client):
+    owner = producer()
+    project = project_of(owner)
+    client.force_login(owner)
+    for url, name in (
+        (f"/api/studio/projects/{project.pk}/tasks/?status=bogus", "status"),
+        ("/api/studio/projects/?status=bogus", "status"),
+        (f"/api/studio/projects/{project.pk}/media/?media_type=x", "media_type"),
+        ("/api/studio/projects/?q=a%00b", "q"),
+        ("/api/studio/prompts/?app=a%00b", "app"),
+        ("/api/studio/executions/?status=maybe", "status"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert list(response.json()["error"]["fields"]) == [name]
