@@ -151,7 +151,7 @@ class MyEmailView(EmailView):
             )
         except AccountsError as err:
             raise api_error(err) from None
-        login_with_merge(request._request, user)  # the password changed: keep this session
+        # The session stays valid: its hash is the account's auth secret, not the password.
         return Response(email_accounts.account_summary(user))
 
 

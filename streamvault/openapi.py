@@ -194,10 +194,12 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     _add_rules(schemas)
-    for path_item in result.get("paths", {}).values():
+    for path, path_item in result.get("paths", {}).items():
         for method, op in path_item.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
+            if path.startswith("/api/studio/"):  # signed-in only: no guest session is made
+                op.setdefault("responses", {}).setdefault("401", _error("401"))
             for param in op.get("parameters", []):
                 bounds = PARAM_BOUNDS.get((param.get("in"), param.get("name")))
                 if bounds:

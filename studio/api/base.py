@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
@@ -39,9 +41,23 @@ class StudioSession(SessionAuthentication):
         return 'Session realm="studio"'
 
 
+class StudioSessionScheme(SessionScheme):
+    """OpenAPI: the session cookie (the same scheme as DRF's session authentication)."""
+
+    target_class = "studio.api.base.StudioSession"
+    name = "studioCookieAuth"
+
+
 class StudioView(APIView):
     authentication_classes = [StudioSession]
     permission_classes = [IsAuthenticated]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # A method the view does not have is a 405 for everyone, signed in or not.
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, StudioError):
@@ -61,6 +77,22 @@ class StudioView(APIView):
         data = serializer(data=request.data, **kw)
         data.is_valid(raise_exception=True)
         return dict(data.validated_data)
+
+
+_PAGES: dict[str, object] = {}
+
+
+def paged(item: type[serializers.Serializer]) -> object:
+    """The schema of a page of ``item``: ``{count, next, previous, results: [item]}``."""
+    name = f"Studio{item.__name__}Page"
+    if name not in _PAGES:
+        _PAGES[name] = inline_serializer(name, {
+            "count": serializers.IntegerField(),
+            "next": serializers.CharField(allow_null=True),
+            "previous": serializers.CharField(allow_null=True),
+            "results": item(many=True),
+        })  # fmt: skip
+    return _PAGES[name]
 
 
 def choice_param(request: Request, name: str, choices: list[str]) -> str:

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from ..models import Character, Episode, Scene
 from ..selectors import characters_for, scenes_in_order
 from ..services import content, scenes
-from .base import StudioView, project_or_404, row_or_404, text_param
+from .base import StudioView, paged, project_or_404, row_or_404, text_param
 from .projects import PAGING
 from .serializers import (
     CharacterDetailOut,
@@ -27,7 +27,7 @@ from .serializers import (
 
 
 class EpisodesView(StudioView):
-    @extend_schema(parameters=PAGING, responses={200: EpisodeOut(many=True)})
+    @extend_schema(parameters=PAGING, responses={200: paged(EpisodeOut)})
     def get(self, request: Request, pk: int) -> Response:
         project = project_or_404(request, pk)
         return self.page(request, Episode.objects.filter(project=project), EpisodeOut)
@@ -64,7 +64,7 @@ class EpisodeView(StudioView):
 class ScenesView(StudioView):
     """An episode's scenes in order."""
 
-    @extend_schema(parameters=PAGING, responses={200: SceneOut(many=True)})
+    @extend_schema(parameters=PAGING, responses={200: paged(SceneOut)})
     def get(self, request: Request, pk: int) -> Response:
         episode = row_or_404(request, Episode.objects.all(), pk, "episode")
         return self.page(request, scenes_in_order(episode_id=episode.pk), SceneOut)
@@ -110,7 +110,7 @@ class SceneView(StudioView):
 class CharactersView(StudioView):
     @extend_schema(
         parameters=[*PAGING, OpenApiParameter("q", str, description="Words of the name")],
-        responses={200: CharacterOut(many=True)},
+        responses={200: paged(CharacterOut)},
     )
     def get(self, request: Request, pk: int) -> Response:
         project = project_or_404(request, pk)

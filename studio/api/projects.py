@@ -10,7 +10,7 @@ from ..models import Project, ProjectStatus
 from ..policy import Action
 from ..selectors import projects_for
 from ..services import members, projects
-from .base import StudioView, choice_param, project_or_404, text_param
+from .base import StudioView, choice_param, paged, project_or_404, text_param
 from .serializers import CollaboratorIn, MemberIn, MemberOut, ProjectIn, ProjectOut, ProjectPatch
 
 PAGING = [
@@ -48,7 +48,7 @@ class ProjectsView(StudioView):
             OpenApiParameter("role", enum=["owner", "collaborator"]),
             OpenApiParameter("q", str, description="Words of the title (prefixes)"),
         ],
-        responses={200: ProjectOut(many=True)},
+        responses={200: paged(ProjectOut)},
     )
     def get(self, request: Request) -> Response:
         status = choice_param(request, "status", ProjectStatus.values)

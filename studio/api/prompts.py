@@ -13,7 +13,7 @@ from ..models import PromptExecution, PromptTemplate
 from ..policy import can_write_prompts, under_projects
 from ..selectors import prompts_all
 from ..services import prompts
-from .base import StudioView, choice_param, text_param
+from .base import StudioView, choice_param, paged, text_param
 from .projects import PAGING
 from .serializers_work import (
     ExecutionOut,
@@ -50,7 +50,7 @@ def _writer(request: Request) -> None:
 class PromptsView(StudioView):
     @extend_schema(
         parameters=[*PAGING, OpenApiParameter("app", str), OpenApiParameter("stage", str)],
-        responses={200: PromptTemplateOut(many=True)},
+        responses={200: paged(PromptTemplateOut)},
     )
     def get(self, request: Request) -> Response:
         rows = prompts_all(
@@ -81,7 +81,7 @@ class PromptView(StudioView):
 
 
 class PromptVersionsView(StudioView):
-    @extend_schema(parameters=PAGING, responses={200: PromptVersionOut(many=True)})
+    @extend_schema(parameters=PAGING, responses={200: paged(PromptVersionOut)})
     def get(self, request: Request, pk: int) -> Response:
         template = _template(pk)
         return self.page(request, template.versions.order_by("-number"), PromptVersionOut)
@@ -129,7 +129,7 @@ class ExecutionsView(StudioView):
             OpenApiParameter("project", int),
             OpenApiParameter("status", enum=["success", "error"]),
         ],
-        responses={200: ExecutionOut(many=True)},
+        responses={200: paged(ExecutionOut)},
     )
     def get(self, request: Request) -> Response:
         rows = under_projects(PromptExecution.objects.select_related("version"), request.user)

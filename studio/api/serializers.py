@@ -295,7 +295,9 @@ class CharacterIn(serializers.Serializer):
     color_palette = serializers.ListField(
         child=StrictRegexField(r"^#[0-9a-fA-F]{6}$", max_length=7), max_length=16, required=False
     )
-    voice_id = StrictRegexField(r"^[A-Za-z0-9_.:-]{0,100}$", max_length=100, required=False)
+    voice_id = StrictRegexField(
+        r"^[A-Za-z0-9_.:-]{0,100}$", max_length=100, required=False, allow_blank=True
+    )
     audio_sample = StrictIntegerField(**ID, required=False, allow_null=True)
     voice_characteristics = words()
 

@@ -128,7 +128,9 @@ class Choice(serializers.Serializer):
 
 
 class SessionIn(serializers.Serializer):
-    current_step = StrictRegexField(r"^[a-z0-9_]{0,40}$", max_length=40, required=False)
+    current_step = StrictRegexField(
+        r"^[a-z0-9_]{0,40}$", max_length=40, required=False, allow_blank=True
+    )
     current_episode = StrictIntegerField(**ID, required=False, allow_null=True)
     current_scene = StrictIntegerField(**ID, required=False, allow_null=True)
     focus_character = StrictIntegerField(**ID, required=False, allow_null=True)

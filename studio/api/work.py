@@ -14,7 +14,7 @@ from ..models import Media, MediaType, Session
 from ..selectors import media_of, task_visible, tasks_of, tasks_queued
 from ..services import media as media_services
 from ..services import sessions, tasks
-from .base import StudioView, choice_param, project_or_404, row_or_404
+from .base import StudioView, choice_param, paged, project_or_404, row_or_404
 from .projects import PAGING
 from .serializers_work import (
     MediaOut,
@@ -35,7 +35,7 @@ class MediaListView(StudioView):
 
     @extend_schema(
         parameters=[*PAGING, OpenApiParameter("media_type", enum=MediaType.values)],
-        responses={200: MediaOut(many=True)},
+        responses={200: paged(MediaOut)},
     )
     def get(self, request: Request, pk: int) -> Response:
         project = project_or_404(request, pk)
@@ -82,7 +82,7 @@ class MediaView(StudioView):
 
 
 class SessionsView(StudioView):
-    @extend_schema(parameters=PAGING, responses={200: SessionOut(many=True)})
+    @extend_schema(parameters=PAGING, responses={200: paged(SessionOut)})
     def get(self, request: Request, pk: int) -> Response:
         project = project_or_404(request, pk)
         return self.page(request, Session.objects.filter(project=project), SessionOut)
@@ -137,7 +137,7 @@ class TasksView(StudioView):
 
     @extend_schema(
         parameters=[*PAGING, OpenApiParameter("status", enum=STATUSES)],
-        responses={200: TaskOut(many=True)},
+        responses={200: paged(TaskOut)},
     )
     def get(self, request: Request, pk: int) -> Response:
         project = project_or_404(request, pk)
@@ -159,7 +159,7 @@ class TasksView(StudioView):
 class TaskQueueView(StudioView):
     """Queued tasks of the projects you may read, in the order workers claim them."""
 
-    @extend_schema(parameters=PAGING, responses={200: TaskOut(many=True)})
+    @extend_schema(parameters=PAGING, responses={200: paged(TaskOut)})
     def get(self, request: Request) -> Response:
         return self.page(request, tasks_queued(user=request.user), TaskOut)
 

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 
 from core.audit import audit_record
 
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, NotFound
 from ..models import Character, Episode, Media, Project, Relationship, Scene, SceneStatus
 from .members import quota_check_episodes
 
@@ -87,7 +87,7 @@ def _media_of(project: Project, value: Any, field: str) -> Media | None:
         else None
     )
     if media is None:
-        raise Invalid("Unknown media.", fields={field: ["No such media in this project."]})
+        raise NotFound("Unknown media.", fields={field: ["No such media in this project."]})
     return media
 
 
@@ -238,9 +238,11 @@ def character_relationship_set(
     *, actor: Any, character: Character, other_id: int, relationship_type: str, description: str
 ) -> Relationship:
     other = Character.objects.filter(pk=other_id, project_id=character.project_id).first()
-    if other is None or other.pk == character.pk:
-        raise Invalid(
-            "Unknown character.", fields={"other": ["Another character of this project."]}
+    if other is not None and other.pk == character.pk:
+        raise Conflict("A character has no relationship to itself.")
+    if other is None:
+        raise NotFound(
+            "No such character in this project.", fields={"other": ["Not in this project."]}
         )
     if not relationship_type.strip():
         raise Invalid("A relationship type.", fields={"relationship_type": ["Required."]})
