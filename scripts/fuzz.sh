@@ -53,8 +53,10 @@ client = Client()
 client.force_login(user)
 print(client.cookies['sessionid'].value)" | tail -n 1
 }
-# The logged-in run never logs itself out: the two logout operations are fuzzed by a run of
-# their own, as another user ("log out everywhere" ends every session of its user).
+# The logged-in run never logs itself out or in as someone else: the logout operations and the
+# email sign-ins (which replace the session, e.g. with an account the fuzzer just registered)
+# are fuzzed by a run of their own, as another user ("log out everywhere" ends every session).
+SIGN_IN_OUT="logout|/auth/email/(login|verify|reset/confirm)/"
 if [ "$MODE" != run ]; then
   pg_run "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U streamvault "$FUZZ_DB" 2>/dev/null || true
   .venv/bin/python manage.py migrate --noinput -v 0
@@ -89,12 +91,12 @@ rc=0
 run anonymous --generation-database ":memory:" > "$WORK/anonymous.log" 2>&1 &
 anonymous=$!
 # Logged in, the fuzzer reaches the per-user endpoints (progress, wishlist, reports, streams).
-run "logged in" --generation-database ":memory:" --exclude-path-regex "logout" \
+run "logged in" --generation-database ":memory:" --exclude-path-regex "$SIGN_IN_OUT" \
   -H "Cookie: sessionid=$SESSION; csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" > "$WORK/logged-in.log" 2>&1 &
 logged_in=$!
 wait "$anonymous" || rc=1
 wait "$logged_in" || rc=1
-run "logout, logged in" --generation-database ":memory:" --include-path-regex "logout" \
+run "logout, logged in" --generation-database ":memory:" --include-path-regex "$SIGN_IN_OUT" \
   -H "Cookie: sessionid=$LOGOUT_SESSION; csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" \
   > "$WORK/logout.log" 2>&1 || rc=1
 cat "$WORK/anonymous.log" "$WORK/logged-in.log" "$WORK/logout.log"

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import StrictPageNumberPagination
+from core.parsing import ascii_int
 
 from ..errors import StudioError
 from ..models import Project
@@ -101,6 +102,17 @@ def choice_param(request: Request, name: str, choices: list[str]) -> str:
     if value and value not in choices:
         raise exceptions.ValidationError({name: [f"One of: {', '.join(choices)}."]})
     return value
+
+
+def id_param(request: Request, name: str) -> int | None:
+    """A row id in the query (None when absent); anything but 1 … 2**63-1 is a 400."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    number = ascii_int(raw)
+    if number is None or not 1 <= number < 2**63:
+        raise exceptions.ValidationError({name: ["A whole number from 1."]})
+    return number
 
 
 def text_param(request: Request, name: str, max_length: int) -> str:

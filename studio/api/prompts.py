@@ -13,7 +13,7 @@ from ..models import PromptExecution, PromptTemplate
 from ..policy import can_write_prompts, under_projects
 from ..selectors import prompts_all
 from ..services import prompts
-from .base import StudioView, choice_param, paged, text_param
+from .base import StudioView, choice_param, id_param, paged, text_param
 from .projects import PAGING
 from .serializers_work import (
     ExecutionOut,
@@ -133,13 +133,9 @@ class ExecutionsView(StudioView):
     )
     def get(self, request: Request) -> Response:
         rows = under_projects(PromptExecution.objects.select_related("version"), request.user)
-        project = request.query_params.get("project", "")
-        if project:
-            rows = (
-                rows.filter(project_id=int(project))
-                if project.isascii() and project.isdigit()
-                else rows.none()
-            )
+        project = id_param(request, "project")
+        if project is not None:
+            rows = rows.filter(project_id=project)
         status = choice_param(request, "status", ["success", "error"])
         if status:
             rows = rows.filter(status=status)

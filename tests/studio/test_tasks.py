@@ -186,3 +186,12 @@ def test_bad_filters_are_a_400_naming_the_parameter(client):
         response = client.get(url)
         assert response.status_code == 400, url
         assert list(response.json()["error"]["fields"]) == [name]
+
+
+def test_the_executions_project_filter_takes_only_an_id(client):
+    client.force_login(producer())
+    for value in ("null", "0", "-1", "1.5", "9" * 30):
+        response = client.get(f"/api/studio/executions/?project={value}")
+        assert response.status_code == 400, value
+        assert list(response.json()["error"]["fields"]) == ["project"]
+    assert client.get("/api/studio/executions/?project=7").status_code == 200
