@@ -4,6 +4,7 @@ adapt HTTP to ``accounts.services.email``; passwords are write-only and never ec
 
 from __future__ import annotations
 
+from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
@@ -151,7 +152,9 @@ class MyEmailView(EmailView):
             )
         except AccountsError as err:
             raise api_error(err) from None
-        # The session stays valid: its hash is the account's auth secret, not the password.
+        # The password is part of the session's hash: keep this browser signed in (Django
+        # gives the session a new key, as for any change of credentials).
+        update_session_auth_hash(request._request, user)
         return Response(email_accounts.account_summary(user))
 
 

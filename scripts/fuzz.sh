@@ -54,9 +54,10 @@ client.force_login(user)
 print(client.cookies['sessionid'].value)" | tail -n 1
 }
 # The logged-in run never logs itself out or in as someone else: the logout operations and the
-# email sign-ins (which replace the session, e.g. with an account the fuzzer just registered)
+# email sign-ins and credential changes (which replace the session: an account the fuzzer
+# just registered signs in, a new password gives the session a new key)
 # are fuzzed by a run of their own, as another user ("log out everywhere" ends every session).
-SIGN_IN_OUT="logout|/auth/email/(login|verify|reset/confirm)/"
+SIGN_IN_OUT="logout|/auth/email/(login|verify|reset/confirm)/|/me/email/\$"
 if [ "$MODE" != run ]; then
   pg_run "$(pg_bin)/createdb" -h 127.0.0.1 -p "$PG_PORT" -U streamvault "$FUZZ_DB" 2>/dev/null || true
   .venv/bin/python manage.py migrate --noinput -v 0

@@ -143,6 +143,7 @@ PARAM_BOUNDS = {
     ("query", "category"): {"minimum": 1, "maximum": 10**18 - 1},  # core.parsing.ascii_int
     ("path", "creator_id"): {"minimum": 1, "maximum": 2**63 - 1},
     ("path", "public_id"): {"pattern": "^[A-Za-z0-9_-]{1,16}$"},
+    ("query", "project"): {"minimum": 1, "maximum": 2**63 - 1},  # studio.api.base.id_param
 }
 
 
