@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.json_fields import JSON_VALUE_SCHEMA, NO_NUL
 from core.schema import RULES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -171,9 +172,6 @@ def _add_rules(schemas: dict[str, Any]) -> None:
                 schemas[component].setdefault("allOf", []).extend(rules)
 
 
-NO_NUL = "^[^\\x00]*$"
-
-
 def _no_nul_in_request_strings(result: dict[str, Any]) -> None:
     """DRF refuses a NUL character in any text field: the request components' free strings
     say so (``pattern``), so the schema does not call such a body valid."""
@@ -194,6 +192,7 @@ def _no_nul_in_request_strings(result: dict[str, Any]) -> None:
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
+    schemas["JsonValue"] = JSON_VALUE_SCHEMA
     _add_rules(schemas)
     for path, path_item in result.get("paths", {}).items():
         for method, op in path_item.items():

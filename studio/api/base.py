@@ -3,6 +3,7 @@ refusals, paging with ``page``/``limit``, and lookups through the access rule.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -16,11 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import StrictPageNumberPagination
-from core.parsing import ascii_int
 
 from ..errors import StudioError
 from ..models import Project
 from ..policy import Action, project_allows, projects_readable, under_projects
+
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 class LimitPagination(StrictPageNumberPagination):
@@ -97,9 +99,12 @@ def paged(item: type[serializers.Serializer]) -> object:
 
 
 def choice_param(request: Request, name: str, choices: list[str]) -> str:
-    """A query parameter that must be one of ``choices`` ("" when absent); else a 400."""
-    value = request.query_params.get(name, "")
-    if value and value not in choices:
+    """A query parameter that must be one of ``choices`` ("" when absent); else (an empty
+    value too) a 400."""
+    value = request.query_params.get(name)
+    if value is None:
+        return ""
+    if value not in choices:
         raise exceptions.ValidationError({name: [f"One of: {', '.join(choices)}."]})
     return value
 
@@ -109,8 +114,8 @@ def id_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    number = ascii_int(raw)
-    if number is None or not 1 <= number < 2**63:
+    number = int(raw) if _DIGITS.fullmatch(raw) else 0
+    if not 1 <= number < 2**63:
         raise exceptions.ValidationError({name: ["A whole number from 1."]})
     return number
 

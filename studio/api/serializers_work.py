@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import StrictBooleanField, StrictIntegerField, StrictRegexField
+from core.json_fields import JSONObjectField, JSONValueField
 
 from ..models import (
     Media,
@@ -124,7 +125,7 @@ class Choice(serializers.Serializer):
     choice_id = StrictRegexField(r"^[A-Za-z0-9_.:-]{1,60}$", max_length=60)
     label = prose(200, blank=False, required=True)
     action = prose(200)
-    metadata = serializers.DictField(required=False)
+    metadata = JSONObjectField(required=False)
 
 
 class SessionIn(serializers.Serializer):
@@ -134,8 +135,8 @@ class SessionIn(serializers.Serializer):
     current_episode = StrictIntegerField(**ID, required=False, allow_null=True)
     current_scene = StrictIntegerField(**ID, required=False, allow_null=True)
     focus_character = StrictIntegerField(**ID, required=False, allow_null=True)
-    workflow_state = serializers.DictField(required=False)
-    user_preferences = serializers.DictField(required=False)
+    workflow_state = JSONObjectField(required=False)
+    user_preferences = JSONObjectField(required=False)
     awaiting_user_input = StrictBooleanField(required=False)
     last_choices = Choice(many=True, required=False, max_length=20)
     state = serializers.ChoiceField(choices=SessionState.values, required=False)
@@ -144,7 +145,7 @@ class SessionIn(serializers.Serializer):
 class MessageIn(serializers.Serializer):
     role = serializers.ChoiceField(choices=["user", "assistant", "system"])
     content = prose(20000, blank=False, required=True)
-    metadata = serializers.DictField(required=False)
+    metadata = JSONObjectField(required=False)
 
 
 class TaskInput(serializers.Serializer):
@@ -239,10 +240,10 @@ class TaskIn(serializers.Serializer):
     episode = StrictIntegerField(**ID, required=False, allow_null=True)
     scene = StrictIntegerField(**ID, required=False, allow_null=True)
     character = StrictIntegerField(**ID, required=False, allow_null=True)
-    parameters = serializers.DictField(required=False)
+    parameters = JSONObjectField(required=False)
     priority = StrictIntegerField(min_value=1, max_value=10, required=False)
     depends_on = serializers.ListField(
-        child=serializers.JSONField(),
+        child=JSONValueField(),
         max_length=100,
         required=False,
         help_text="Ids of the project's tasks, or keys of tasks in this batch",
@@ -261,7 +262,7 @@ class Variable(serializers.Serializer):
     type = serializers.ChoiceField(choices=["string", "number", "boolean", "json", "text", "url"])
     required = StrictBooleanField(required=False)
     description = prose(1000)
-    default = serializers.JSONField(required=False)
+    default = JSONValueField(required=False)
 
 
 class PromptVersionOut(serializers.ModelSerializer):
@@ -307,7 +308,7 @@ class PromptIn(serializers.Serializer):
     tags = words()
     text = prose(100_000, blank=False, required=True)
     variables = Variable(many=True, required=False, max_length=100)
-    output_schema = serializers.DictField(required=False, allow_null=True)
+    output_schema = JSONObjectField(required=False, allow_null=True)
     model = StrictRegexField(r"^[A-Za-z0-9_./:-]{1,100}$", max_length=100)
     notes = prose(5000)
 
@@ -323,7 +324,7 @@ class LabelIn(serializers.Serializer):
 
 
 class RenderIn(serializers.Serializer):
-    inputs = serializers.DictField()
+    inputs = JSONObjectField()
     label = serializers.ChoiceField(choices=["production", "staging", "latest"], required=False)
 
 
