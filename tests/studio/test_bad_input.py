@@ -69,6 +69,17 @@ def test_a_prompt_output_schema_with_a_nul_is_a_400(owned):
     assert "output_schema" in response.json()["error"]["fields"]
 
 
+def test_a_body_naming_a_row_that_is_not_there_is_a_400_naming_the_field(owned):
+    """A 404 says the URL's resource is missing; an unknown id in the body is bad input."""
+    client, project = owned
+    body = {"episode_number": 1, "title": "One", "thumbnail": 99999}
+    response = client.post(
+        f"/api/studio/projects/{project.pk}/episodes/", body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert "thumbnail" in response.json()["error"]["fields"]
+
+
 def test_an_empty_or_unknown_filter_is_a_400(owned):
     client, project = owned
     for value in ("", "nope"):
