@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Schema fuzzing (run by scripts/test.sh after pytest, with the same PostgreSQL and Redis):
+# Schema fuzzing (run by scripts/test.sh beside pytest, with the same PostgreSQL and Redis):
 # a live uvicorn on a database of its own with the demo library, then schemathesis with every
 # check over the OpenAPI schema — anonymous and logged in (session + CSRF cookie), side by
 # side — and a bounded number of examples. Any 5xx or schema violation, anonymous or logged
@@ -7,8 +7,8 @@
 # Needs: DATABASE_URL's server, REDIS_URL, PG_PORT, and the venv.
 #
 #   bash scripts/fuzz.sh            # prepare, then fuzz
-#   bash scripts/fuzz.sh prepare    # only the database (scripts/test.sh runs this while pytest
-#   bash scripts/fuzz.sh run        #   runs, then this): both need the same FUZZ_WORK
+#   bash scripts/fuzz.sh prepare    # only the database, then only the fuzzing (scripts/test.sh
+#   bash scripts/fuzz.sh run        #   runs both while pytest runs): both need the same FUZZ_WORK
 #
 # Everything is its own: a database, a Redis database (1: the tests' fake Telegram and counters
 # in database 0 are never touched), a vault and a demo-media directory under FUZZ_WORK.
@@ -70,7 +70,7 @@ SESSION=$(cat "$WORK/session")
 LOGOUT_SESSION=$(cat "$WORK/logout-session")
 CSRF=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 
-.venv/bin/uvicorn streamvault.asgi:application --host 127.0.0.1 --port "$PORT" \
+.venv/bin/uvicorn streamvault.asgi:application --host 127.0.0.1 --port "$PORT" --workers 2 \
   --log-level warning > "$WORK/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do
@@ -87,24 +87,35 @@ run() {
     --max-examples "$EXAMPLES" --workers 1 --seed "${FUZZ_SEED:-1}" --no-color "$@"
 }
 rc=0
-# The two runs go side by side (two processes, each its own example database: a Hypothesis
-# race was seen only between workers of one process); their reports are printed in turn.
+# The runs go side by side (separate processes, each its own example database: a Hypothesis
+# race was seen only between workers of one process), on a server of two workers, so the
+# fuzzing keeps both cores busy; their reports are printed in turn. Logged in, the fuzzer
+# reaches the per-user endpoints (progress, wishlist, reports, streams, the studio): that run
+# is split in two by path (the studio, the rest), with the same session.
+STUDIO="^/api/studio/"
+LOGGED_IN=(-H "Cookie: sessionid=$SESSION; csrftoken=$CSRF" -H "X-CSRFToken: $CSRF")
 run anonymous --generation-database ":memory:" > "$WORK/anonymous.log" 2>&1 &
 anonymous=$!
-# Logged in, the fuzzer reaches the per-user endpoints (progress, wishlist, reports, streams).
-run "logged in" --generation-database ":memory:" --exclude-path-regex "$SIGN_IN_OUT" \
-  -H "Cookie: sessionid=$SESSION; csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" > "$WORK/logged-in.log" 2>&1 &
+run "logged in, the studio" --generation-database ":memory:" --include-path-regex "$STUDIO" \
+  "${LOGGED_IN[@]}" > "$WORK/logged-in-studio.log" 2>&1 &
+logged_in_studio=$!
+run "logged in, the rest" --generation-database ":memory:" \
+  --exclude-path-regex "$SIGN_IN_OUT|$STUDIO" "${LOGGED_IN[@]}" > "$WORK/logged-in.log" 2>&1 &
 logged_in=$!
 wait "$anonymous" || rc=1
+wait "$logged_in_studio" || rc=1
 wait "$logged_in" || rc=1
 run "logout, logged in" --generation-database ":memory:" --include-path-regex "$SIGN_IN_OUT" \
   -H "Cookie: sessionid=$LOGOUT_SESSION; csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" \
   > "$WORK/logout.log" 2>&1 || rc=1
-cat "$WORK/anonymous.log" "$WORK/logged-in.log" "$WORK/logout.log"
+cat "$WORK/anonymous.log" "$WORK/logged-in-studio.log" "$WORK/logged-in.log" "$WORK/logout.log"
 # Every request of the logged-in run ran logged in: its session still answers as the fuzzer.
 me=$(curl -s -H "Cookie: sessionid=$SESSION" "http://127.0.0.1:$PORT/api/me/")
 if echo "$me" | grep -q '"id":"424242"'; then
-  echo ">> logged in for the whole run: $(grep -oE '[0-9]+ generated' "$WORK/logged-in.log" | head -n 1) requests, the session still valid at the end"
+  generated=$(for log in "$WORK/logged-in.log" "$WORK/logged-in-studio.log"; do
+    grep -oE '[0-9]+ generated' "$log" | head -n 1 | cut -d' ' -f1
+  done | awk '{ n += $1 } END { print n }')
+  echo ">> logged in for the whole run: $generated requests, the session still valid at the end"
 else
   echo "the logged-in run lost its session (GET /api/me/ answered: ${me:0:200})" >&2
   rc=1

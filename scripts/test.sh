@@ -41,11 +41,21 @@ echo ">> ruff, the format check, makemigrations --check, lint-imports (docs/arch
 
 set +e
 if [ "$#" -eq 0 ]; then
-  # The fuzzing's database (the demo library, made with its own media) is prepared while pytest
-  # runs: pytest leaves a core idle most of the time, waiting on the processes it starts.
+  # The whole suite also fuzzes the API over its schema on a live server (scripts/fuzz.sh):
+  # its database (the demo library, made with its own media) is prepared and the fuzzing run
+  # while pytest runs, at a lower CPU priority — pytest leaves a core idle most of the time,
+  # waiting on the processes it starts, and the fuzzing fills it. Its report follows pytest's.
   export PG_PORT FUZZ_WORK="$WORK/fuzz"
-  bash scripts/fuzz.sh prepare > "$WORK/fuzz-prepare.log" 2>&1 &
-  fuzz_prepare=$!
+  (
+    renice -n 10 -p "$BASHPID" > /dev/null || true
+    if ! bash scripts/fuzz.sh prepare > "$WORK/fuzz-prepare.log" 2>&1; then
+      echo "preparing the fuzzing's database failed:"
+      tail -n 40 "$WORK/fuzz-prepare.log"
+      exit 1
+    fi
+    bash scripts/fuzz.sh run
+  ) > "$WORK/fuzz.log" 2>&1 &
+  fuzz=$!
   .venv/bin/python -m pytest --durations=25   # the whole suite: where its time goes
 else
   .venv/bin/python -m pytest "$@"
@@ -55,15 +65,10 @@ set -e
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure" >&2
 fi
-# The whole suite (no arguments) also fuzzes the API over its schema on a live server.
 if [ "$#" -eq 0 ]; then
-  if ! wait "$fuzz_prepare"; then
-    echo "preparing the fuzzing's database failed:" >&2
-    tail -n 40 "$WORK/fuzz-prepare.log" >&2
-    rc=1
-  fi
-  if [ "$rc" -eq 0 ]; then
-    bash scripts/fuzz.sh run || rc=$?
-  fi
+  fuzz_rc=0
+  wait "$fuzz" || fuzz_rc=$?
+  cat "$WORK/fuzz.log"
+  [ "$fuzz_rc" -eq 0 ] || rc=1
 fi
 exit $rc
