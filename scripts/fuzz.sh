@@ -122,7 +122,7 @@ else
 fi
 if grep -q "Traceback" "$WORK/server.log"; then
   echo "the server logged a traceback:" >&2
-  grep -A 30 "Traceback" "$WORK/server.log" | head -60 >&2
+  grep -m 2 -A 30 "Traceback" "$WORK/server.log" >&2 || true
   rc=1
 fi
 exit $rc

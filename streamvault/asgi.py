@@ -5,6 +5,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamvault.settings")
+# Read by the settings: no persistent database connections here (see CONN_MAX_AGE there).
+os.environ["STREAMVAULT_ASGI"] = "1"
 django_application = get_asgi_application()
 
 # /s/<sha256> (signed streams) skips Django's middleware stack; /ws/live/<id>/ is the live chat

@@ -145,6 +145,10 @@ PARAM_BOUNDS = {
     ("path", "creator_id"): {"minimum": 1, "maximum": 2**63 - 1},
     ("path", "public_id"): {"pattern": "^[A-Za-z0-9_-]{1,16}$"},
     ("query", "project"): {"minimum": 1, "maximum": 2**63 - 1},  # studio.api.base.id_param
+    # studio.api.base.text_param: free text, no NUL (PostgreSQL cannot compare it)
+    ("query", "q"): {"pattern": NO_NUL},
+    ("query", "app"): {"pattern": NO_NUL},
+    ("query", "stage"): {"pattern": NO_NUL},
 }
 
 

@@ -161,7 +161,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Under ASGI (the stream process, streamvault/asgi.py) each request runs its sync code in a
+# thread of its own, so a kept connection is never reused and they pile up until PostgreSQL
+# refuses clients: Django's advice is no persistent connections there.
+DATABASES["default"]["CONN_MAX_AGE"] = (
+    0 if env.bool("STREAMVAULT_ASGI", default=False) else env.int("CONN_MAX_AGE", default=60)
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -117,3 +117,25 @@ def test_manage_py_check_passes_in_production():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _conn_max_age(module: str) -> str:
+    code = (
+        f"import {module}\n"
+        "from django.conf import settings\n"
+        "print(settings.DATABASES['default']['CONN_MAX_AGE'])\n"
+    )
+    env = {**os.environ, "CONN_MAX_AGE": "60", "DEBUG": "true"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_asgi_process_keeps_no_database_connection_between_requests():
+    """Under ASGI every request runs its sync code in a thread of its own: a kept connection
+    is never reused and they pile up until PostgreSQL refuses clients (seen under the schema
+    fuzzing). The WSGI process keeps its connections for CONN_MAX_AGE."""
+    assert _conn_max_age("streamvault.asgi") == "0"
+    assert _conn_max_age("streamvault.wsgi") == "60"
