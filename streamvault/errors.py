@@ -2,8 +2,10 @@
 
     {"error": {"code": "not_found", "message": "…", "fields": {"year": ["…"]}}}
 
-``fields`` is present only for validation errors. Django-level 404/500 under ``/api/`` use the
-same shape, so a client never has to parse an HTML error page.
+``fields`` is present for validation errors, and for a refusal that names the field it is
+about (an exception with a ``fields`` attribute: the studio's 409 ``not_in_project``).
+Django-level 404/500 under ``/api/`` use the same shape, so a client never has to parse an
+HTML error page.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
-        response.data = error_body(code=code, message=str(exc.detail))
+        fields = getattr(exc, "fields", None)
+        response.data = error_body(code=code, message=str(exc.detail), fields=fields)
     return response
 
 

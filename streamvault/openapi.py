@@ -193,11 +193,30 @@ def _no_nul_in_request_strings(result: dict[str, Any]) -> None:
                 prop["pattern"] = NO_NUL
 
 
+BLANK = {"type": "string", "maxLength": 0}
+
+
+def _blank_is_any_of(node: Any) -> None:
+    """drf-spectacular gives a blank-allowed text with a pattern ``oneOf: [it, blank]``; where
+    the pattern also takes "" (free text), "" matches both and ``oneOf`` calls a valid ""
+    invalid. ``anyOf`` says what is meant."""
+    if isinstance(node, dict):
+        one_of = node.get("oneOf")
+        if isinstance(one_of, list) and len(one_of) == 2 and one_of[1] == BLANK:
+            node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            _blank_is_any_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            _blank_is_any_of(value)
+
+
 def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     schemas["JsonValue"] = JSON_VALUE_SCHEMA
     _add_rules(schemas)
+    _blank_is_any_of(result)
     for path, path_item in result.get("paths", {}).items():
         for method, op in path_item.items():
             if method not in ("get", "post", "put", "patch", "delete"):

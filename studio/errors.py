@@ -41,6 +41,15 @@ class NotFound(StudioError):
     code = "not_found"
 
 
+class NotInProject(StudioError):
+    """A well-formed body naming a row that is not the project's (a thumbnail, a dialogue
+    line's character, a dependency): 409 ``not_in_project`` with the field. Not a 400 (the
+    same body fits another project) and not a 404 (the URL's resource is there)."""
+
+    status = 409
+    code = "not_in_project"
+
+
 class Conflict(StudioError):
     """Clashes with what exists (409): a taken number, a finished task."""
 

@@ -33,6 +33,7 @@ class LimitPagination(StrictPageNumberPagination):
 class ServiceRefusal(exceptions.APIException):
     def __init__(self, error: StudioError) -> None:
         self.status_code = error.status
+        self.fields = error.fields or None
         super().__init__(detail=error.message, code=error.code)
 
 

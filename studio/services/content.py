@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 
 from core.audit import audit_record
 
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, NotFound, NotInProject
 from ..models import Character, Episode, Media, Project, Relationship, Scene, SceneStatus
 from .members import quota_check_episodes
 
@@ -87,7 +87,7 @@ def _media_of(project: Project, value: Any, field: str) -> Media | None:
         else None
     )
     if media is None:
-        raise Invalid("Unknown media.", fields={field: ["No such media in this project."]})
+        raise NotInProject("Unknown media.", fields={field: ["No such media in this project."]})
     return media
 
 
@@ -241,7 +241,7 @@ def character_relationship_set(
     if other is not None and other.pk == character.pk:
         raise Conflict("A character has no relationship to itself.")
     if other is None:
-        raise Invalid(
+        raise NotFound(
             "No such character in this project.", fields={"other": ["Not in this project."]}
         )
     if not relationship_type.strip():

@@ -22,7 +22,7 @@ from core.signing import signature
 from ingest.work import put
 from jobs.engine import job_create
 
-from ..errors import Invalid
+from ..errors import Invalid, NotInProject
 from ..models import Character, Episode, Media, MediaStatus, MediaType, Project, Provider, Scene
 
 ALLOWED = ("image/", "audio/", "video/")
@@ -38,7 +38,7 @@ def _link(project: Project, model: type, value: Any, field: str) -> Any:
         else None
     )
     if row is None:
-        raise Invalid(f"Unknown {field}.", fields={field: [f"A {field} of this project."]})
+        raise NotInProject(f"Unknown {field}.", fields={field: [f"A {field} of this project."]})
     return row
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, NotInProject
 from ..models import Character, Episode, Media, Scene, SceneStatus
 from .content import SCENE_FIELDS, _apply, _audit, _clean, counters_refresh
 
@@ -40,7 +40,9 @@ def _dialogue_clean(episode: Episode, lines: Any) -> list[dict[str, Any]]:
             raise Invalid("Each line is an object.", fields={where: ["An object."]})
         character, text = line.get("character"), line.get("lines")
         if not isinstance(character, int) or isinstance(character, bool) or character not in known:
-            raise Invalid("Unknown character.", fields={where: ["A character of this project."]})
+            raise NotInProject(
+                "Unknown character.", fields={where: ["A character of this project."]}
+            )
         if not isinstance(text, str) or not text.strip():
             raise Invalid("A line needs its words.", fields={where: ["lines: required text."]})
         emotion = line.get("emotion", "")
@@ -78,7 +80,9 @@ def _panels_clean(episode: Episode, panels: Any) -> list[dict[str, Any]]:
             isinstance(image, int)
             and Media.objects.filter(pk=image, project_id=episode.project_id).exists()
         ):
-            raise Invalid("Unknown image.", fields={where: ["image: a media of this project."]})
+            raise NotInProject(
+                "Unknown image.", fields={where: ["image: a media of this project."]}
+            )
         texts = {k: panel.get(k, "") for k in ("description", "camera_angle", "notes")}
         if not all(isinstance(v, str) for v in texts.values()):
             raise Invalid("Panel texts are strings.", fields={where: ["Text values."]})
@@ -91,7 +95,9 @@ def _characters(episode: Episode, ids: Any) -> list[Character]:
         raise Invalid("A list of character ids.", fields={"characters": ["A list of ids."]})
     found = list(Character.objects.filter(pk__in=ids, project_id=episode.project_id))
     if len(found) != len(set(ids)):
-        raise Invalid("Unknown character.", fields={"characters": ["Characters of this project."]})
+        raise NotInProject(
+            "Unknown character.", fields={"characters": ["Characters of this project."]}
+        )
     return found
 
 

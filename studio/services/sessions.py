@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ..errors import Invalid
+from ..errors import Invalid, NotInProject
 from ..models import Character, Episode, Project, Scene, Session, SessionState
 
 ROLES = ("user", "assistant", "system")
@@ -35,7 +35,7 @@ def _context(project: Project, data: dict[str, Any]) -> dict[str, Any]:
             else None
         )
         if row is None:
-            raise Invalid(f"Unknown {field}.", fields={field: ["Not in this project."]})
+            raise NotInProject(f"Unknown {field}.", fields={field: ["Not in this project."]})
         found[field] = row
     return found
 

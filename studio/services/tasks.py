@@ -20,7 +20,7 @@ from jobs.graph import DependencyCycle, dependencies_add, graph_check
 from jobs.models import Job, JobStatus
 from jobs.services import job_cancel, job_retry
 
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, NotInProject
 from ..models import Character, Episode, Project, Scene, Task, TaskType
 
 KIND = "studio_task"
@@ -53,7 +53,7 @@ def _target(project: Project, spec: dict[str, Any]) -> dict[str, Any]:
             else None
         )
         if row is None:
-            raise Invalid(f"Unknown {field}.", fields={field: [f"A {field} of this project."]})
+            raise NotInProject(f"Unknown {field}.", fields={field: [f"A {field} of this project."]})
         found[field] = row
     return found
 
@@ -118,7 +118,9 @@ def _deps(project: Project, spec: dict, made: dict, named: dict) -> list[Job]:
             else None
         )
         if task is None:
-            raise Invalid("Unknown dependency.", fields={"depends_on": [f"No task {dep!r} here."]})
+            raise NotInProject(
+                "Unknown dependency.", fields={"depends_on": [f"No task {dep!r} here."]}
+            )
         jobs.append(task.job)
     return jobs
 

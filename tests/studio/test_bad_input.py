@@ -1,6 +1,7 @@
-"""Bad input to the studio API is a 400 in the one error shape, never a 500: text PostgreSQL
+"""Bad input to the studio API is a 4xx in the one error shape, never a 500: text PostgreSQL
 cannot store inside open JSON (a NUL, a lone surrogate), an empty or unknown filter value, a
-row id out of range — while every id a bigint holds is still taken."""
+row id out of range (400s) — while every id a bigint holds is still taken — and an id in the
+body that is not the project's (409)."""
 
 from __future__ import annotations
 
@@ -69,15 +70,17 @@ def test_a_prompt_output_schema_with_a_nul_is_a_400(owned):
     assert "output_schema" in response.json()["error"]["fields"]
 
 
-def test_a_body_naming_a_row_that_is_not_there_is_a_400_naming_the_field(owned):
-    """A 404 says the URL's resource is missing; an unknown id in the body is bad input."""
+def test_a_body_naming_a_row_that_is_not_the_projects_is_a_409_naming_the_field(owned):
+    """A 404 says the URL's resource is missing, a 400 that the body is wrong whatever the
+    project; a well-formed id that is not a row of this project is a 409."""
     client, project = owned
     body = {"episode_number": 1, "title": "One", "thumbnail": 99999}
     response = client.post(
         f"/api/studio/projects/{project.pk}/episodes/", body, content_type="application/json"
     )
-    assert response.status_code == 400, response.content
-    assert "thumbnail" in response.json()["error"]["fields"]
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "not_in_project" and "thumbnail" in error["fields"]
 
 
 def test_an_empty_or_unknown_filter_is_a_400(owned):

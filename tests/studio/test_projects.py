@@ -14,7 +14,7 @@ from django.db import connection
 from accounts.models import UserKind
 from jobs.engine import job_run
 from jobs.models import Job, JobStatus
-from studio.errors import Conflict, Invalid, QuotaExceeded
+from studio.errors import Conflict, NotInProject, QuotaExceeded
 from studio.models import Episode, Media, Project, Scene, Task, Tier
 from studio.services import content, projects, scenes, tasks
 from tests.factories import UserFactory
@@ -201,11 +201,11 @@ def test_dialogue_and_panels_are_checked_against_the_project():
         panels=[{"panel_number": 2, "image": art.pk}, {"panel_number": 1}],
     )
     assert [p["panel_number"] for p in scene.panels] == [1, 2]
-    with pytest.raises(Invalid):
+    with pytest.raises(NotInProject):
         scene_of(episode, dialogue=[{**line, "character": stranger.pk}])
-    with pytest.raises(Invalid):
+    with pytest.raises(NotInProject):
         scene_of(episode, panels=[{"panel_number": 1, "image": media_of(other).pk}])
-    with pytest.raises(Invalid):
+    with pytest.raises(NotInProject):
         scene_of(episode, characters=[stranger.pk])
     appearances = content.character_appearances(character=ada)
     assert appearances == [{"episode": episode.pk, "scenes": [scene.pk], "screen_time": 0}]

@@ -84,7 +84,7 @@ def test_a_cycle_is_refused_with_a_400_that_names_it(client):
         assert key in error["fields"]["depends_on"][0]
     assert not Task.objects.exists() and not Job.objects.exists()
     unknown = _post(client, project, [{"task_type": "image_generation", "depends_on": [99999]}])
-    assert unknown.status_code == 400 and not Task.objects.exists()
+    assert unknown.status_code == 409 and not Task.objects.exists()
     assert "depends_on" in unknown.json()["error"]["fields"]
 
 

@@ -1,0 +1,67 @@
+"""The OpenAPI schema says what the API does: an empty free text is valid once, not "valid
+under more than one" branch of a ``oneOf`` (which made a correct response a schema violation);
+open JSON refuses a NUL at any depth."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_setup, django_db_blocker):
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def _jsonschema(node):
+    """OpenAPI 3.0's ``nullable`` as JSON Schema (``null`` is one more type)."""
+    if isinstance(node, list):
+        return [_jsonschema(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _jsonschema(v) for k, v in node.items() if k != "nullable"}
+    return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def test_no_one_of_lets_an_empty_text_match_twice(schema):
+    for node in _walk(schema):
+        for branch_list in [node.get("oneOf")] if isinstance(node.get("oneOf"), list) else []:
+            texts = [b for b in branch_list if isinstance(b, dict) and b.get("type") == "string"]
+            matching = [b for b in texts if jsonschema.Draft4Validator(b).is_valid("")]
+            assert len(matching) <= 1, node
+
+
+def test_an_empty_panel_text_is_a_valid_response(schema):
+    panel = {"panel_number": 1, "description": "", "image": None, "camera_angle": "", "notes": ""}
+    properties = schema["components"]["schemas"]["Panel"]["properties"]
+    for name in ("description", "camera_angle", "notes"):
+        assert jsonschema.Draft4Validator(properties[name]).is_valid(panel[name]), name
+
+
+def test_open_json_refuses_a_nul_at_any_depth(schema):
+    components = _jsonschema(schema["components"])
+    validator = jsonschema.Draft7Validator(
+        {**components["schemas"]["JsonValue"], "components": components}
+    )
+    assert validator.is_valid({"a": [{"b": ["text", 1, None, True]}]})
+    assert not validator.is_valid({"a": [{"b": ["te\x00xt"]}]})
+    assert not validator.is_valid({"a\x00": 1})
