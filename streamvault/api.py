@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from django.conf import settings
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -10,6 +13,17 @@ from rest_framework.permissions import AllowAny, IsAdminUser
 from .errors import page_not_found
 
 DOCS = [AllowAny] if settings.API_DOCS_PUBLIC else [IsAdminUser]
+_SCHEMA_LOCK = threading.Lock()
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, made by one thread at a time: drf-spectacular loads its extensions
+    lazily and not thread-safely, so the first requests of a process, at once, crashed."""
+
+    def _get_schema_response(self, request: Any) -> Any:
+        with _SCHEMA_LOCK:
+            return super()._get_schema_response(request)
+
 
 urlpatterns = [
     path("", include("catalog.urls")),
@@ -21,7 +35,7 @@ urlpatterns = [
     path("", include("live.api_urls")),
     path("", include("studio.urls")),
     path("", include("tenants.urls")),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="schema"),
+    path("schema/", SchemaView.as_view(permission_classes=DOCS), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerView.as_view(url_name="schema", permission_classes=DOCS),

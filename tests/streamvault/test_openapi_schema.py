@@ -5,11 +5,16 @@ open JSON refuses a NUL at any depth."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +70,43 @@ def test_open_json_refuses_a_nul_at_any_depth(schema):
     assert validator.is_valid({"a": [{"b": ["text", 1, None, True]}]})
     assert not validator.is_valid({"a": [{"b": ["te\x00xt"]}]})
     assert not validator.is_valid({"a\x00": 1})
+
+
+RACE = """
+import threading
+import django
+django.setup()
+from django.test import Client
+barrier = threading.Barrier(8)
+codes = []
+def hit():
+    barrier.wait()
+    try:
+        response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        codes.append(response.status_code)
+    except Exception as exc:
+        codes.append(type(exc).__name__)
+threads = [threading.Thread(target=hit) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(sorted(map(str, codes)))
+"""
+
+
+def test_eight_first_schema_requests_at_once_all_get_the_schema():
+    """drf-spectacular loads its extensions lazily and not thread-safely: the first schema
+    requests of a fresh process, at once, crashed (seen under the fuzzing)."""
+    from django.db import connection
+
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        url = url.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    else:
+        url = "sqlite:///" + str(connection.settings_dict["NAME"])
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "ALLOWED_HOSTS": "testserver"}
+    result = subprocess.run(
+        [sys.executable, "-c", RACE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip().splitlines()[-1:] == [str(["200"] * 8)], result.stderr[-3000:]
