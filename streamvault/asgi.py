@@ -5,9 +5,11 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamvault.settings")
-# Read by the settings: no persistent database connections here (see CONN_MAX_AGE there).
+# Read by the settings: no persistent database connections here (see CONN_MAX_AGE there);
+# removed once read, so the processes this one starts do not inherit it.
 os.environ["STREAMVAULT_ASGI"] = "1"
 django_application = get_asgi_application()
+os.environ.pop("STREAMVAULT_ASGI", None)
 
 # /s/<sha256> (signed streams) skips Django's middleware stack; /ws/live/<id>/ is the live chat
 # (Django Channels); everything else is Django. (These need the apps loaded above.)

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import is_list_serializer
+
 from core.json_fields import JSON_VALUE_SCHEMA, NO_NUL
 from core.schema import RULES
 
@@ -240,3 +243,21 @@ def postprocess(result: dict[str, Any], generator: Any, request: Any, public: bo
     for path, item in BYTE_PATHS.items():
         result["paths"].setdefault(path, item)
     return result
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's, plus the bounds of a nested list (``Item(many=True, max_length=10)``):
+    it leaves out ``maxItems`` and ``minItems`` there, so the schema called an eleventh item
+    valid that the serializer refuses."""
+
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions=False) -> Any:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if is_list_serializer(field) and isinstance(schema, dict) and schema.get("type") == "array":
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+            minimum = field.min_length if field.min_length is not None else 0
+            if not field.allow_empty:
+                minimum = max(minimum, 1)
+            if minimum:
+                schema["minItems"] = minimum
+        return schema

@@ -62,6 +62,14 @@ def test_an_empty_panel_text_is_a_valid_response(schema):
         assert jsonschema.Draft4Validator(properties[name]).is_valid(panel[name]), name
 
 
+def test_nested_lists_keep_their_bounds(schema):
+    """A list of objects (``Item(many=True, max_length=…)``) says how many it takes."""
+    schemas = schema["components"]["schemas"]
+    assert schemas["PatchedCreatorEdit"]["properties"]["social_accounts"]["maxItems"] == 10
+    tasks = schemas["TaskBatchIn"]["properties"]["tasks"]
+    assert (tasks["minItems"], tasks["maxItems"]) == (1, 100)
+
+
 def test_open_json_refuses_a_nul_at_any_depth(schema):
     components = _jsonschema(schema["components"])
     validator = jsonschema.Draft7Validator(

@@ -125,7 +125,8 @@ def _conn_max_age(module: str) -> str:
         "from django.conf import settings\n"
         "print(settings.DATABASES['default']['CONN_MAX_AGE'])\n"
     )
-    env = {**os.environ, "CONN_MAX_AGE": "60", "DEBUG": "true"}
+    env = {k: v for k, v in os.environ.items() if k != "STREAMVAULT_ASGI"}
+    env.update(CONN_MAX_AGE="60", DEBUG="true")
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -139,3 +140,8 @@ def test_the_asgi_process_keeps_no_database_connection_between_requests():
     fuzzing). The WSGI process keeps its connections for CONN_MAX_AGE."""
     assert _conn_max_age("streamvault.asgi") == "0"
     assert _conn_max_age("streamvault.wsgi") == "60"
+    # What the ASGI module tells its settings is not passed on to the processes it starts.
+    assert (
+        _conn_max_age("streamvault.asgi; import os; assert 'STREAMVAULT_ASGI' not in os.environ")
+        == "0"
+    )
