@@ -4,9 +4,9 @@ each), 1,000,000 scenes, 200,000 media and 1,000,000 tasks (with their jobs) on 
 Reports p50/p95 of the common queries — a user's projects by status, an episode's scenes in
 order, the queued tasks by priority, a project's media by type, title search — each through
 our selectors (the ORM, the first page as the API reads it) beside the same query as bare SQL
-in the same run; then task claims per second on 2 processes through the jobs engine (claim
-with SKIP LOCKED, run a no-op, finish, release dependents) over chains of dependent tasks,
-beside a bare-SQL claim loop over as many independent rows.
+in the same run; then task claims per second on 2 processes (``--workers``) through the jobs
+engine (claim with SKIP LOCKED, run a no-op, finish, release dependents) over chains of
+dependent tasks, beside a bare-SQL claim loop over as many independent rows.
 
 Run through ``bench/run_studio.sh`` (a private PostgreSQL and Redis)."""
 
@@ -236,7 +236,7 @@ def _claim_worker(args: tuple[str, int]) -> int:
         done += 1
 
 
-def claims(count: int, chain: int) -> tuple[float, float]:
+def claims(count: int, chain: int, workers: int) -> tuple[float, float]:
     # The loaded queue's own queued tasks would be claimed too: park them.
     Job.objects.filter(kind="studio_task", status=JobStatus.QUEUED).update(status=JobStatus.WAITING)
     previous = None
@@ -247,8 +247,8 @@ def claims(count: int, chain: int) -> tuple[float, float]:
         )
     connections.close_all()  # the children open their own (a shared socket would break)
     t0 = time.monotonic()
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        ran = sum(pool.map(_claim_worker, [("engine", 0)] * 2))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        ran = sum(pool.map(_claim_worker, [("engine", 0)] * workers))
     engine_rate = ran / (time.monotonic() - t0)
     assert Job.objects.filter(kind="bench_noop").exclude(status=JobStatus.DONE).count() == 0
     table = Job._meta.db_table
@@ -259,8 +259,8 @@ def claims(count: int, chain: int) -> tuple[float, float]:
             '', '', now(), now() FROM generate_series(1, {count}) AS i""")
     connections.close_all()
     t0 = time.monotonic()
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        bare = sum(pool.map(_claim_worker, [("bare", 0)] * 2))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        bare = sum(pool.map(_claim_worker, [("bare", 0)] * workers))
     bare_rate = bare / (time.monotonic() - t0)
     return engine_rate, bare_rate
 
@@ -275,14 +275,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--claims", type=int, default=5_000)
     parser.add_argument("--chain", type=int, default=4, help="tasks per dependency chain")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="claiming processes (one per core; HEAVY_CONCURRENCY defaults to 5)",
+    )
     args = parser.parse_args()
     load(args.users, args.projects, args.scenes_per_project, args.media, args.tasks)
     print(f"\n{'query':38} {'ours p50/p95 ms':>18} {'bare SQL p50/p95 ms':>22}")
     for name, ours, bare in queries(args.rounds):
         print(f"{name:38} {ours[0]:8.2f} / {ours[1]:6.2f} {bare[0]:11.2f} / {bare[1]:6.2f}")
-    engine_rate, bare_rate = claims(args.claims, args.chain)
+    engine_rate, bare_rate = claims(args.claims, args.chain, args.workers)
     print(
-        f"\nclaims with dependencies (chains of {args.chain}), 2 processes: "
+        f"\nclaims with dependencies (chains of {args.chain}), {args.workers} processes on "
+        f"{os.cpu_count()} cores: "
         f"{engine_rate:,.0f}/s; bare SQL claims: {bare_rate:,.0f}/s "
         f"(ratio {engine_rate / bare_rate:.2f})"
     )
