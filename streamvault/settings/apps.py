@@ -288,7 +288,11 @@ STUDIO_DEFAULT_TIER = env.str("STUDIO_DEFAULT_TIER", default="free")
 # Finished (done or cancelled) tasks older than this are deleted by the beat row; 0 keeps all.
 STUDIO_TASK_RETENTION_DAYS = env.int("STUDIO_TASK_RETENTION_DAYS", default=30)
 # The code that makes each task type's output: {"image_generation": "dotted.path", …} (JSON).
-STUDIO_GENERATORS = env.json("STUDIO_GENERATORS", default={})
+# The embedded default draws offline (studio.local); the variable adds or replaces per type.
+STUDIO_GENERATORS = {
+    "image_generation": "studio.local.storyboard.storyboard",
+    **env.json("STUDIO_GENERATORS", default={}),
+}
 # A studio media URL is signed for this long (seconds).
 STUDIO_MEDIA_URL_TTL = env.int("STUDIO_MEDIA_URL_TTL", default=3600)
 # Uploads (style references, reference images, audio samples) larger than this are refused.

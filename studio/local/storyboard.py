@@ -1,0 +1,118 @@
+"""The local image generator: a scene's storyboard, one picture per panel, drawn offline
+(``studio.local.drawing``) and stored as the project's media; the scene's panels then point at
+their pictures. A scene without panels gets an establishing shot and one panel per dialogue
+line. Each panel is a recorded step, so a task resumed after a crash draws only what is
+missing."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jobs.engine import JobContext, PermanentError
+
+from ..generators import Output
+from ..models import Character, Media, Scene, Task
+from ..services.media import media_create
+from ..services.scenes import scene_update
+from .drawing import Figure, PanelSpec, colour_of, draw_panel
+
+GENERATOR = "local-storyboard"
+
+
+def _planned_panels(scene: Scene) -> list[dict[str, Any]]:
+    if scene.panels:
+        return [dict(p) for p in sorted(scene.panels, key=lambda p: p["panel_number"])]
+    panels = [
+        {
+            "panel_number": 1,
+            "camera_angle": "establishing",
+            "description": scene.action or scene.title,
+        }
+    ]
+    for n in range(2, len(scene.dialogue) + 2):
+        panels.append({"panel_number": n, "camera_angle": "close-up", "description": ""})
+    return panels
+
+
+def _specs(scene: Scene, panels: list[dict[str, Any]]) -> list[PanelSpec]:
+    cast = {c.pk: c for c in Character.objects.filter(project_id=scene.project_id)}
+    order = {c.pk: i for i, c in enumerate(sorted(cast.values(), key=lambda c: c.pk))}
+
+    def figure(pk: int) -> Figure:
+        c = cast[pk]
+        return Figure(name=c.name, colour=colour_of(c.color_palette, order[pk]))
+
+    in_scene = [
+        pk for pk in scene.characters.order_by("pk").values_list("pk", flat=True) if pk in cast
+    ]
+    lines = [line for line in scene.dialogue if line.get("character") in cast]
+    # Planned panels carry the dialogue in order; made ones after the establishing shot.
+    offset = 0 if scene.panels else 1
+    specs = []
+    for i, panel in enumerate(panels):
+        n = i - offset
+        line = lines[n] if 0 <= n < len(lines) else None
+        speaker = [line["character"]] if line else []
+        cast_here = speaker + [pk for pk in in_scene if pk not in speaker]
+        caption = f"{cast[line['character']].name}: {line['lines']}" if line else ""
+        specs.append(
+            PanelSpec(
+                scene_number=scene.scene_number,
+                panel_number=panel["panel_number"],
+                camera_angle=str(panel.get("camera_angle") or ""),
+                description=str(panel.get("description") or ""),
+                location=scene.location,
+                time_of_day=scene.time_of_day,
+                figures=tuple(figure(pk) for pk in cast_here),
+                caption=caption,
+            )
+        )
+    return specs
+
+
+def storyboard(ctx: JobContext, task: Task) -> Output:
+    scene = Scene.objects.select_related("project").filter(pk=task.scene_id).first()
+    if scene is None:
+        raise PermanentError(
+            "the local image generator draws a scene's storyboard: give the task a scene"
+        )
+    panels = _planned_panels(scene)
+    drawn: dict[str, int] = ctx.state.setdefault("panels", {})
+    for spec in _specs(scene, panels):
+        name = f"panel-{spec.panel_number}"
+        if ctx.done(name):
+            continue
+        with ctx.step(name, progress=int(90 * (len(drawn) + 1) / len(panels)), atomic=True):
+            png, technical = draw_panel(spec, scene.project.aspect_ratio)
+            with tempfile.TemporaryDirectory() as work:
+                path = Path(work) / "panel.png"
+                path.write_bytes(png)
+                media = media_create(
+                    actor=None,
+                    project=scene.project,
+                    upload=path,
+                    filename=f"scene-{scene.scene_number}-panel-{spec.panel_number}.png",
+                    media_type="storyboard",
+                    provider="local",
+                    generation_metadata={
+                        "generator": GENERATOR,
+                        "task_id": task.pk,
+                        "scene": scene.pk,
+                        "panel_number": spec.panel_number,
+                    },
+                    technical_data=technical,
+                )
+            drawn[str(spec.panel_number)] = media.pk
+    with ctx.step("attach", atomic=True):
+        for panel in panels:
+            panel["image"] = drawn.get(str(panel["panel_number"]), panel.get("image"))
+        scene_update(actor=None, scene=scene, data={"panels": panels})
+    first = Media.objects.filter(pk=drawn.get(str(panels[0]["panel_number"]))).first()
+    return Output(
+        media=first,
+        result={
+            "panels": [{"panel_number": p["panel_number"], "media": p["image"]} for p in panels]
+        },
+    )
