@@ -325,11 +325,30 @@ def job_claim(*, job_id: int) -> tuple[Job, str] | None:
     return Job.objects.get(pk=job_id), token
 
 
+# A ``job_run_next`` loop in this thread may keep one dependent its job releases: instead of a
+# Celery message for it, the loop claims once more (a chain runs on, one publish saved per
+# link). ``queue`` is the loop's queue while a job of it runs; ``kept`` says one was kept.
+_continuation = threading.local()
+
+
 def job_run_next(*, queue: str) -> str:
     """Claim the best queued job of ``queue`` (``jobs.claims``) and run it ("" when there is
-    none)."""
-    got = claim_next(kinds=[kind for kind, reg in _handlers.items() if reg.queue == queue])
-    return "" if got is None else _run(*got)
+    none). When it releases a dependent of the same queue, claim again (the best queued job,
+    not necessarily that one) rather than send a message for it: each message is one claim,
+    and the loop's extra claim stands for the message it did not send. The last status."""
+    kinds = [kind for kind, reg in _handlers.items() if reg.queue == queue]
+    status = ""
+    while True:
+        got = claim_next(kinds=kinds)
+        if got is None:
+            return status
+        _continuation.queue, _continuation.kept = queue, False
+        try:
+            status = _run(*got)
+        finally:
+            kept, _continuation.queue = _continuation.kept, None
+        if not kept:
+            return status
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -395,6 +414,10 @@ def _finish(ctx: JobContext, *, status: str, **fields: Any) -> None:
 def job_settled(*, job_id: int, status: str, reason: str = "") -> None:
     """A job ended: queue the dependents it released, or cancel them (``jobs.graph``)."""
     for released in graph_settle(job_id=job_id, status=status, reason=reason):
+        loop = getattr(_continuation, "queue", None)
+        if loop and not _continuation.kept and queue_of(released.kind) == loop:
+            _continuation.kept = True  # the job_run_next loop claims again instead
+            continue
         job_enqueue(job=released)
 
 

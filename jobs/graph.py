@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from graphlib import CycleError, TopologicalSorter
 
+from django.db import connection
 from django.utils import timezone
 
 from jobs.models import Job, JobStatus
@@ -115,26 +116,33 @@ def graph_settle(*, job_id: int, status: str, reason: str = "") -> list[Job]:
     """A job ended with ``status``: release or cancel its dependents. Returns the jobs now
     QUEUED (the caller enqueues them after commit)."""
     through = Job.depends_on.through
-    dependents = list(
-        through.objects.filter(to_job_id=job_id).values_list("from_job_id", flat=True)
-    )
-    if not dependents:
-        return []
-    if status in ENDED_BADLY:
-        why = f"dependency #{job_id} {status}" + (f": {reason}" if reason else "")
-        _cancel_tree(dependents, reason=why)
-        return []
+    job_table, edge_table = Job._meta.db_table, through._meta.db_table
+    if status in ENDED_BADLY or connection.vendor != "postgresql":
+        dependents = list(
+            through.objects.filter(to_job_id=job_id).values_list("from_job_id", flat=True)
+        )
+        if not dependents:
+            return []
+        if status in ENDED_BADLY:
+            why = f"dependency #{job_id} {status}" + (f": {reason}" if reason else "")
+            _cancel_tree(dependents, reason=why)
+            return []
+        among, params = f"id IN ({_marks(dependents)})", dependents
+    else:
+        # PostgreSQL: the dependents are read in the same statement, into an array (an init
+        # plan), so the jobs are still found by their primary key.
+        among = f"id = ANY(ARRAY(SELECT from_job_id FROM {edge_table} WHERE to_job_id = %s))"
+        params = [job_id]
     # One statement: a waiting dependent none of whose dependencies is still undone becomes
     # queued. Two dependencies finishing together both try; the row lock and the re-checked
     # ``status = 'waiting'`` let exactly one of them release it.
-    job_table, edge_table = Job._meta.db_table, through._meta.db_table
     return list(
         Job.objects.raw(
-            f"UPDATE {job_table} SET status = %s WHERE status = %s "
-            f"AND id IN ({_marks(dependents)}) AND NOT EXISTS (SELECT 1 FROM {edge_table} e "
+            f"UPDATE {job_table} SET status = %s WHERE status = %s AND {among} "
+            f"AND NOT EXISTS (SELECT 1 FROM {edge_table} e "
             f"JOIN {job_table} d ON d.id = e.to_job_id "
             f"WHERE e.from_job_id = {job_table}.id AND d.status <> %s) RETURNING *",
-            [JobStatus.QUEUED, JobStatus.WAITING, *dependents, JobStatus.DONE],
+            [JobStatus.QUEUED, JobStatus.WAITING, *params, JobStatus.DONE],
         )
     )
 

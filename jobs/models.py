@@ -67,11 +67,24 @@ class Job(models.Model):
         db_table = "swarm_job"  # moved from the swarm app; table kept
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["status", "priority"], name="job_status_priority_idx"),
-            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx"),
+            # Partial: only the rows a sweep or a claim looks for are in these two, so the
+            # millions of finished jobs cost them nothing and a status change of a finished
+            # job writes no entry there. No plain index leads with ``status``: with one, a
+            # release (``status = 'waiting' AND id IN (…)``) was planned through it whenever
+            # the statistics had not yet seen the waiting jobs — a scan of every waiting job
+            # for each release — instead of the primary key.
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=models.Q(status="running"),
+                name="job_running_heartbeat_idx",
+            ),
             models.Index(fields=["kind", "status"], name="job_kind_status_idx"),
             # Claims: the highest priority first, then the oldest.
-            models.Index(fields=["status", "-priority", "created_at"], name="job_claim_order_idx"),
+            models.Index(
+                fields=["-priority", "created_at"],
+                condition=models.Q(status="queued"),
+                name="job_queued_order_idx",
+            ),
             models.Index(fields=["scope", "status"], name="job_scope_status_idx"),
             models.Index(fields=["created_at"], name="job_created_idx"),
         ]

@@ -127,8 +127,30 @@ def test_claims_take_the_highest_priority_then_the_oldest():
     high_old = _make(2, priority=9)
     high_new = _make(3, priority=9)
     waiting = _make(4, priority=10, deps=[low])
-    order = [engine.job_run_next(queue="studio") for _ in range(4)]
-    assert order == [JobStatus.DONE] * 4
+    order = [engine.job_run_next(queue="studio") for _ in range(3)]
+    assert order == [JobStatus.DONE] * 3  # the third call runs on to the dependent it released
     assert RAN == [high_old.pk, high_new.pk, low.pk, waiting.pk]
     assert engine.job_run_next(queue="studio") == ""
     assert Job.objects.get(pk=low.pk).runner == RUNNER
+
+
+def test_a_released_dependent_runs_on_in_the_loop_instead_of_a_message(
+    django_capture_on_commit_callbacks,
+):
+    """Each message is one claim: the loop that releases a dependent claims once more instead
+    of sending a message for it; a run by id (``job_run``) sends one; fan-out sends the rest."""
+    first = _make(1)
+    second = _make(2, deps=[first])
+    with django_capture_on_commit_callbacks() as sent:
+        assert engine.job_run_next(queue="studio") == JobStatus.DONE
+    assert sent == [] and RAN == [first.pk, second.pk]
+    root = _make(3)
+    fan = [_make(4 + n, deps=[root]) for n in range(3)]
+    with django_capture_on_commit_callbacks() as sent:
+        assert engine.job_run(job_id=root.pk) == JobStatus.DONE
+    assert len(sent) == 3  # not a loop: a message for each
+    Job.objects.filter(pk__in=[j.pk for j in fan]).update(status=JobStatus.WAITING)
+    Job.objects.filter(pk=root.pk).update(status=JobStatus.QUEUED)
+    with django_capture_on_commit_callbacks() as sent:
+        engine.job_run_next(queue="studio")
+    assert len(sent) == 2  # one of three runs on in the loop
