@@ -208,7 +208,7 @@ def queries(rounds: int) -> list[tuple[str, tuple, tuple]]:
         lambda i: raw(
             f"SELECT * FROM {p} WHERE to_tsvector('simple', title) @@ "
             "to_tsquery('simple', %s) ORDER BY updated_at DESC LIMIT 20",
-            [f"{WORDS[i % 10]}:* & {WORDS[(i // 10) % 10]}:*"],
+            [f"{WORDS[i % 10]} & {WORDS[(i // 10) % 10]}:*"],
         ),
     )
     return out

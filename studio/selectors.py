@@ -20,8 +20,16 @@ WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _prefix_query(q: str) -> str:
-    """``"red plan"`` → ``"red:* & plan:*"`` (each word, as a prefix; nothing else passes)."""
-    return " & ".join(f"{w}:*" for w in WORD.findall(q.lower())[:8])
+    """As one types: ``"red plan"`` → ``"red & plan:*"`` — the words before the last are whole
+    words, the last may be the start of one (a whole word too when the text ends with a space);
+    nothing else passes. Whole words are found and counted by the index's statistics, so a
+    common word's matches are read newest first and the search stops at a page, where a prefix
+    of each word made PostgreSQL collect and sort every match."""
+    words = WORD.findall(q.lower())[:8]
+    if not words:
+        return ""
+    last = words[-1] if q[-1:].isspace() else f"{words[-1]}:*"
+    return " & ".join([*words[:-1], last])
 
 
 def _search(queryset: QuerySet, column: str, q: str) -> QuerySet:

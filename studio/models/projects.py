@@ -101,6 +101,8 @@ class Project(models.Model):
             models.Index(fields=["status"], name="studio_project_status_idx"),
             models.Index(fields=["genre"], name="studio_project_genre_idx"),
             models.Index(fields=["created_by", "status"], name="studio_project_owner_idx"),
+            # Lists and searches are newest change first (``ordering``).
+            models.Index(fields=["-updated_at", "-id"], name="studio_project_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(
