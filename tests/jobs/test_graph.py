@@ -5,6 +5,7 @@ cycles refused and named, claims in priority order (oldest first)."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from accounts.models import User
 from jobs import engine
@@ -154,3 +155,14 @@ def test_a_released_dependent_runs_on_in_the_loop_instead_of_a_message(
     with django_capture_on_commit_callbacks() as sent:
         engine.job_run_next(queue="studio")
     assert len(sent) == 2  # one of three runs on in the loop
+
+
+def test_no_index_on_jobs_leads_with_status():
+    """With one, PostgreSQL planned a release (``status = 'waiting' AND id IN (…)``) through
+    it whenever its statistics had not yet seen the waiting jobs: a scan of every waiting job
+    per release (bench/README.md). The queued and running rows have partial indexes."""
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, Job._meta.db_table)
+    leading = [name for name, c in indexes.items() if c["index"] and c["columns"][:1] == ["status"]]
+    assert leading == []
+    assert {"job_queued_order_idx", "job_running_heartbeat_idx"} <= set(indexes)
