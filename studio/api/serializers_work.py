@@ -21,6 +21,7 @@ from ..models import (
     TaskType,
 )
 from ..services.media import media_url
+from ..services.tasks import task_estimated_completion
 from .serializers import ID, prose, words
 
 # --- media, sessions, tasks ----------------------------------------------------------------
@@ -173,7 +174,12 @@ class TaskOutput(serializers.Serializer):
 class TaskProgress(serializers.Serializer):
     percentage = serializers.IntegerField(source="job.progress")
     current_step = serializers.CharField(source="job.current_step")
-    estimated_completion = serializers.DateTimeField(allow_null=True)
+    estimated_completion = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_estimated_completion(self, task):
+        eta = task_estimated_completion(task=task)
+        return serializers.DateTimeField().to_representation(eta) if eta else None
 
 
 class TaskError(serializers.Serializer):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -197,3 +197,16 @@ def tasks_prune(*, days: int | None = None) -> int:
     while batch := list(old[:1000]):
         total += Job.objects.filter(pk__in=batch).delete()[1].get("studio.Task", 0)
     return total
+
+
+def task_estimated_completion(*, task: Task, now: datetime | None = None) -> datetime | None:
+    """When the task should be done: what its generator said (``estimated_completion``), else,
+    while it runs, its pace so far carried to 100 % (started + elapsed * 100 / percentage);
+    None before it starts, once it ended, or at 0 %."""
+    if task.estimated_completion is not None:
+        return task.estimated_completion
+    job = task.job
+    if job.status != JobStatus.RUNNING or job.started_at is None or not 0 < job.progress < 100:
+        return None
+    elapsed = (now or timezone.now()) - job.started_at
+    return job.started_at + elapsed * 100 / job.progress

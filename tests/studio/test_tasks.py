@@ -196,3 +196,29 @@ def test_the_executions_project_filter_takes_only_an_id(client):
         assert response.status_code == 400, value
         assert list(response.json()["error"]["fields"]) == ["project"]
     assert client.get("/api/studio/executions/?project=7").status_code == 200
+
+
+def test_a_running_task_estimates_its_completion_from_its_pace(client):
+    owner = producer()
+    project = project_of(owner)
+    ((task, _),) = tasks.tasks_create(
+        actor=owner, project=project, specs=[{"task_type": "image_generation"}]
+    )
+    now = timezone.now()
+    started = now - timedelta(seconds=30)
+    Job.objects.filter(pk=task.job_id).update(
+        status=JobStatus.RUNNING, started_at=started, progress=25
+    )
+    task = Task.objects.select_related("job").get(pk=task.pk)
+    assert tasks.task_estimated_completion(task=task, now=now) == started + timedelta(seconds=120)
+    client.force_login(owner)
+    listed = client.get(f"/api/studio/projects/{project.pk}/tasks/").json()["results"][0]
+    assert listed["progress"]["percentage"] == 25
+    assert listed["progress"]["estimated_completion"] is not None
+    # Not running, or no progress yet: no estimate; a generator's own estimate wins.
+    Job.objects.filter(pk=task.job_id).update(progress=0)
+    assert tasks.task_estimated_completion(task=Task.objects.get(pk=task.pk), now=now) is None
+    Job.objects.filter(pk=task.job_id).update(status=JobStatus.DONE, progress=100)
+    assert tasks.task_estimated_completion(task=Task.objects.get(pk=task.pk), now=now) is None
+    Task.objects.filter(pk=task.pk).update(estimated_completion=now)
+    assert tasks.task_estimated_completion(task=Task.objects.get(pk=task.pk), now=now) == now
