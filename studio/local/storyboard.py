@@ -48,8 +48,10 @@ def _specs(scene: Scene, panels: list[dict[str, Any]]) -> list[PanelSpec]:
         pk for pk in scene.characters.order_by("pk").values_list("pk", flat=True) if pk in cast
     ]
     lines = [line for line in scene.dialogue if line.get("character") in cast]
-    # Planned panels carry the dialogue in order; made ones after the establishing shot.
-    offset = 0 if scene.panels else 1
+    # The panels carry the dialogue lines in order, after an establishing shot if they open
+    # with one (as the panels made for a scene without any do, so a second run matches).
+    opening = str(panels[0].get("camera_angle") or "").lower() if panels else ""
+    offset = 1 if "establishing" in opening else 0
     specs = []
     for i, panel in enumerate(panels):
         n = i - offset

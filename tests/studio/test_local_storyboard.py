@@ -13,7 +13,7 @@ from PIL import Image
 from jobs.engine import job_run
 from jobs.models import Job, JobStatus
 from studio.local.drawing import shot_of
-from studio.models import Media, Task
+from studio.models import Media, Scene, Task
 from studio.services import tasks
 from tests.studio.factories import character_of, episode_of, producer, project_of, scene_of
 
@@ -51,11 +51,11 @@ def _scene():
     return owner, project, scene
 
 
-def _run(owner, project, scene) -> Task:
+def _run(owner, project, scene, **parameters) -> Task:
     ((task, _),) = tasks.tasks_create(
         actor=owner,
         project=project,
-        specs=[{"task_type": "image_generation", "scene": scene.pk}],
+        specs=[{"task_type": "image_generation", "scene": scene.pk, "parameters": parameters}],
     )
     assert job_run(job_id=task.job_id) == JobStatus.DONE, Job.objects.get(pk=task.job_id).last_error
     return Task.objects.get(pk=task.pk)
@@ -97,6 +97,17 @@ def test_planned_panels_keep_their_numbers_and_angles():
         (5, "wide"),
     ]
     assert all(p["image"] for p in scene.panels)
+
+
+def test_a_second_run_on_the_same_scene_frames_the_same_panels():
+    """The first run gave the scene its panels; a second run (a regeneration) reads them and
+    puts the same people in the same frames."""
+    owner, project, scene = _scene()
+    _run(owner, project, scene)
+    _run(owner, project, Scene.objects.get(pk=scene.pk), take=2)  # the same one is not redone
+    drawn = list(Media.objects.filter(project=project, media_type="storyboard").order_by("pk"))
+    framed = [m.technical_data["characters"] for m in drawn]
+    assert framed == [["Mara", "Doc"], ["Mara"], ["Doc"]] * 2
 
 
 def test_a_resumed_task_draws_only_what_is_missing():
