@@ -265,22 +265,26 @@ TENANT_NGINX_BYTES_LOG = env.str("TENANT_NGINX_BYTES_LOG", default="")
 AD_CLICK_VALUE = env.str("AD_CLICK_VALUE", default="0.0040")
 
 # ── studio (docs/studio.md): the production studio ─────────────────────────────────────────
-# Subscription tiers: projects a member may own, episodes per project, features. The rows are
+# Subscription tiers: projects a member may own, episodes per project, features, and what a
+# member may spend on paid providers per calendar month (local generation costs nothing). The rows are
 # made from these on migrate (a tier that exists keeps what staff set in the admin).
 STUDIO_TIERS = {
     "free": {
         "max_projects": env.int("STUDIO_FREE_MAX_PROJECTS", default=3),
         "max_episodes_per_project": env.int("STUDIO_FREE_MAX_EPISODES", default=5),
+        "monthly_budget": env.str("STUDIO_FREE_MONTHLY_BUDGET", default="0"),
         "features": ["local_generation"],
     },
     "pro": {
         "max_projects": env.int("STUDIO_PRO_MAX_PROJECTS", default=25),
         "max_episodes_per_project": env.int("STUDIO_PRO_MAX_EPISODES", default=25),
+        "monthly_budget": env.str("STUDIO_PRO_MONTHLY_BUDGET", default="50"),
         "features": ["local_generation", "provider_generation", "collaborators"],
     },
     "enterprise": {
         "max_projects": env.int("STUDIO_ENTERPRISE_MAX_PROJECTS", default=500),
         "max_episodes_per_project": env.int("STUDIO_ENTERPRISE_MAX_EPISODES", default=50),
+        "monthly_budget": env.str("STUDIO_ENTERPRISE_MONTHLY_BUDGET", default="1000"),
         "features": ["local_generation", "provider_generation", "collaborators", "priority"],
     },
 }
@@ -291,6 +295,9 @@ STUDIO_TASK_RETENTION_DAYS = env.int("STUDIO_TASK_RETENTION_DAYS", default=30)
 # The embedded default draws offline (studio.local); the variable adds or replaces per type.
 STUDIO_GENERATORS = {
     "image_generation": "studio.local.storyboard.storyboard",
+    "audio_generation": "studio.local.speech.speech",
+    "script_generation": "studio.local.script.script",
+    "scene_assembly": "studio.assembly.assemble",
     **env.json("STUDIO_GENERATORS", default={}),
 }
 # A studio media URL is signed for this long (seconds).

@@ -15,25 +15,11 @@ from jobs.engine import JobContext, PermanentError
 from ..generators import Output
 from ..models import Character, Media, Scene, Task
 from ..services.media import media_create
+from ..services.production import planned_panels
 from ..services.scenes import scene_update
 from .drawing import Figure, PanelSpec, colour_of, draw_panel
 
 GENERATOR = "local-storyboard"
-
-
-def _planned_panels(scene: Scene) -> list[dict[str, Any]]:
-    if scene.panels:
-        return [dict(p) for p in sorted(scene.panels, key=lambda p: p["panel_number"])]
-    panels = [
-        {
-            "panel_number": 1,
-            "camera_angle": "establishing",
-            "description": scene.action or scene.title,
-        }
-    ]
-    for n in range(2, len(scene.dialogue) + 2):
-        panels.append({"panel_number": n, "camera_angle": "close-up", "description": ""})
-    return panels
 
 
 def _specs(scene: Scene, panels: list[dict[str, Any]]) -> list[PanelSpec]:
@@ -80,7 +66,7 @@ def storyboard(ctx: JobContext, task: Task) -> Output:
         raise PermanentError(
             "the local image generator draws a scene's storyboard: give the task a scene"
         )
-    panels = _planned_panels(scene)
+    panels = planned_panels(scene)
     drawn: dict[str, int] = ctx.state.setdefault("panels", {})
     for spec in _specs(scene, panels):
         name = f"panel-{spec.panel_number}"

@@ -29,8 +29,11 @@ def _run(statements):
 
 def tiers(apps, schema_editor):
     Tier = apps.get_model("studio", "Tier")
+    known = {f.name for f in Tier._meta.get_fields()}
     for name, limits in settings.STUDIO_TIERS.items():
-        Tier.objects.get_or_create(name=name, defaults=limits)
+        # Only the fields this migration's Tier has (later ones are set by theirs).
+        defaults = {k: v for k, v in limits.items() if k in known}
+        Tier.objects.get_or_create(name=name, defaults=defaults)
 
 
 class Migration(migrations.Migration):

@@ -19,6 +19,8 @@ class Tier(models.Model):
     max_projects = models.PositiveIntegerField()
     max_episodes_per_project = models.PositiveIntegerField()
     features = models.JSONField(default=list, blank=True)
+    # What a member of this tier may spend on providers per calendar month (0: nothing paid).
+    monthly_budget = models.DecimalField(max_digits=10, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["max_projects", "name"]
@@ -44,6 +46,8 @@ class Member(models.Model):
     theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
     notifications = models.BooleanField(default=True)
     language = models.CharField(max_length=10, default="en")
+    # Added to the tier's monthly budget ("top up and continue").
+    budget_top_up = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -91,6 +91,14 @@ class Project(models.Model):
     current_phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.STORY)
     completed_steps = models.JSONField(default=list, blank=True)
     overall_progress = models.PositiveSmallIntegerField(default=0, help_text="Percent")
+    # The series this project is published as (made on the first publish).
+    catalog_title = models.OneToOneField(
+        "catalog.Title",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="studio_project",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -175,6 +183,15 @@ class Episode(models.Model):
     thumbnail = models.ForeignKey(
         "studio.Media", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The catalog episode it is published as.
+    catalog_episode = models.OneToOneField(
+        "catalog.Episode",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="studio_episode",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,8 +18,9 @@ from django.db.models import Q
 from PIL import Image, UnidentifiedImageError
 
 from core.audit import audit_record
+from core.refs import split_tagged
 from core.signing import signature
-from ingest.work import put
+from ingest.work import fetch, put
 from jobs.engine import job_create
 
 from ..errors import Invalid, NotInProject
@@ -175,6 +176,16 @@ def refs_purge(*, refs: set[str]) -> None:
     purge = sorted(refs - keep)
     if purge:
         job_create(kind="studio_purge", payload={"refs": purge})
+
+
+def media_fetch(*, media: Media, dest: Path) -> Path:
+    """Copy the media's bytes to ``dest`` (for ffmpeg). The vault's ``NotFound`` when they are
+    gone; a backend that does not answer is a transient error."""
+    source = split_tagged(media.ref)
+    if source is None:
+        raise Invalid("This media has no bytes.", fields={"media": [str(media.pk)]})
+    fetch(dest, backend=source[0], ref=source[1])
+    return dest
 
 
 def media_url(*, media: Media, ttl: int | None = None) -> str:

@@ -1,0 +1,167 @@
+"""Producing an episode: the graph of tasks that takes it from its synopsis to a video.
+
+    script (only while the episode has no scenes)
+      └▶ per scene: storyboard ─┐
+                    voice ──────┴▶ scene clip ─┐
+                                   ...         ├▶ episode video (+ thumbnail)
+
+Each task's parameters carry a fingerprint of what it is made from (the scene's words, panels,
+cast and voices), so its content key changes only when its inputs do: producing again queues
+only what changed, and reuses the rest. A failed or cancelled task met again is retried alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+
+from jobs.models import JobStatus
+
+from ..errors import Invalid
+from ..models import Character, Episode, Scene, Task, TaskType
+from .tasks import task_retry, tasks_create
+
+DEFAULT_SCENES = 3
+
+
+def planned_panels(scene: Scene) -> list[dict[str, Any]]:
+    """The scene's storyboard panels, or, when it has none, the ones the storyboard makes: an
+    establishing shot, then a close-up per dialogue line."""
+    if scene.panels:
+        return [dict(p) for p in sorted(scene.panels, key=lambda p: p["panel_number"])]
+    panels = [
+        {
+            "panel_number": 1,
+            "camera_angle": "establishing",
+            "description": scene.action or scene.title,
+        }
+    ]
+    for n in range(2, len(scene.dialogue) + 2):
+        panels.append({"panel_number": n, "camera_angle": "close-up", "description": ""})
+    return panels
+
+
+def _digest(value: Any) -> str:
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _fingerprints(scene: Scene, cast: dict[int, Character], aspect: str) -> dict[str, str]:
+    # Panels the storyboard made itself (the default ones) are its output, not its input.
+    panels = planned_panels(scene) if scene.panels else []
+    default = planned_panels(Scene(action=scene.action, title=scene.title, dialogue=scene.dialogue))
+    keys = ("panel_number", "camera_angle", "description")
+    if [{k: p.get(k, "") for k in keys} for p in panels] == default:
+        panels = []
+    people = sorted(c.pk for c in scene.characters.all())
+    looks = {pk: [cast[pk].name, cast[pk].color_palette] for pk in people if pk in cast}
+    words = [[line["character"], line["lines"]] for line in scene.dialogue]
+    board = _digest(
+        [
+            "board", aspect, scene.action, scene.title, scene.location, scene.time_of_day,
+            [[p.get("camera_angle", ""), p.get("description", "")] for p in panels],
+            looks, words,
+        ]
+    )  # fmt: skip
+    voices = {
+        line["character"]: cast[line["character"]].voice_characteristics
+        for line in scene.dialogue
+        if line["character"] in cast
+    }
+    voice = _digest(["voice", words, voices])
+    return {"board": board, "voice": voice}
+
+
+def _retry_failed(pairs: list[tuple[Task, bool]], actor: Any) -> int:
+    again = 0
+    for task, created in pairs:
+        if not created and task.job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            again += bool(task_retry(actor=actor, task=task))
+    return again
+
+
+@transaction.atomic
+def episode_produce(
+    *, actor: Any, episode: Episode, burn_subtitles: bool = False, scenes: int = DEFAULT_SCENES
+) -> dict[str, Any]:
+    """Queue what the episode still needs. Without scenes, that is its script (``scenes``
+    of them), which queues the rest when written. Returns the tasks: ``created`` (new),
+    ``reused`` (already made or running), ``retried``."""
+    if not isinstance(burn_subtitles, bool):
+        raise Invalid("A boolean.", fields={"burn_subtitles": ["true or false."]})
+    if not isinstance(scenes, int) or isinstance(scenes, bool) or not 1 <= scenes <= 40:
+        raise Invalid("1 to 40 scenes.", fields={"scenes": ["A number from 1 to 40."]})
+    project = episode.project
+    rows = list(episode.scenes.prefetch_related("characters").order_by("scene_number"))
+    if not rows:
+        specs = [
+            {
+                "task_type": TaskType.SCRIPT,
+                "episode": episode.pk,
+                "parameters": {"scenes": scenes, "then_produce": True, "burn": burn_subtitles},
+            }
+        ]
+    else:
+        specs = _graph(episode, rows, burn_subtitles)
+    pairs = tasks_create(actor=actor, project=project, specs=specs)
+    retried = _retry_failed(pairs, actor)
+    return {
+        "tasks": [task.pk for task, _ in pairs],
+        "created": sum(created for _, created in pairs),
+        "reused": sum(not created for _, created in pairs),
+        "retried": retried,
+        "final": pairs[-1][0].pk,
+    }
+
+
+def _graph(episode: Episode, rows: list[Scene], burn: bool) -> list[dict[str, Any]]:
+    cast = {c.pk: c for c in Character.objects.filter(project_id=episode.project_id)}
+    aspect = episode.project.aspect_ratio
+    specs: list[dict[str, Any]] = []
+    clips = []
+    for scene in rows:
+        n = scene.scene_number
+        marks = _fingerprints(scene, cast, aspect)
+        specs.append(
+            {
+                "key": f"board-{n}",
+                "task_type": TaskType.IMAGE,
+                "scene": scene.pk,
+                "parameters": {"input": marks["board"]},
+            }
+        )
+        needs = [f"board-{n}"]
+        if scene.dialogue:
+            needs.append(f"voice-{n}")
+            specs.append(
+                {
+                    "key": f"voice-{n}",
+                    "task_type": TaskType.AUDIO,
+                    "scene": scene.pk,
+                    "parameters": {"input": marks["voice"]},
+                }
+            )
+        clip = _digest([marks, burn, scene.dialogue == []])
+        clips.append(clip)
+        specs.append(
+            {
+                "key": f"clip-{n}",
+                "task_type": TaskType.ASSEMBLY,
+                "scene": scene.pk,
+                "parameters": {"input": clip, "burn_subtitles": burn},
+                "depends_on": needs,
+            }
+        )
+    specs.append(
+        {
+            "key": "episode",
+            "task_type": TaskType.ASSEMBLY,
+            "episode": episode.pk,
+            "parameters": {"input": _digest([[s.pk for s in rows], clips])},
+            "depends_on": [f"clip-{s.scene_number}" for s in rows],
+        }
+    )
+    return specs
