@@ -1,9 +1,10 @@
 """The studio's job kinds: ``studio_task`` (one generation task: claimed in priority order on
-the ``studio`` queue, run by its type's generator) and ``studio_purge`` (vault objects of
-deleted media)."""
+the ``studio`` queue, run by its type's generator), ``studio_publish`` (an episode into the
+catalog) and ``studio_purge`` (vault objects of deleted media)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from typing import Any
 
@@ -11,11 +12,15 @@ from asgiref.sync import async_to_sync
 from django.db import transaction
 
 from core.refs import split_tagged
+from ingest.errors import IngestError
+from ingest.work import work_dir
 from jobs.engine import JobContext, PermanentError, TransientError, job_handler
 from vault import BackendUnavailable, NotFound, get_backend
 
 from .generators import generator_for
 from .models import Media, Task
+from .services.publishing import KIND as PUBLISH
+from .services.publishing import episode_publish_run
 
 
 @job_handler("studio_task", label="Studio task", queue="studio")
@@ -36,6 +41,18 @@ def studio_task(ctx: JobContext) -> dict[str, Any]:
             processing_time=round(time.monotonic() - began, 3),
         )
     return {"media": output.media.pk if output.media else None}
+
+
+@job_handler(PUBLISH, label="Studio: publish an episode to the catalog", queue="heavy")
+def studio_publish(ctx: JobContext) -> dict[str, Any]:
+    work = work_dir(ctx.job.pk)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        return episode_publish_run(episode_id=ctx.payload["episode"], work=work)
+    except IngestError as exc:
+        raise PermanentError(f"the catalog refused the episode: {exc}") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @job_handler("studio_purge", label="Studio: remove vault objects")

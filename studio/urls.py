@@ -24,6 +24,16 @@ urlpatterns = [
     path(f"{P}/sessions/", work.SessionsView.as_view(), name="studio-sessions"),
     path(f"{P}/tasks/", work.TasksView.as_view(), name="studio-tasks"),
     path("studio/episodes/<int:pk>/", content.EpisodeView.as_view(), name="studio-episode"),
+    path(
+        "studio/episodes/<int:pk>/produce/",
+        content.EpisodeProduceView.as_view(),
+        name="studio-episode-produce",
+    ),
+    path(
+        "studio/episodes/<int:pk>/publish/",
+        content.EpisodePublishView.as_view(),
+        name="studio-episode-publish",
+    ),
     path("studio/episodes/<int:pk>/scenes/", content.ScenesView.as_view(), name="studio-scenes"),
     path(
         "studio/episodes/<int:pk>/scenes/reorder/",

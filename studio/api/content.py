@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from ..models import Character, Episode, Scene
 from ..selectors import characters_for, scenes_in_order
-from ..services import content, scenes
+from ..services import content, production, publishing, scenes
 from .base import StudioView, paged, project_or_404, row_or_404, text_param
 from .projects import PAGING
 from .serializers import (
@@ -19,6 +19,9 @@ from .serializers import (
     EpisodeIn,
     EpisodeOut,
     EpisodePatch,
+    ProduceIn,
+    ProduceOut,
+    PublishOut,
     RelationshipIn,
     ReorderIn,
     SceneIn,
@@ -59,6 +62,26 @@ class EpisodeView(StudioView):
     def delete(self, request: Request, pk: int) -> Response:
         content.episode_delete(actor=request.user, episode=self._get(request, pk))
         return Response(status=204)
+
+
+class EpisodeProduceView(StudioView):
+    @extend_schema(request=ProduceIn, responses={202: ProduceOut})
+    def post(self, request: Request, pk: int) -> Response:
+        """Queue what the episode still needs, from its script to its video (only what changed
+        since the last run)."""
+        episode = row_or_404(request, Episode.objects.select_related("project"), pk, "episode")
+        data = self.valid(ProduceIn, request)
+        queued = production.episode_produce(actor=request.user, episode=episode, **data)
+        return Response(ProduceOut(queued).data, status=202)
+
+
+class EpisodePublishView(StudioView):
+    @extend_schema(request=None, responses={202: PublishOut})
+    def post(self, request: Request, pk: int) -> Response:
+        """Publish the episode's final video to the catalog (409 while it has none)."""
+        episode = row_or_404(request, Episode.objects.select_related("project"), pk, "episode")
+        job = publishing.episode_publish(actor=request.user, episode=episode)
+        return Response(PublishOut({"job": job.pk, "status": job.status}).data, status=202)
 
 
 class ScenesView(StudioView):

@@ -168,6 +168,8 @@ class EpisodeMetadata(serializers.Serializer):
     duration = serializers.IntegerField()
     final_video = serializers.IntegerField(source="final_video_id", allow_null=True)
     thumbnail = serializers.IntegerField(source="thumbnail_id", allow_null=True)
+    catalog_episode = serializers.IntegerField(source="catalog_episode_id", allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
 
 
 class EpisodeOut(serializers.ModelSerializer):
@@ -192,6 +194,27 @@ class EpisodeOut(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class ProduceIn(serializers.Serializer):
+    burn_subtitles = StrictBooleanField(required=False, default=False)
+    scenes = StrictIntegerField(
+        min_value=1, max_value=40, required=False, default=3,
+        help_text="How many scenes the script writes, when the episode has none yet",
+    )  # fmt: skip
+
+
+class ProduceOut(serializers.Serializer):
+    tasks = serializers.ListField(child=serializers.IntegerField())
+    created = serializers.IntegerField()
+    reused = serializers.IntegerField()
+    retried = serializers.IntegerField()
+    final = serializers.IntegerField(help_text="The task whose end is the episode's")
+
+
+class PublishOut(serializers.Serializer):
+    job = serializers.IntegerField()
+    status = serializers.CharField()
 
 
 class EpisodeIn(serializers.Serializer):

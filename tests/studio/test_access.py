@@ -143,6 +143,9 @@ ENDPOINTS: list[tuple[str, str, Any, tuple[int, ...]]] = [
     ),
     ("get", "/api/studio/executions/", None, (200, 200, 200, 401, 200)),
     ("post", "/api/studio/episodes/{e}/scenes/reorder/", "REORDER", R),
+    ("post", "/api/studio/episodes/{e}/produce/", {"scenes": 2}, (202, 202, 404, 401, 202)),
+    # Nothing produced yet: a refusal that says so, to whoever may publish.
+    ("post", "/api/studio/episodes/{e}/publish/", None, (409, 409, 404, 401, 409)),
     ("delete", "/api/studio/characters/{c}/relationships/{c2}/", None, D),
     ("delete", "/api/studio/scenes/{s1}/", None, D),
     ("delete", "/api/studio/characters/{c2}/", None, D),
