@@ -29,6 +29,8 @@ export LIVE_RTMP_URL="${LIVE_RTMP_URL:-rtmp://127.0.0.1:1935/live}"
 export LIVE_RTMP_CONTROL_URL="${LIVE_RTMP_CONTROL_URL:-http://127.0.0.1:8081/control}"
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py seed_demo --admin
+# The studio demo: an episode written, drawn, voiced and assembled offline, then published.
+CELERY_TRACE_LOG_LEVEL=WARNING .venv/bin/python manage.py studio_demo
 
 live_nginx=""
 rtmp_dir="$PWD/var/nginx-live"
