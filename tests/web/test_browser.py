@@ -2,18 +2,30 @@
 rendition: AC3 audio made AAC) past 3 s with no media error and an English cue in its text
 track; reload and resume near the saved second; skip the intro; read a right-to-left chapter
 and find page 3's bytes are the CBZ's; post a spoiler comment hidden until clicked; the 4K
-button refused for a free user with the gatekeeper's words. Screenshots go to var/screenshots."""
+button refused for a free user with the gatekeeper's words; a studio episode, once published,
+plays with its spoken line and its subtitle. Screenshots go to var/screenshots."""
 
 from __future__ import annotations
 
 import zipfile
 
 import pytest
+from PIL import Image
 
 from accounts import services as accounts
 from catalog import services as catalog
 from catalog.models import IntroVote
+from jobs.engine import job_run
+from jobs.models import Job, JobStatus
+from media.assemble import Cue, Shot, scene_render
+from media.speech import synthesize, track_join
+from studio.models import Episode
+from studio.services.content import episode_update
+from studio.services.media import media_create
+from studio.services.publishing import episode_publish
 from tests.factories import UserFactory, file_hash
+from tests.studio.factories import episode_of, producer, project_of
+from tests.support.threads import in_other_thread
 
 # One server and one library for the module (``shared_site``, ``shared_library``): the tests
 # below commit as a deployment would; the last one needs its own empty database.
@@ -131,6 +143,56 @@ def test_a_magic_link_logs_in_and_brings_the_guests_progress(page, shared_site, 
     assert "Continue watching" in page.inner_text("main")
     assert "The Long Voyage" in page.inner_text("#continue + .cards")
     _no_errors(page)
+
+
+def _published(tmp_path) -> str:
+    """A one-line episode made by the studio's own speech and assembly, published; its
+    title's short id."""
+    owner = producer()
+    project = project_of(owner, title="Night Shift")
+    episode = episode_of(project, title="Pilot")
+    line = tmp_path / "line.wav"
+    synthesize("Keep the lights on until morning.", line)
+    track = tmp_path / "track.wav"
+    (placed,) = track_join([line], track, lead=1.0, gap=0.0, tail=1.0)
+    picture = tmp_path / "panel.png"
+    Image.new("RGB", (640, 360), "teal").save(picture)
+    out = tmp_path / "episode.mp4"
+    scene_render(
+        [Shot(picture, placed.end + 1.0)],
+        out,
+        audio=track,
+        cues=[Cue(placed.start, placed.end, "Ada: Keep the lights on until morning.")],
+        size=(640, 360),
+    )
+    video = media_create(
+        actor=owner, project=project, upload=out, filename="e1.mp4", media_type="final_video"
+    )
+    episode_update(actor=owner, episode=episode, data={"final_video": video.pk})
+    job = episode_publish(actor=owner, episode=Episode.objects.get(pk=episode.pk))
+    job_run(job_id=job.pk)  # unless the commit already ran it (eager Celery)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.last_error
+    project.refresh_from_db()
+    return project.catalog_title.short_id
+
+
+def test_a_published_studio_episode_plays_with_its_voice_and_subtitles(
+    page, shared_site, tmp_path, settings
+):
+    settings.VAULT_DIR = shared_site.vault_dir  # where the server reads
+    short_id = in_other_thread(lambda: _published(tmp_path))
+    page.goto(f"{shared_site.url}/watch/{short_id}/?s=1&e=1")
+    page.wait_for_function("() => document.querySelector('#video').currentTime > 1.5")
+    assert page.evaluate("() => document.querySelector('#video').error") is None
+    page.wait_for_function(
+        """() => { const t = document.querySelector('#video').textTracks[0];
+        return t && t.cues && t.cues.length === 1
+            && t.cues[0].text.includes('Keep the lights on'); }""",
+        timeout=15_000,
+    )
+    assert "Night Shift" in page.inner_text("h1")
+    assert not [e for e in page.errors if "favicon" not in e], page.errors
 
 
 @pytest.mark.django_db(transaction=True)
