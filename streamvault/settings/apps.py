@@ -312,3 +312,16 @@ BOT_BUTTON_TTL = env.int("BOT_BUTTON_TTL", default=7 * 24 * 3600)
 # ── demo ──────────────────────────────────────────────────────────────────────────────────
 # Where seed_demo makes (once) and keeps the demo library's media files.
 DEMO_MEDIA_DIR = env.path("DEMO_MEDIA_DIR", default=BASE_DIR / "var" / "demo-media")
+# Provider clients (studio.providers): none is used unless named in STUDIO_GENERATORS; keys go
+# in headers only and never into logs, pages or executions.
+OPENROUTER_BASE_URL = env.str("OPENROUTER_BASE_URL", default="https://openrouter.ai/api/v1")
+OPENROUTER_API_KEY = env.str("OPENROUTER_API_KEY", default="")
+OPENROUTER_DEFAULT_MODEL = env.str("OPENROUTER_DEFAULT_MODEL", default="openai/gpt-4o-mini")
+OPENROUTER_MAX_TOKENS = env.int("OPENROUTER_MAX_TOKENS", default=4000)
+OPENROUTER_TIMEOUT = env.float("OPENROUTER_TIMEOUT", default=120.0)
+ELEVENLABS_BASE_URL = env.str("ELEVENLABS_BASE_URL", default="https://api.elevenlabs.io")
+ELEVENLABS_API_KEY = env.str("ELEVENLABS_API_KEY", default="")
+ELEVENLABS_MODEL = env.str("ELEVENLABS_MODEL", default="eleven_multilingual_v2")
+# What ElevenLabs charges per character on the plan in use (US dollars), for the cost records.
+ELEVENLABS_COST_PER_CHARACTER = env.str("ELEVENLABS_COST_PER_CHARACTER", default="0.00018")
+ELEVENLABS_TIMEOUT = env.float("ELEVENLABS_TIMEOUT", default=120.0)

@@ -29,9 +29,7 @@ def finished_video(tmp_path: Path, episode: Episode, *, colour: str, line: str) 
     picture = tmp_path / f"{colour}.png"
     Image.new("RGB", (320, 180), colour).save(picture)
     out = tmp_path / f"{colour}.mp4"
-    scene_render(
-        [Shot(picture, 3.0)], out, audio=None, cues=[Cue(0.5, 2.5, line)], size=(320, 180)
-    )
+    scene_render([Shot(picture, 3.0)], out, audio=None, cues=[Cue(0.5, 2.5, line)], size=(320, 180))
     video = media_create(
         actor=None,
         project=episode.project,
