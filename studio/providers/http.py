@@ -1,8 +1,8 @@
 """What every provider client shares: the httpx client (base URL, timeouts; the key only in a
 header) and one reading of failures, so a generator knows what to do with each:
 
-- 401/403 → ``ProviderAuthError`` (the key is wrong: no retry helps);
-- 402, or a body saying the balance or credits ran out → ``ProviderBalanceError``;
+- 402, or a body saying the balance, credits or quota ran out → ``ProviderBalanceError``;
+- 401/403 otherwise → ``ProviderAuthError`` (the key is wrong: no retry helps);
 - 400/422 → ``ProviderInputError`` (the request itself: fix it, do not retry);
 - 429 → ``Requeue`` after its ``Retry-After`` (the attempt is not counted);
 - 5xx, timeouts, refused connections → ``TransientError`` (the engine retries with backoff).
@@ -50,13 +50,15 @@ def client(*, base_url: str, headers: dict[str, str], timeout: float) -> httpx.C
 
 
 def _message(response: httpx.Response) -> str:
+    """The provider's own words: OpenRouter's ``error.message``, ElevenLabs' ``detail``
+    (``{status, message}`` or FastAPI's list), fal's ``detail``."""
     try:
         body: Any = response.json()
     except ValueError:
         return response.text[:300]
     error = body.get("error", body.get("detail", body)) if isinstance(body, dict) else body
     if isinstance(error, dict):
-        error = error.get("message") or error.get("status") or error
+        error = " ".join(str(error[k]) for k in ("status", "message") if error.get(k)) or error
     if isinstance(error, list) and error and isinstance(error[0], dict):
         error = error[0].get("msg", error[0])
     return str(error)[:300]
@@ -86,10 +88,11 @@ def request(
     what = f"{provider} answered {status}: {words}"
     if status == 429:
         raise Requeue(what, countdown=retry_after(response))
-    if status in (401, 403):
-        raise ProviderAuthError(f"{what} (check the key)")
+    # ElevenLabs says "quota_exceeded" with a 401: the balance is read before the key.
     if status == 402 or any(w in words.lower() for w in BALANCE_WORDS):
         raise ProviderBalanceError(f"{what} (top up the provider account)")
+    if status in (401, 403):
+        raise ProviderAuthError(f"{what} (check the key)")
     if status >= 500:
         raise TransientError(what)
     raise ProviderInputError(what)
