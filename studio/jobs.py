@@ -19,6 +19,7 @@ from vault import BackendUnavailable, NotFound, get_backend
 
 from .generators import generator_for
 from .models import Media, Task
+from .services.costs import GATE
 from .services.publishing import KIND as PUBLISH
 from .services.publishing import episode_publish_run
 
@@ -53,6 +54,12 @@ def studio_publish(ctx: JobContext) -> dict[str, Any]:
         raise PermanentError(f"the catalog refused the episode: {exc}") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@job_handler(GATE, label="Studio: budget gate (opens on top up and continue)")
+def studio_budget_gate(ctx: JobContext) -> dict[str, Any]:
+    # Never claimed: it waits until ``services.costs.budget_continue`` marks it done.
+    raise PermanentError("a budget gate opens by top up and continue, not by running")
 
 
 @job_handler("studio_purge", label="Studio: remove vault objects")

@@ -18,6 +18,8 @@ urlpatterns = [
         projects.CollaboratorView.as_view(),
         name="studio-collaborator",
     ),
+    path(f"{P}/costs/", projects.ProjectCostsView.as_view(), name="studio-project-costs"),
+    path(f"{P}/continue/", projects.ProjectContinueView.as_view(), name="studio-project-continue"),
     path(f"{P}/episodes/", content.EpisodesView.as_view(), name="studio-episodes"),
     path(f"{P}/characters/", content.CharactersView.as_view(), name="studio-characters"),
     path(f"{P}/media/", work.MediaListView.as_view(), name="studio-media-list"),

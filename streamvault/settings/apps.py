@@ -266,8 +266,8 @@ AD_CLICK_VALUE = env.str("AD_CLICK_VALUE", default="0.0040")
 
 # ── studio (docs/studio.md): the production studio ─────────────────────────────────────────
 # Subscription tiers: projects a member may own, episodes per project, features, and what a
-# member may spend on paid providers per calendar month (local generation costs nothing). The rows are
-# made from these on migrate (a tier that exists keeps what staff set in the admin).
+# member may spend on paid providers per calendar month (local generation costs nothing). The
+# rows are made from these on migrate (a tier that exists keeps what staff set in the admin).
 STUDIO_TIERS = {
     "free": {
         "max_projects": env.int("STUDIO_FREE_MAX_PROJECTS", default=3),
@@ -300,6 +300,14 @@ STUDIO_GENERATORS = {
     "scene_assembly": "studio.assembly.assemble",
     **env.json("STUDIO_GENERATORS", default={}),
 }
+# What a task is expected to cost with a paid generator, before it runs (US dollars): per
+# generator path; a provider client not listed, the default; anything else costs nothing.
+STUDIO_COST_ESTIMATES = {
+    "studio.providers.openrouter.script": "0.02",
+    "studio.providers.elevenlabs.speech": "0.05",
+    **env.json("STUDIO_COST_ESTIMATES", default={}),
+}
+STUDIO_COST_ESTIMATE = env.str("STUDIO_COST_ESTIMATE", default="0.10")
 # A studio media URL is signed for this long (seconds).
 STUDIO_MEDIA_URL_TTL = env.int("STUDIO_MEDIA_URL_TTL", default=3600)
 # Uploads (style references, reference images, audio samples) larger than this are refused.

@@ -9,9 +9,18 @@ from rest_framework.response import Response
 from ..models import Project, ProjectStatus
 from ..policy import Action
 from ..selectors import projects_for
-from ..services import members, projects
+from ..services import costs, members, projects
 from .base import StudioView, choice_param, paged, project_or_404, text_param
-from .serializers import CollaboratorIn, MemberIn, MemberOut, ProjectIn, ProjectOut, ProjectPatch
+from .serializers import (
+    CollaboratorIn,
+    ContinueOut,
+    CostsOut,
+    MemberIn,
+    MemberOut,
+    ProjectIn,
+    ProjectOut,
+    ProjectPatch,
+)
 
 PAGING = [
     OpenApiParameter("page", int, description="Page number (from 1)"),
@@ -22,6 +31,7 @@ PAGING = [
 def _member(user) -> dict:
     member = members.member_get(user=user)
     member.quota = members.quota_use(member=member)
+    member.budget = costs.budget(user=user)
     return MemberOut(member).data
 
 
@@ -100,3 +110,24 @@ class CollaboratorView(StudioView):
         project = project_or_404(request, pk)
         projects.project_collaborator_remove(actor=request.user, project=project, user_id=user_id)
         return Response(status=204)
+
+
+class ProjectCostsView(StudioView):
+    @extend_schema(responses={200: CostsOut})
+    def get(self, request: Request, pk: int) -> Response:
+        """What the project's tasks cost, by type; runs paused for the budget; the owner's
+        budget this month."""
+        project = project_or_404(request, pk)
+        data = costs.project_costs(project=project)
+        data["owner_budget"] = costs.budget(user=project.created_by)
+        return Response(CostsOut(data).data)
+
+
+class ProjectContinueView(StudioView):
+    @extend_schema(request=None, responses={200: ContinueOut})
+    def post(self, request: Request, pk: int) -> Response:
+        """Top up and continue: open the runs paused for the budget that it now covers (409,
+        saying what is missing, when none fits)."""
+        project = project_or_404(request, pk, Action.UPDATE)
+        opened = costs.budget_continue(actor=request.user, project=project)
+        return Response(ContinueOut({"opened": opened}).data)

@@ -60,6 +60,28 @@ class Preferences(serializers.Serializer):
     language = serializers.CharField()
 
 
+class BudgetOut(serializers.Serializer):
+    monthly_budget = serializers.DecimalField(max_digits=12, decimal_places=2)
+    spent = serializers.DecimalField(max_digits=12, decimal_places=6)
+    left = serializers.DecimalField(max_digits=12, decimal_places=6)
+
+
+class PausedRun(serializers.Serializer):
+    gate = serializers.IntegerField()
+    estimate = serializers.DecimalField(max_digits=12, decimal_places=6)
+
+
+class CostsOut(serializers.Serializer):
+    total = serializers.DecimalField(max_digits=12, decimal_places=6)
+    by_type = serializers.DictField(child=serializers.DecimalField(max_digits=12, decimal_places=6))
+    paused = PausedRun(many=True)
+    owner_budget = BudgetOut()
+
+
+class ContinueOut(serializers.Serializer):
+    opened = serializers.ListField(child=serializers.IntegerField())
+
+
 class MemberOut(serializers.Serializer):
     id = serializers.IntegerField(source="user_id")
     username = serializers.CharField(source="user.username")
@@ -68,6 +90,7 @@ class MemberOut(serializers.Serializer):
     role = serializers.CharField()
     preferences = Preferences(source="*")
     quota = QuotaOut()
+    budget = BudgetOut(help_text="This calendar month's spend on paid providers")
 
 
 class MemberIn(serializers.Serializer):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from jobs.services import job_cancel, job_retry
 
 from ..errors import Conflict, Invalid, NotInProject
 from ..models import Character, Episode, Project, Scene, Task, TaskType
+from .costs import gate_for, task_estimate
 
 KIND = "studio_task"
 
@@ -99,11 +101,33 @@ def tasks_create(
         raise Invalid(why, fields={"depends_on": [why]}) from None
     made: dict[int, tuple[Task, bool]] = {}
     index = {f"#{keys[i] or i}": i for i in range(len(specs))}
+    gate = _budget_gate(actor, project, specs)
     for node in order:
         if node in index:
             i = index[node]
-            made[i] = _task_one(actor=actor, project=project, spec=specs[i], made=made, named=named)
+            made[i] = _task_one(
+                actor=actor, project=project, spec=specs[i], made=made, named=named, gate=gate
+            )
     return [made[i] for i in range(len(specs))]
+
+
+def _key(project: Project, spec: dict[str, Any]) -> str:
+    target = {f: spec.get(f) for f in ("episode", "scene", "character")}
+    return content_key(
+        task_type=spec["task_type"],
+        project_id=project.pk,
+        target=target,
+        parameters=spec.get("parameters", {}),
+    )
+
+
+def _budget_gate(actor: Any, project: Project, specs: list[dict[str, Any]]) -> Job | None:
+    """The batch's estimate (its new, paid tasks) against the owner's budget: a gate they wait
+    behind when it would pass what is left (``services.costs``)."""
+    keys = {_key(project, spec): spec["task_type"] for spec in specs}
+    known = set(Task.objects.filter(content_key__in=keys).values_list("content_key", flat=True))
+    estimate = sum((task_estimate(t) for k, t in keys.items() if k not in known), Decimal(0))
+    return gate_for(actor=actor, project=project, estimate=estimate)
 
 
 def _deps(project: Project, spec: dict, made: dict, named: dict) -> list[Job]:
@@ -125,7 +149,9 @@ def _deps(project: Project, spec: dict, made: dict, named: dict) -> list[Job]:
     return jobs
 
 
-def _task_one(*, actor: Any, project: Project, spec: dict, made: dict, named: dict):
+def _task_one(
+    *, actor: Any, project: Project, spec: dict, made: dict, named: dict, gate: Job | None
+):
     target = _target(project, spec)
     parameters = spec.get("parameters", {})
     ids = {k: (v.pk if v is not None else None) for k, v in target.items()}
@@ -136,6 +162,8 @@ def _task_one(*, actor: Any, project: Project, spec: dict, made: dict, named: di
     if existing is not None:
         return existing, False
     depends_on = _deps(project, spec, made, named)
+    if gate is not None and task_estimate(spec["task_type"]) > 0:
+        depends_on.append(gate)  # paused until the budget allows (top up and continue)
     job = job_create(
         kind=KIND,
         payload={"task_type": spec["task_type"]},

@@ -21,6 +21,13 @@ def producer(**kw):
     return user
 
 
+def paying(user, top_up: str = "100"):
+    """A member with money to spend on paid providers this month."""
+    member = members.member_get(user=user)
+    Member.objects.filter(pk=member.pk).update(budget_top_up=top_up)
+    return user
+
+
 def studio_admin():
     user = UserFactory()
     member = members.member_get(user=user)

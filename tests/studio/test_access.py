@@ -101,6 +101,8 @@ ENDPOINTS: list[tuple[str, str, Any, tuple[int, ...]]] = [
         {"user": "newbie"},
         (201, 403, 404, 401, 201),
     ),
+    ("get", "/api/studio/projects/{p}/costs/", None, R),
+    ("post", "/api/studio/projects/{p}/continue/", None, (409, 409, 404, 401, 409)),
     ("get", "/api/studio/projects/{p}/episodes/", None, R),
     ("post", "/api/studio/projects/{p}/episodes/", {"title": "Two"}, W),
     ("get", "/api/studio/episodes/{e}/", None, R),

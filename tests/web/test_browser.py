@@ -16,7 +16,7 @@ from accounts import services as accounts
 from catalog import services as catalog
 from catalog.models import IntroVote
 from jobs.engine import job_run
-from jobs.models import Job, JobStatus
+from jobs.models import JobStatus
 from media.assemble import Cue, Shot, scene_render
 from media.speech import synthesize, track_join
 from studio.models import Episode

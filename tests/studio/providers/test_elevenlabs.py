@@ -15,7 +15,7 @@ from jobs.engine import job_run
 from jobs.models import Job, JobStatus
 from studio.models import Media, Scene, Task
 from studio.services import tasks
-from tests.studio.factories import character_of, episode_of, producer, project_of, scene_of
+from tests.studio.factories import character_of, episode_of, paying, producer, project_of, scene_of
 
 pytestmark = pytest.mark.django_db
 KEY = "xi-test-not-a-real-key"
@@ -58,6 +58,7 @@ def elevenlabs(httpserver, settings):
 
 def _scene(**voices):
     owner = producer()
+    paying(owner)
     project = project_of(owner)
     mara = character_of(project, name="Mara", voice_id=voices.get("mara", "voice-mara"))
     doc = character_of(project, name="Doc", voice_id=voices.get("doc", "voice-doc"))

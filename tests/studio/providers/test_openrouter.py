@@ -17,7 +17,7 @@ from studio.local.script import breakdown
 from studio.models import PromptExecution, Scene, Task
 from studio.services import tasks
 from studio.writing import episode_facts
-from tests.studio.factories import character_of, episode_of, producer, project_of
+from tests.studio.factories import character_of, episode_of, paying, producer, project_of
 
 pytestmark = pytest.mark.django_db
 KEY = "sk-or-test-not-a-real-key"
@@ -58,6 +58,7 @@ def completion(content: str, *, finish: str = "stop", cost: float = 0.0021) -> d
 
 def _episode():
     owner = producer()
+    paying(owner)
     project = project_of(owner, genre="comedy")
     character_of(project, name="Mara")
     character_of(project, name="Doc")
