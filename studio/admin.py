@@ -28,7 +28,7 @@ from .models import (
     Task,
     Tier,
 )
-from .services import members, projects, tasks
+from .services import costs, members, projects, tasks
 
 BADGE = {
     SceneStatus.PENDING: "#777",
@@ -55,7 +55,9 @@ def badge(status: str) -> str:
 
 @admin.register(Tier)
 class TierAdmin(admin.ModelAdmin):
-    list_display = ["name", "max_projects", "max_episodes_per_project", "features"]
+    list_display = [
+        "name", "max_projects", "max_episodes_per_project", "monthly_budget", "features",
+    ]  # fmt: skip
 
 
 @admin.register(Member)
@@ -64,8 +66,16 @@ class MemberAdmin(admin.ModelAdmin):
     list_filter = ["role", "tier"]
     search_fields = ["user__username", "user__email"]
     list_select_related = ["user", "tier"]
-    fields = ["user", "role", "tier", "theme", "notifications", "language"]
-    readonly_fields = ["user"]
+    fields = [
+        "user", "role", "tier", "budget_top_up", "budget_now", "theme", "notifications",
+        "language",
+    ]  # fmt: skip
+    readonly_fields = ["user", "budget_now"]
+
+    @admin.display(description="This month (allowed / spent / left)")
+    def budget_now(self, obj: Member) -> str:
+        found = costs.budget(user=obj.user)
+        return f"${found['monthly_budget']:.2f} / ${found['spent']:.2f} / ${found['left']:.2f}"
 
     def has_add_permission(self, request) -> bool:
         return False  # made on first use
@@ -144,14 +154,23 @@ class ProjectAdmin(admin.ModelAdmin):
         "quality_tier",
         "current_phase",
         "overall_progress",
+        "catalog_title",
+        "spend",
     ]
-    readonly_fields = ["created_by", "overall_progress"]
+    readonly_fields = ["created_by", "overall_progress", "catalog_title", "spend"]
 
     def has_add_permission(self, request) -> bool:
         return False  # producers create projects (quota, ownership)
 
     def get_queryset(self, request) -> QuerySet:
         return super().get_queryset(request).annotate(n_episodes=Count("episodes"))
+
+    @admin.display(description="Spend (all time, by task type)")
+    def spend(self, obj: Project) -> str:
+        found = costs.project_costs(project=obj)
+        parts = [f"{kind}: ${value:.2f}" for kind, value in sorted(found["by_type"].items())]
+        paused = f"; {len(found['paused'])} run(s) paused for the budget" if found["paused"] else ""
+        return f"${found['total']:.2f}" + (f" ({', '.join(parts)})" if parts else "") + paused
 
     @admin.display(description="Episodes", ordering="n_episodes")
     def episodes(self, obj: Project) -> int:

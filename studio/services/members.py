@@ -42,10 +42,11 @@ PREFERENCES = ("theme", "notifications", "language")
 
 @transaction.atomic
 def member_update(*, actor: Any, member: Member, changes: dict[str, Any]) -> Member:
-    """Preferences by the member; role and tier only by studio admins (audited)."""
-    admin_only = {"role", "tier"} & changes.keys()
+    """Preferences by the member; role, tier and budget top-up only by studio admins
+    (audited)."""
+    admin_only = {"role", "tier", "budget_top_up"} & changes.keys()
     if admin_only and not (actor.is_superuser or member_get(user=actor).role == StudioRole.ADMIN):
-        raise Forbidden("Only studio admins change roles and tiers.")
+        raise Forbidden("Only studio admins change roles, tiers and budgets.")
     before = {k: str(getattr(member, k if k != "tier" else "tier_id")) for k in changes}
     if "theme" in changes and changes["theme"] not in Theme.values:
         raise Invalid("Unknown theme.", fields={"theme": [f"One of {', '.join(Theme.values)}."]})

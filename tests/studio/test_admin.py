@@ -125,3 +125,23 @@ def test_deleting_a_project_in_the_admin_uses_the_service(client):
     assert response.status_code == 302
     assert not Project.objects.exists()
     assert AuditEntry.objects.filter(action="studio_project_delete", actor=staff).count() == 1
+
+
+def test_a_top_up_in_the_admin_is_audited_and_shown_with_the_months_budget(client):
+    staff = StaffFactory()
+    client.force_login(staff)
+    owner = producer()
+    member = Member.objects.get(user=owner)
+    url = f"/admin/studio/member/{member.pk}/change/"
+    page = client.get(url)
+    assert "$0.00 / $0.00 / $0.00" in page.content.decode()  # the free tier: nothing to spend
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "user"}
+    response = client.post(url, {**data, "tier": member.tier_id, "budget_top_up": "12.50"})
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="studio_member_update")
+    assert entry.actor == staff and entry.after == {"budget_top_up": "12.50"}
+    assert "$12.50 / $0.00 / $12.50" in client.get(url).content.decode()
+    project = project_of(owner)
+    page = client.get(f"/admin/studio/project/{project.pk}/change/").content.decode()
+    assert "Spend (all time, by task type)" in page and "$0.00" in page
