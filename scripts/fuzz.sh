@@ -70,7 +70,10 @@ SESSION=$(cat "$WORK/session")
 LOGOUT_SESSION=$(cat "$WORK/logout-session")
 CSRF=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 
-.venv/bin/uvicorn streamvault.asgi:application --host 127.0.0.1 --port "$PORT" --workers 2 \
+# The server sends its jobs to Redis as production does (nothing consumes them here): eagerly,
+# a request that queues work would run it inline — a whole studio episode inside one POST.
+CELERY_TASK_ALWAYS_EAGER=false \
+  .venv/bin/uvicorn streamvault.asgi:application --host 127.0.0.1 --port "$PORT" --workers 2 \
   --log-level warning > "$WORK/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do
