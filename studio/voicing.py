@@ -80,8 +80,9 @@ def scene_speak(ctx: JobContext, task: Task, who: Speaker) -> Output:
     for i in todo:
         if scene.dialogue[i]["character"] not in cast:
             raise PermanentError(f"line {i + 1}: its character was deleted")
-    with tempfile.TemporaryDirectory() as work:
-        paths = [Path(work) / f"line-{i}.wav" for i in todo]
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        paths = [work / f"line-{i}.wav" for i in todo]
         lines = [(scene.dialogue[i]["lines"], cast[scene.dialogue[i]["character"]]) for i in todo]
         sounds = who.speak(lines, paths) if todo else []
         for n, i in enumerate(todo):
@@ -100,39 +101,48 @@ def scene_speak(ctx: JobContext, task: Task, who: Speaker) -> Output:
                     },
                 )  # fmt: skip
                 clips[str(i)] = media.pk
-    with ctx.step("track", progress=95, atomic=True):
-        track = _track(scene, task, who, clips, cast)
-        scene_update(actor=None, scene=scene, data={"audio_track": track.pk})
-    rows = Media.objects.filter(pk__in=[clips[str(i)] for i in range(total)])
+        with ctx.step("track", progress=95, atomic=True):
+            track, rows = _track(scene, task, who, clips, cast, work)
+            scene_update(actor=None, scene=scene, data={"audio_track": track.pk})
     cost = sum((m.cost for m in rows), Decimal(0))
     return Output(media=track, result={"clips": [clips[str(i)] for i in range(total)]}, cost=cost)
 
 
 def _track(
-    scene: Scene, task: Task, who: Speaker, clips: dict[str, int], cast: dict[int, Character]
-) -> Media:
+    scene: Scene,
+    task: Task,
+    who: Speaker,
+    clips: dict[str, int],
+    cast: dict[int, Character],
+    work: Path,
+) -> tuple[Media, list[Media]]:
+    """The scene's track from its clips: those spoken in this run are in ``work`` already;
+    only the ones an earlier run stored are fetched from the vault. Returns it and the clips."""
     rows = {m.pk: m for m in Media.objects.filter(pk__in=clips.values())}
-    with tempfile.TemporaryDirectory() as work:
-        paths, words = [], []
-        for i in range(len(scene.dialogue)):
-            media = rows[clips[str(i)]]
-            paths.append(media_fetch(media=media, dest=Path(work) / f"{i}.wav"))
-            span = media.technical_data.get("words") or [0.0, media.technical_data["duration"]]
-            words.append(span)
-        out = Path(work) / "track.wav"
-        placed = track_join(paths, out, lead=LEAD, gap=GAP, tail=TAIL)
-        cues = [
-            {
-                "start": round(p.start + span[0], 3),
-                "end": round(min(p.end, p.start + span[1]), 3),
-                "character": line["character"],
-                "speaker": cast[line["character"]].name if line["character"] in cast else "",
-                "text": line["lines"],
-            }
-            for p, span, line in zip(placed, words, scene.dialogue, strict=True)
-        ]
-        duration = round(placed[-1].end + TAIL, 3)
-        return _store(
-            scene, task, who, out, f"scene-{scene.scene_number}-track.wav",
-            technical={"duration": duration, "cues": cues, "lead": LEAD},
-        )  # fmt: skip
+    paths, words, used = [], [], []
+    for i in range(len(scene.dialogue)):
+        media = rows[clips[str(i)]]
+        path = work / f"line-{i}.wav"
+        if not path.exists():
+            media_fetch(media=media, dest=path)
+        paths.append(path)
+        used.append(media)
+        words.append(media.technical_data.get("words") or [0.0, media.technical_data["duration"]])
+    out = work / "track.wav"
+    placed = track_join(paths, out, lead=LEAD, gap=GAP, tail=TAIL)
+    cues = [
+        {
+            "start": round(p.start + span[0], 3),
+            "end": round(min(p.end, p.start + span[1]), 3),
+            "character": line["character"],
+            "speaker": cast[line["character"]].name if line["character"] in cast else "",
+            "text": line["lines"],
+        }
+        for p, span, line in zip(placed, words, scene.dialogue, strict=True)
+    ]
+    duration = round(placed[-1].end + TAIL, 3)
+    track = _store(
+        scene, task, who, out, f"scene-{scene.scene_number}-track.wav",
+        technical={"duration": duration, "cues": cues, "lead": LEAD},
+    )  # fmt: skip
+    return track, used

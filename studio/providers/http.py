@@ -24,15 +24,15 @@ class ProviderError(PermanentError):
 
 
 class ProviderAuthError(ProviderError):
-    pass
+    """The key is missing, wrong or revoked."""
 
 
 class ProviderBalanceError(ProviderError):
-    pass
+    """The provider account's balance, credits or quota ran out."""
 
 
 class ProviderInputError(ProviderError):
-    pass
+    """The request itself was refused (a bad model, a missing field)."""
 
 
 class ContentRefused(ProviderError):

@@ -28,10 +28,15 @@ DEFAULT_SCENES = 3
 
 
 def planned_panels(scene: Scene) -> list[dict[str, Any]]:
-    """The scene's storyboard panels, or, when it has none, the ones the storyboard makes: an
-    establishing shot, then a close-up per dialogue line."""
+    """The scene's storyboard panels, or, when it has none, the ones the storyboard makes."""
     if scene.panels:
         return [dict(p) for p in sorted(scene.panels, key=lambda p: p["panel_number"])]
+    return default_panels(scene)
+
+
+def default_panels(scene: Scene) -> list[dict[str, Any]]:
+    """What the storyboard makes of a scene without panels: an establishing shot, then a
+    close-up per dialogue line."""
     panels = [
         {
             "panel_number": 1,
@@ -52,9 +57,8 @@ def _digest(value: Any) -> str:
 def _fingerprints(scene: Scene, cast: dict[int, Character], aspect: str) -> dict[str, str]:
     # Panels the storyboard made itself (the default ones) are its output, not its input.
     panels = planned_panels(scene) if scene.panels else []
-    default = planned_panels(Scene(action=scene.action, title=scene.title, dialogue=scene.dialogue))
     keys = ("panel_number", "camera_angle", "description")
-    if [{k: p.get(k, "") for k in keys} for p in panels] == default:
+    if [{k: p.get(k, "") for k in keys} for p in panels] == default_panels(scene):
         panels = []
     people = sorted(c.pk for c in scene.characters.all())
     looks = {pk: [cast[pk].name, cast[pk].color_palette] for pk in people if pk in cast}

@@ -152,12 +152,9 @@ def _deps(project: Project, spec: dict, made: dict, named: dict) -> list[Job]:
 def _task_one(
     *, actor: Any, project: Project, spec: dict, made: dict, named: dict, gate: Job | None
 ):
-    target = _target(project, spec)
+    target = _target(project, spec)  # the ids are checked: the key is the spec's own
     parameters = spec.get("parameters", {})
-    ids = {k: (v.pk if v is not None else None) for k, v in target.items()}
-    key = content_key(
-        task_type=spec["task_type"], project_id=project.pk, target=ids, parameters=parameters
-    )
+    key = _key(project, spec)
     existing = Task.objects.select_related("job").filter(content_key=key).first()
     if existing is not None:
         return existing, False
