@@ -281,6 +281,10 @@ class JobContext:
         self._write(progress=self.job.progress)
         self.check()
 
+    def note(self, text: str) -> None:
+        """Say what the job does or waits on now (``current_step``); also a heartbeat."""
+        self._write(current_step=text[:40])
+
     def set_worker(self, worker_id: int | None) -> None:
         self._write(worker_id=worker_id)
 

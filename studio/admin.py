@@ -272,7 +272,7 @@ class MediaAdmin(ReadOnlyAdmin):
     list_filter = ["media_type", "status", "provider", "agent_generated"]
     search_fields = ["filename", "description", "project__title"]
     list_select_related = ["project"]
-    exclude = ["ref", "thumbnail_ref", "embedding"]  # the vault refs are not shown
+    exclude = ["ref", "thumbnail_ref"]  # the vault refs are not shown
 
 
 @admin.register(Session)

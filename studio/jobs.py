@@ -19,7 +19,9 @@ from vault import BackendUnavailable, NotFound, get_backend
 
 from .generators import generator_for
 from .models import Media, Task
+from .providers.fal import cancel_open
 from .services.costs import GATE
+from .services.fal import CANCEL as FAL_CANCEL
 from .services.publishing import KIND as PUBLISH
 from .services.publishing import episode_publish_run
 
@@ -60,6 +62,11 @@ def studio_publish(ctx: JobContext) -> dict[str, Any]:
 def studio_budget_gate(ctx: JobContext) -> dict[str, Any]:
     # Never claimed: it waits until ``services.costs.budget_continue`` marks it done.
     raise PermanentError("a budget gate opens by top up and continue, not by running")
+
+
+@job_handler(FAL_CANCEL, label="Studio: cancel requests at fal")
+def studio_fal_cancel(ctx: JobContext) -> dict[str, Any]:
+    return {"cancelled": cancel_open(request_ids=ctx.payload.get("requests", []))}
 
 
 @job_handler("studio_purge", label="Studio: remove vault objects")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from . import bytes as media_bytes
-from .api import content, projects, prompts, work
+from .api import content, projects, prompts, similar, work
 
 P = "studio/projects/<int:pk>"
 urlpatterns = [
@@ -49,6 +49,8 @@ urlpatterns = [
         content.RelationshipView.as_view(),
         name="studio-relationship",
     ),
+    path("studio/media/similar/", similar.SimilarMediaView.as_view(), name="studio-similar"),
+    path("studio/fal/webhook/", similar.FalWebhookView.as_view(), name="studio-fal-webhook"),
     path("studio/media/<int:pk>/", work.MediaView.as_view(), name="studio-media"),
     path("studio/media/<int:pk>/bytes", media_bytes.media_bytes, name="studio-media-bytes"),
     path("studio/sessions/<int:pk>/", work.SessionView.as_view(), name="studio-session"),

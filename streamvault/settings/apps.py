@@ -298,13 +298,20 @@ STUDIO_GENERATORS = {
     "audio_generation": "studio.local.speech.speech",
     "script_generation": "studio.local.script.script",
     "scene_assembly": "studio.assembly.assemble",
+    "embedding_generation": "studio.services.similar.generate",
     **env.json("STUDIO_GENERATORS", default={}),
 }
+# What embeds media and queries for similar-media search (a class's dotted path): offline
+# all-MiniLM-L6-v2 by default, or studio.providers.jina.JinaEmbedder.
+STUDIO_EMBEDDER = env.str("STUDIO_EMBEDDER", default="studio.local.embed.LocalEmbedder")
+# pgvector's HNSW candidate list per search (higher: better recall, slower).
+STUDIO_HNSW_EF_SEARCH = env.int("STUDIO_HNSW_EF_SEARCH", default=100)
 # What a task is expected to cost with a paid generator, before it runs (US dollars): per
 # generator path; a provider client not listed, the default; anything else costs nothing.
 STUDIO_COST_ESTIMATES = {
     "studio.providers.openrouter.script": "0.02",
     "studio.providers.elevenlabs.speech": "0.05",
+    "studio.providers.fal.image": "0.03",
     **env.json("STUDIO_COST_ESTIMATES", default={}),
 }
 STUDIO_COST_ESTIMATE = env.str("STUDIO_COST_ESTIMATE", default="0.10")
@@ -333,3 +340,23 @@ ELEVENLABS_MODEL = env.str("ELEVENLABS_MODEL", default="eleven_multilingual_v2")
 # What ElevenLabs charges per character on the plan in use (US dollars), for the cost records.
 ELEVENLABS_COST_PER_CHARACTER = env.str("ELEVENLABS_COST_PER_CHARACTER", default="0.00018")
 ELEVENLABS_TIMEOUT = env.float("ELEVENLABS_TIMEOUT", default=120.0)
+JINA_BASE_URL = env.str("JINA_BASE_URL", default="https://api.jina.ai/v1")
+JINA_API_KEY = env.str("JINA_API_KEY", default="")
+JINA_MODEL = env.str("JINA_MODEL", default="jina-embeddings-v3")
+JINA_DIMENSIONS = env.int("JINA_DIMENSIONS", default=1024)
+# What Jina charges per token (US dollars), for the cost records.
+JINA_COST_PER_TOKEN = env.str("JINA_COST_PER_TOKEN", default="0.00000005")
+JINA_TIMEOUT = env.float("JINA_TIMEOUT", default=60.0)
+FAL_QUEUE_URL = env.str("FAL_QUEUE_URL", default="https://queue.fal.run")
+FAL_KEY = env.str("FAL_KEY", default="")
+FAL_IMAGE_MODEL = env.str("FAL_IMAGE_MODEL", default="fal-ai/flux/schnell")
+# fal's public keys for webhook signatures (JWKS), kept for a day.
+FAL_JWKS_URL = env.str("FAL_JWKS_URL", default="https://rest.alpha.fal.ai/.well-known/jwks.json")
+# fal calls this site back when a request ends (empty: poll only); SITE_URL + the route.
+FAL_WEBHOOKS = env.bool("FAL_WEBHOOKS", default=True)
+FAL_POLL_SECONDS = env.float("FAL_POLL_SECONDS", default=5.0)
+# What fal charges per image of the model in use (US dollars), for the cost records.
+FAL_COST_PER_IMAGE = env.str("FAL_COST_PER_IMAGE", default="0.003")
+# A content-filter refusal is tried again with a new seed this many times, then that asset fails.
+FAL_CONTENT_RETRIES = env.int("FAL_CONTENT_RETRIES", default=2)
+FAL_TIMEOUT = env.float("FAL_TIMEOUT", default=60.0)

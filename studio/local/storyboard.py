@@ -60,6 +60,18 @@ def _specs(scene: Scene, panels: list[dict[str, Any]]) -> list[PanelSpec]:
     return specs
 
 
+def _described(spec: PanelSpec) -> str:
+    """What the panel shows, in words (what similar-media search reads)."""
+    who = ", ".join(f.name for f in spec.figures)
+    parts = [
+        f"{spec.camera_angle or 'shot'}: {spec.description}",
+        f"{spec.location} ({spec.time_of_day})" if spec.location else "",
+        f"with {who}" if who else "",
+        spec.caption,
+    ]
+    return ". ".join(p for p in parts if p.strip())[:2000]
+
+
 def storyboard(ctx: JobContext, task: Task) -> Output:
     scene = Scene.objects.select_related("project").filter(pk=task.scene_id).first()
     if scene is None:
@@ -83,6 +95,11 @@ def storyboard(ctx: JobContext, task: Task) -> Output:
                     upload=path,
                     filename=f"scene-{scene.scene_number}-panel-{spec.panel_number}.png",
                     media_type="storyboard",
+                    data={
+                        "scene": scene.pk,
+                        "episode": scene.episode_id,
+                        "description": _described(spec),
+                    },
                     provider="local",
                     generation_metadata={
                         "generator": GENERATOR,

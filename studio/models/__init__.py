@@ -22,6 +22,7 @@ from .projects import (
     TimeOfDay,
 )
 from .prompts import ExecutionStatus, PromptExecution, PromptLabel, PromptTemplate, PromptVersion
+from .vectors import Embedding, FalRequest, FalState
 from .work import Session, SessionState, Task, TaskType
 
 __all__ = [
@@ -29,9 +30,12 @@ __all__ = [
     "Audience",
     "Character",
     "Collaborator",
+    "Embedding",
     "Episode",
     "EpisodeStatus",
     "ExecutionStatus",
+    "FalRequest",
+    "FalState",
     "Genre",
     "Media",
     "MediaStatus",

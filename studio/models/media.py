@@ -66,7 +66,6 @@ class Media(models.Model):
     provider = models.CharField(max_length=12, choices=Provider.choices, blank=True, default="")
     cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
     generation_metadata = models.JSONField(default=dict, blank=True)
-    embedding = models.JSONField(null=True, blank=True)
     description = models.TextField(blank=True, default="")
     tags = models.JSONField(default=list, blank=True)
     related_elements = models.JSONField(default=dict, blank=True)

@@ -16,6 +16,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from jobs.models import JobStatus
@@ -159,6 +160,17 @@ def _graph(episode: Episode, rows: list[Scene], burn: bool) -> list[dict[str, An
                 "depends_on": needs,
             }
         )
+    # The episode's pictures become searchable by meaning (similar-media search).
+    specs.append(
+        {
+            "key": "embed",
+            "task_type": TaskType.EMBEDDING,
+            "episode": episode.pk,
+            "parameters": {"input": _digest([clips, settings.STUDIO_EMBEDDER])},
+            "depends_on": [f"board-{s.scene_number}" for s in rows],
+            "priority": 3,
+        }
+    )
     specs.append(
         {
             "key": "episode",

@@ -24,6 +24,7 @@ from jobs.services import job_cancel, job_retry
 from ..errors import Conflict, Invalid, NotInProject
 from ..models import Character, Episode, Project, Scene, Task, TaskType
 from .costs import gate_for, task_estimate
+from .fal import fal_cancel_open
 
 KIND = "studio_task"
 
@@ -197,7 +198,10 @@ def _task_one(
 
 
 def task_cancel(*, actor: Any, task: Task) -> bool:
-    return job_cancel(job=task.job, actor=actor)
+    cancelled = job_cancel(job=task.job, actor=actor)
+    if cancelled:
+        fal_cancel_open(task=task)
+    return cancelled
 
 
 def task_retry(*, actor: Any, task: Task) -> bool:

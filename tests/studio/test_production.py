@@ -15,7 +15,7 @@ import pytest
 from jobs.engine import job_run
 from jobs.models import Job, JobStatus
 from media.probe import probe
-from studio.models import Episode, Media, PromptExecution, Scene, Task
+from studio.models import Embedding, Episode, Media, PromptExecution, Scene, Task
 from studio.services.media import media_fetch
 from studio.services.production import episode_produce
 from studio.services.scenes import scene_update
@@ -67,6 +67,10 @@ def test_an_episode_is_made_offline_and_remade_only_where_edited(tmp_path):
     assert types[0] == "script_generation"
     assert types.count("image_generation") == 3 and types.count("audio_generation") == 3
     assert types.count("scene_assembly") == 4  # three clips and the episode
+    # The storyboards are embedded, so similar-media search finds them by what they show.
+    assert types.count("embedding_generation") == 1
+    boards = Media.objects.filter(media_type="storyboard", episode=episode)
+    assert Embedding.objects.filter(media__in=boards).count() == boards.count() > 0
 
     # The script went through the registry as a recorded, schema-checked execution.
     execution = PromptExecution.objects.get(template__name="studio.episode-script")
@@ -123,6 +127,7 @@ def test_an_episode_is_made_offline_and_remade_only_where_edited(tmp_path):
             ("audio_generation", scene.pk),
             ("scene_assembly", scene.pk),
             ("scene_assembly", 0),
+            ("embedding_generation", 0),  # the new storyboard's embedding
         ]
     )
     assert Episode.objects.get(pk=episode.pk).final_video_id != before
