@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin, pretty_json
 from jobs.models import JobStatus
 
-from . import admin_prompts  # noqa: F401  (registers the prompt registry's admin)
+from . import admin_prompts, admin_providers  # noqa: F401  (register their admins)
 from .errors import StudioError
 from .models import (
     Character,

@@ -25,10 +25,10 @@ from ..models import Character, FalRequest, FalState, Media, MediaType, Scene, T
 from ..services.media import media_create
 from ..services.production import planned_panels
 from ..services.scenes import scene_update
-from .http import ContentRefused, ProviderError, client, request
+from .http import ContentRefused, ProviderError, ProviderInputError, client, request
 
 NAME = "fal"
-REFUSAL_WORDS = ("content_policy", "content policy", "nsfw", "safety")
+REFUSAL_WORDS = ("content_policy", "content policy", "content filter", "nsfw")
 
 
 def _http() -> httpx.Client:
@@ -135,7 +135,7 @@ def _settle(http: httpx.Client, row: FalRequest) -> FalRequest:
     if row.state == FalState.COMPLETED:
         try:
             row.result = result(http, row.model, row.request_id)
-        except ContentRefused as exc:
+        except (ProviderInputError, ContentRefused) as exc:  # e.g. content_policy_violation
             row.state, row.error = FalState.FAILED, str(exc)
         if seen.get("metrics"):
             row.result = {**(row.result or {}), "_metrics": seen["metrics"]}

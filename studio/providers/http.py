@@ -3,6 +3,7 @@ header) and one reading of failures, so a generator knows what to do with each:
 
 - 402, or a body saying the balance, credits or quota ran out → ``ProviderBalanceError``;
 - 401/403 otherwise → ``ProviderAuthError`` (the key is wrong: no retry helps);
+- a body naming a content policy → ``ContentRefused`` (the content filter refused this asset);
 - 400/422 → ``ProviderInputError`` (the request itself: fix it, do not retry);
 - 429 → ``Requeue`` after its ``Retry-After`` (the attempt is not counted);
 - 5xx, timeouts, refused connections → ``TransientError`` (the engine retries with backoff).
@@ -88,6 +89,8 @@ def request(
     what = f"{provider} answered {status}: {words}"
     if status == 429:
         raise Requeue(what, countdown=retry_after(response))
+    if "content_policy" in response.text.lower():  # fal's content_policy_violation (a 422)
+        raise ContentRefused(f"{what} (the provider's content filter)")
     # ElevenLabs says "quota_exceeded" with a 401: the balance is read before the key.
     if status == 402 or any(w in words.lower() for w in BALANCE_WORDS):
         raise ProviderBalanceError(f"{what} (top up the provider account)")

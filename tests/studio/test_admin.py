@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from core.models import AuditEntry
-from studio.models import Member, Project, PromptExecution
+from studio.models import Embedding, FalRequest, Member, Project, PromptExecution
 from studio.services import prompts, sessions, tasks
 from tests.factories import StaffFactory
 from tests.studio.factories import (
@@ -30,9 +30,13 @@ def _rows(n: int) -> None:
         episode = episode_of(project)
         character_of(project)
         scene_of(episode)
-        media_of(project)
+        media = media_of(project)
+        Embedding.objects.create(media=media, model="m", dimensions=2, vector=b"\0" * 8)
         sessions.session_open(actor=owner, project=project, data={})
-        tasks.tasks_create(actor=owner, project=project, specs=[{"task_type": "image_generation"}])
+        ((task, _),) = tasks.tasks_create(
+            actor=owner, project=project, specs=[{"task_type": "image_generation"}]
+        )
+        FalRequest.objects.create(request_id=f"r{task.pk}", task=task, model="fal-ai/x", key="k")
         template = prompts.prompt_template_create(
             actor=owner,
             data={"name": f"t{Project.objects.count()}-{i}", "text": "Hi", "model": "m"},
@@ -57,6 +61,8 @@ MODELS = [
     "task",
     "prompttemplate",
     "promptexecution",
+    "falrequest",
+    "embedding",
 ]
 
 

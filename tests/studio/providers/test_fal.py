@@ -38,8 +38,8 @@ WEBHOOK = "/api/studio/fal/webhook/"
 class FakeFal:
     """fal's queue, as documented, for one model; ``refuse`` prompts are flagged NSFW."""
 
-    def __init__(self, server, *, queue_polls: int = 0, refuse: tuple[str, ...] = ()):
-        self.server, self.queue_polls, self.refuse = server, queue_polls, refuse
+    def __init__(self, server, *, queue_polls=0, refuse: tuple[str, ...] = (), how="nsfw"):
+        self.server, self.queue_polls, self.refuse, self.how = server, queue_polls, refuse, how
         self.requests: dict[str, dict] = {}
         self.submitted: list[dict] = []
         self.cancelled: list[str] = []
@@ -72,6 +72,10 @@ class FakeFal:
             if tail == "/cancel":
                 self.cancelled.append(rid)
                 return self._json({"status": "CANCELLATION_REQUESTED"}, 202)
+            if self.how == "422" and any(w in job["body"]["prompt"] for w in self.refuse):
+                detail = [{"loc": ["body", "prompt"], "msg": "The content could not be processed",
+                           "type": "content_policy_violation"}]  # fmt: skip
+                return self._json({"detail": detail}, 422)
             return self._json(self.result(rid))
         if path.startswith("/files/"):
             return Response(png_bytes((16, 9), (10, 200, 10)), content_type="image/png")
@@ -210,9 +214,10 @@ def test_forged_stale_or_unknown_deliveries(fal, signer, client):
     assert answer.json() == {"status": "unknown request"}
 
 
-def test_a_refusal_is_retried_with_a_new_seed_then_fails_that_asset_only(fal, settings):
+@pytest.mark.parametrize("how", ["nsfw", "422"])
+def test_a_refusal_is_retried_with_a_new_seed_then_fails_that_asset_only(fal, settings, how):
     settings.FAL_CONTENT_RETRIES = 2
-    fake = FakeFal(fal, refuse=("forbidden",))
+    fake = FakeFal(fal, refuse=("forbidden",), how=how)
     bad, good = _task("A forbidden picture"), _task("A harbour at dawn")
     job = _run(bad)
     assert job.status == JobStatus.FAILED
