@@ -49,7 +49,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 pg_run() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 # start_postgres DIR [BIN [NAME]]: a private server in DIR/NAME (default: Debian's, in DIR/pg);
-# sets PG_PORT.
+# sets PG_PORT. PG_EXTRA_OPTS adds server options ("-c shared_buffers=4GB").
 start_postgres() {
   local dir=$1 bin=${2:-$(pg_bin)} name=${3:-pg}
   [ -n "$bin" ] || { echo "PostgreSQL server binaries not found" >&2; return 1; }
@@ -58,7 +58,7 @@ start_postgres() {
   PG_PORT=$(free_port)
   pg_run "$bin/initdb" -D "$dir/$name/data" -U streamvault --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   pg_run "$bin/pg_ctl" -D "$dir/$name/data" -l "$dir/$name/log" -w -t 60 \
-    -o "-p $PG_PORT -k $dir/$name -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $PG_PORT -k $dir/$name -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_EXTRA_OPTS:-}" \
     start >/dev/null
   pg_run "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U streamvault streamvault
   echo ">> PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT ($name)"

@@ -131,7 +131,7 @@ def nearest_hnsw(
     limit: int,
     projects: list[int] | None,
     exclude: int | None = None,
-    ef_search: int = 100,
+    ef_search: int = 400,
 ) -> list[Hit]:
     """The HNSW index's answer (approximate), filtered to active media of ``projects`` (None:
     every project) with pgvector's iterative scan, so a filter does not starve the result."""
@@ -153,9 +153,10 @@ def nearest_hnsw(
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true)", [str(max(ef_search, limit))]
+            "SELECT set_config('hnsw.ef_search', %s, true), "
+            "set_config('hnsw.iterative_scan', 'strict_order', true)",
+            [str(max(ef_search, limit))],
         )
-        cursor.execute("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
         cursor.execute(sql, [vec, *args, limit])
         rows = cursor.fetchall()
     return [Hit(media_id=pk, score=1.0 - float(distance)) for pk, distance in rows]

@@ -305,7 +305,7 @@ STUDIO_GENERATORS = {
 # all-MiniLM-L6-v2 by default, or studio.providers.jina.JinaEmbedder.
 STUDIO_EMBEDDER = env.str("STUDIO_EMBEDDER", default="studio.local.embed.LocalEmbedder")
 # pgvector's HNSW candidate list per search (higher: better recall, slower).
-STUDIO_HNSW_EF_SEARCH = env.int("STUDIO_HNSW_EF_SEARCH", default=100)
+STUDIO_HNSW_EF_SEARCH = env.int("STUDIO_HNSW_EF_SEARCH", default=400)
 # What a task is expected to cost with a paid generator, before it runs (US dollars): per
 # generator path; a provider client not listed, the default; anything else costs nothing.
 STUDIO_COST_ESTIMATES = {

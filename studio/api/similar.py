@@ -38,9 +38,15 @@ class SimilarMediaView(StudioView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("to", int, description="A media id (or q)"),
-            OpenApiParameter("q", str, description="Words (or to)"),
-            OpenApiParameter("limit", int, description="1 to 50 (10)"),
+            OpenApiParameter(
+                "to",
+                {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                description="A media id (or q)",
+            ),
+            OpenApiParameter(
+                "q", {"type": "string", "maxLength": 500}, description="Words (or to)"
+            ),
+            OpenApiParameter("limit", int, description="1 to 100 (10)"),
         ],
         responses={200: SimilarOut},
     )

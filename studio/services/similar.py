@@ -25,7 +25,7 @@ from ..models import Embedding, Media, MediaStatus, Task
 from ..policy import is_studio_admin, projects_readable
 from .media import media_fetch
 
-MAX_LIMIT = 50
+MAX_LIMIT = 100
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
@@ -107,7 +107,7 @@ def _limit(value: Any) -> int:
     except (TypeError, ValueError):
         limit = 0
     if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid("A limit of 1 to 50.", fields={"limit": [f"1 to {MAX_LIMIT}."]})
+        raise Invalid(f"A limit of 1 to {MAX_LIMIT}.", fields={"limit": [f"1 to {MAX_LIMIT}."]})
     return limit
 
 

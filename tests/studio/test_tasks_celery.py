@@ -2,7 +2,7 @@
 (a dependent starts only after every dependency finished), the highest priority is claimed
 first, a failure cancels what depends on it, and a worker killed with -9 mid-task loses nothing
 and runs nothing twice — the stale sweep re-queues it and a new worker resumes after the
-recorded steps."""
+recorded steps; and an episode is made by the offline generators on a worker."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 
 from jobs.engine import job_requeue_stale
 from jobs.models import Job, JobStatus
-from studio.models import Media, Task
-from studio.services import tasks
-from tests.studio.factories import producer, project_of
+from studio.models import Embedding, Episode, Media, Task
+from studio.services import production, tasks
+from tests.studio.factories import character_of, episode_of, producer, project_of, scene_of
 from tests.support.swarm import Ticker, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -159,3 +159,30 @@ def test_kill_9_mid_task_requeues_it_and_it_completes_once(studio_worker, swarm_
     assert sorted(job.steps_done) == sorted({*job.steps_done})  # no step twice
     assert job.state["frames"] == list(range(8))
     assert Media.objects.count() == 1
+
+
+def test_an_episode_is_drawn_voiced_assembled_and_embedded_on_a_real_worker(swarm_workers):
+    """The offline generators themselves (Pillow, Piper, ffmpeg, MiniLM), each task sent
+    through Redis to a worker process: what a producer's episode goes through."""
+    owner = producer()
+    project = project_of(owner)
+    mara = character_of(project, name="Mara")
+    episode = episode_of(project)
+    scene_of(episode, dialogue=[{"character": mara.pk, "lines": "We leave at dawn."}])
+    swarm_workers.start(queues="heavy", concurrency=2)
+    production.episode_produce(actor=owner, episode=episode)
+    wait_for(
+        lambda: Episode.objects.get(pk=episode.pk).status == "completed",
+        timeout=120,
+        what="the episode made on the worker",
+    )
+    episode.refresh_from_db()
+    video = episode.final_video.technical_data
+    assert video["video_codec"] == "h264" and video["audio_codecs"] == ["aac"]
+    assert video["duration"] > 2  # the line, with the beats around it
+    boards = Media.objects.filter(episode=episode, media_type="storyboard")
+    wait_for(
+        lambda: Embedding.objects.filter(media__in=boards).count() == boards.count() > 0,
+        what="the storyboards' embeddings",
+    )
+    assert not Job.objects.filter(scope=f"studio-project:{project.pk}", status="failed").exists()
