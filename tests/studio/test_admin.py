@@ -5,11 +5,14 @@ project deleted from the admin taking what hangs under it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from core.models import AuditEntry
-from studio.models import Embedding, FalRequest, Member, Project, PromptExecution
-from studio.services import prompts, sessions, tasks
+from studio.generators import generator_path
+from studio.models import Embedding, FalRequest, GeneratorChoice, Member, Project, PromptExecution
+from studio.services import costs, prompts, sessions, tasks
 from tests.factories import StaffFactory
 from tests.studio.factories import (
     character_of,
@@ -63,6 +66,7 @@ MODELS = [
     "promptexecution",
     "falrequest",
     "embedding",
+    "generatorchoice",
 ]
 
 
@@ -151,3 +155,41 @@ def test_a_top_up_in_the_admin_is_audited_and_shown_with_the_months_budget(clien
     project = project_of(owner)
     page = client.get(f"/admin/studio/project/{project.pk}/change/").content.decode()
     assert "Spend (all time, by task type)" in page and "$0.00" in page
+
+
+def test_a_studio_admin_chooses_a_tasks_generator_in_the_admin(client, settings):
+    staff = StaffFactory()
+    client.force_login(staff)
+    add = "/admin/studio/generatorchoice/add/"
+    assert generator_path("image_generation") == "studio.local.storyboard.storyboard"
+    wrong = client.post(
+        add, {"task_type": "image_generation", "generator": "studio.providers.openrouter.script"}
+    )
+    assert (
+        wrong.status_code == 200 and "Not a generator of image_generation" in wrong.content.decode()
+    )
+    done = client.post(
+        add, {"task_type": "image_generation", "generator": "studio.providers.fal.image"}
+    )
+    assert done.status_code == 302
+    assert generator_path("image_generation") == "studio.providers.fal.image"
+    assert costs.task_estimate("image_generation") == Decimal("0.03")  # fal's estimate now
+    entry = AuditEntry.objects.get(action="studio_generator_choose")
+    assert entry.actor == staff and entry.after["generator"] == "studio.providers.fal.image"
+    choice = GeneratorChoice.objects.get()
+    assert (
+        client.post(
+            f"/admin/studio/generatorchoice/{choice.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 302
+    )
+    assert generator_path("image_generation") == "studio.local.storyboard.storyboard"
+    assert AuditEntry.objects.filter(action="studio_generator_unchoose").count() == 1
+    # Staff who are not studio admins see the choices but change nothing.
+    client.force_login(StaffFactory(is_superuser=False))
+    assert (
+        client.post(
+            add, {"task_type": "audio_generation", "generator": "studio.local.speech.speech"}
+        ).status_code
+        == 403
+    )

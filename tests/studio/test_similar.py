@@ -145,8 +145,11 @@ def test_the_search_costs_the_same_queries_for_more_media(client):
 @pytest.mark.pgvector
 def test_pgvector_hnsw_answers_as_the_exact_search_does():
     """On a database with pgvector: the vec column and the HNSW index are there, the planner
-    uses the index, and its answer matches the exact search (with the access filter)."""
-    assert vectors.pgvector_ready(), "this session's PostgreSQL has no pgvector"
+    uses the index, and its answer matches the exact search (with the access filter). The
+    session may skip migrations (scripts/test.sh does, for speed): ``install`` is what the
+    migration runs, and is idempotent."""
+    assert vectors.install(), "this session's PostgreSQL has no pgvector"
+    assert vectors.pgvector_ready()
     owner = producer()
     project = project_of(owner)
     rng = np.random.default_rng(7)

@@ -20,7 +20,7 @@ from tests.support.threads import in_other_thread
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PLAYING = """() => { const v = document.querySelector('#video');
-  return v.currentTime > 1 && v.webkitAudioDecodedByteCount > 0 && !v.error; }"""
+  return v.currentTime > 0.3 && v.webkitAudioDecodedByteCount > 0 && !v.error; }"""
 
 
 def _seed() -> str:
