@@ -60,7 +60,9 @@ if [ "$#" -eq 0 ]; then
     bash scripts/fuzz.sh run
   ) > "$WORK/fuzz.log" 2>&1 &
   fuzz=$!
-  .venv/bin/python -m pytest --durations=25   # the whole suite: where its time goes
+  # The whole suite on two pytest-xdist workers (each its own test database and Redis database,
+  # tests/xdist_env.py; a module's tests stay together on one worker), and where its time goes.
+  .venv/bin/python -m pytest -n 2 --dist loadfile --durations=25
 else
   .venv/bin/python -m pytest "$@"
 fi
