@@ -95,6 +95,15 @@ def test_an_ingest_uploads_on_ingest_accounts_while_the_stream_process_serves(
             ticker.stopped.set()
             ticker.join(5)
         reader.once()
+        # What the ingest queued after it (the browser rendition and its document rebuild)
+        # ends before the workers stop: a slower machine is still at it here.
+        wait_for(
+            lambda: (
+                not Job.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists()
+            ),
+            timeout=120,
+            what="the ingest's follow-up jobs",
+        )
     finally:
         if server is not None:
             _stop(server.proc)
