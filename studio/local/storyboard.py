@@ -15,8 +15,7 @@ from jobs.engine import JobContext, PermanentError
 from ..generators import Output
 from ..models import Character, Media, Scene, Task
 from ..services.media import media_create
-from ..services.production import planned_panels
-from ..services.scenes import scene_update
+from ..services.production import panels_attach, planned_panels
 from .drawing import Figure, PanelSpec, colour_of, draw_panel
 
 GENERATOR = "local-storyboard"
@@ -111,9 +110,8 @@ def storyboard(ctx: JobContext, task: Task) -> Output:
                 )
             drawn[str(spec.panel_number)] = media.pk
     with ctx.step("attach", atomic=True):
-        for panel in panels:
-            panel["image"] = drawn.get(str(panel["panel_number"]), panel.get("image"))
-        scene_update(actor=None, scene=scene, data={"panels": panels})
+        images = {int(n): pk for n, pk in drawn.items()}
+        panels = panels_attach(scene=scene, images=images)
     first = Media.objects.filter(pk=drawn.get(str(panels[0]["panel_number"]))).first()
     return Output(
         media=first,

@@ -23,9 +23,15 @@ from jobs.engine import JobContext, PermanentError, Requeue, TransientError
 from ..generators import Output
 from ..models import Character, FalRequest, FalState, Media, MediaType, Scene, Task
 from ..services.media import media_create
-from ..services.production import planned_panels
-from ..services.scenes import scene_update
-from .http import ContentRefused, ProviderError, ProviderInputError, client, request
+from ..services.production import panels_attach, planned_panels
+from .http import (
+    ContentRefused,
+    ProviderError,
+    ProviderInputError,
+    client,
+    raise_for,
+    request,
+)
 
 NAME = "fal"
 REFUSAL_WORDS = ("content_policy", "content policy", "content filter", "nsfw")
@@ -69,11 +75,13 @@ def cancel(http: httpx.Client, model: str, request_id: str) -> str:
     """fal's answer: CANCELLATION_REQUESTED, or ALREADY_COMPLETED (a 400 that is not an
     error here: there is nothing left to cancel)."""
     url = f"{app_of(model)}/requests/{request_id}/cancel"
-    response = http.put(url)
-    if response.status_code in (200, 202, 400):
-        return str((response.json() or {}).get("status", response.status_code))
-    request(http, "PUT", url, provider=NAME)  # raises what the failure means
-    return ""  # pragma: no cover
+    try:
+        response = http.put(url)
+    except httpx.TransportError as exc:
+        raise TransientError(f"{NAME} unreachable: {type(exc).__name__}") from exc
+    if response.status_code not in (200, 202, 400):
+        raise_for(response, provider=NAME)
+    return str((response.json() or {}).get("status", response.status_code))
 
 
 def refused(payload: dict[str, Any] | None, error: str = "") -> bool:
@@ -236,10 +244,8 @@ def image(ctx: JobContext, task: Task) -> Output:
             with ctx.step(key, progress=int(90 * (len(kept) + 1) / len(targets)), atomic=True):
                 kept[key] = _keep(task, scene, key, prompt, row).pk
     if scene is not None:
-        panels = planned_panels(scene)
-        for panel in panels:
-            panel["image"] = kept.get(f"panel-{panel['panel_number']}", panel.get("image"))
-        scene_update(actor=None, scene=scene, data={"panels": panels})
+        images = {int(k.removeprefix("panel-")): pk for k, pk in kept.items()}
+        panels_attach(scene=scene, images=images)
     price = Decimal(settings.FAL_COST_PER_IMAGE)
     return Output(
         media=Media.objects.filter(pk=kept[targets[0][0]]).first(),

@@ -85,6 +85,12 @@ def request(
         raise TransientError(f"{provider} unreachable: {type(exc).__name__}") from exc
     if response.is_success:
         return response
+    raise_for(response, provider=provider)
+    return response  # pragma: no cover — raise_for always raises
+
+
+def raise_for(response: httpx.Response, *, provider: str) -> None:
+    """Raise what a non-2xx answer means (see the module)."""
     status, words = response.status_code, _message(response)
     what = f"{provider} answered {status}: {words}"
     if status == 429:

@@ -23,6 +23,7 @@ from jobs.models import JobStatus
 
 from ..errors import Invalid
 from ..models import Character, Episode, Scene, Task, TaskType
+from .scenes import scene_update
 from .tasks import task_retry, tasks_create
 
 DEFAULT_SCENES = 3
@@ -33,6 +34,16 @@ def planned_panels(scene: Scene) -> list[dict[str, Any]]:
     if scene.panels:
         return [dict(p) for p in sorted(scene.panels, key=lambda p: p["panel_number"])]
     return default_panels(scene)
+
+
+def panels_attach(*, scene: Scene, images: dict[int, int]) -> list[dict[str, Any]]:
+    """Point the scene's panels at their pictures (panel number → media id); a panel without
+    a new picture keeps its own."""
+    panels = planned_panels(scene)
+    for panel in panels:
+        panel["image"] = images.get(panel["panel_number"], panel.get("image"))
+    scene_update(actor=None, scene=scene, data={"panels": panels})
+    return panels
 
 
 def default_panels(scene: Scene) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from vault import NotFound as VaultNotFound
 
 from .. import vectors
 from ..embedders import Embedder, Source, embedder
-from ..errors import Conflict, Invalid
+from ..errors import Invalid
 from ..generators import Output
 from ..models import Embedding, Media, MediaStatus, Task
 from ..policy import is_studio_admin, projects_readable
@@ -37,53 +37,58 @@ def media_text(media: Media) -> str:
     return words or f"{media.get_media_type_display()}: {Path(media.filename).stem}"
 
 
-def _source(media: Media, engine: Embedder) -> Source:
+def _reads_image(media: Media, engine: Embedder) -> bool:
+    return engine.reads_images and media.mime_type in IMAGE_TYPES and bool(media.ref)
+
+
+def _mark(text: str, image_sha256: str = "") -> str:
+    """What an embedding was made of: the words, and the picture's hash where it was read."""
+    return hashlib.sha256(f"{text}\0{image_sha256}".encode()).hexdigest()
+
+
+def _source(media: Media, engine: Embedder) -> tuple[Source, str]:
+    """The item to embed and its mark; the picture's bytes are fetched only here, for media
+    being embedded (a picture gone from the vault is embedded by its words)."""
     text = media_text(media)
-    if not (engine.reads_images and media.mime_type in IMAGE_TYPES and media.ref):
-        return Source(text=text)
-    with tempfile.TemporaryDirectory() as work:
-        try:
-            data = media_fetch(media=media, dest=Path(work) / "image").read_bytes()
-        except VaultNotFound:
-            return Source(text=text)
-    return Source(text=text, image=data)
-
-
-def _mark(source: Source) -> str:
-    digest = hashlib.sha256(source.text.encode())
-    if source.image:
-        digest.update(hashlib.sha256(source.image).digest())
-    return digest.hexdigest()
+    if _reads_image(media, engine):
+        with tempfile.TemporaryDirectory() as work:
+            try:
+                data = media_fetch(media=media, dest=Path(work) / "image").read_bytes()
+            except VaultNotFound:
+                return Source(text=text), _mark(text)
+        return Source(text=text, image=data), _mark(text, media.sha256)
+    return Source(text=text), _mark(text)
 
 
 def media_embed(*, media: list[Media], engine: Embedder | None = None) -> dict[str, Any]:
     """Embed the media whose vector under the current model is missing or stale (what is
-    said of them changed). Returns how many were embedded and what it cost."""
+    said of them, or their picture, changed). Returns how many were embedded, with which
+    model and what it cost."""
     engine = engine or embedder()
-    have = {
-        e.media_id: e.source
-        for e in Embedding.objects.filter(media__in=media, model=engine.model).only(
+    have = dict(
+        Embedding.objects.filter(media__in=media, model=engine.model).values_list(
             "media_id", "source"
         )
-    }
-    todo = []
-    for m in media:
-        source = _source(m, engine)
-        mark = _mark(source)
-        if have.get(m.pk) != mark:
-            todo.append((m, source, mark))
-    if not todo:
-        return {"embedded": 0, "cost": Decimal(0), "tokens": 0}
-    done = engine.embed([source for _, source, _ in todo])
+    )
+    stale = [
+        m
+        for m in media
+        if have.get(m.pk) != _mark(media_text(m), m.sha256 if _reads_image(m, engine) else "")
+    ]
+    done = {"embedded": len(stale), "model": engine.model, "cost": Decimal(0), "tokens": 0}
+    if not stale:
+        return done
+    todo = [(m, *_source(m, engine)) for m in stale]
+    made = engine.embed([source for _, source, _ in todo])
     with transaction.atomic():
-        for (m, _, mark), row in zip(todo, done.vectors, strict=True):
+        for (m, _, mark), row in zip(todo, made.vectors, strict=True):
             saved, _ = Embedding.objects.update_or_create(
                 media=m,
                 model=engine.model,
                 defaults={"dimensions": len(row), "vector": vectors.pack(row), "source": mark},
             )
             vectors.store(saved.pk, row)
-    return {"embedded": len(todo), "cost": done.cost, "tokens": done.tokens}
+    return {**done, "cost": made.cost, "tokens": made.tokens}
 
 
 def generate(ctx: JobContext, task: Task) -> Output:
@@ -95,7 +100,7 @@ def generate(ctx: JobContext, task: Task) -> Output:
         scope = scope.filter(episode_id=task.episode_id)
     done = media_embed(media=list(scope.order_by("pk")))
     return Output(
-        result={"embedded": done["embedded"], "model": embedder().model},
+        result={"embedded": done["embedded"], "model": done["model"]},
         cost=done["cost"],
         tokens_used=done["tokens"],
     )
@@ -125,10 +130,7 @@ def media_similar(
     engine = embedder()
     if to is not None:
         media_embed(media=[to], engine=engine)
-        row = Embedding.objects.filter(media=to, model=engine.model).first()
-        if row is None:  # pragma: no cover — media_embed just made it
-            raise Conflict("This media has no embedding yet.")
-        query = vectors.unpack(row.vector)
+        query = vectors.unpack(Embedding.objects.get(media=to, model=engine.model).vector)
     else:
         query = engine.embed([Source(text=q)], query=True).vectors[0]
     projects = (
