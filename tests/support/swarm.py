@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import connection
 from werkzeug import Request, Response
 
+from jobs.models import Job, JobStatus
 from streamvault.celery import app as celery_app
 from tests.conftest import ROOT
 
@@ -273,7 +274,23 @@ class Workers:
         os.killpg(wp.proc.pid, signal.SIGKILL)
         wp.proc.wait(timeout=30)
 
+    def settle(self, timeout: float = 30) -> bool:
+        """Wait (bounded) while live workers finish the jobs a test left behind — an ingest's
+        rendition, a document rebuild — so the read-model check after the test sees the end
+        state and not a write in flight. False when jobs were still open at the bound (a test
+        that leaves work queued on purpose)."""
+        if not any(wp.proc.poll() is None for wp in self.procs):
+            return True
+        deadline = time.monotonic() + timeout
+        open_states = [JobStatus.QUEUED, JobStatus.RUNNING]
+        while Job.objects.filter(status__in=open_states).exists():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
     def stop_all(self) -> None:
+        self.settle()
         for wp in self.procs:
             if wp.proc.poll() is None:
                 try:
