@@ -1,6 +1,7 @@
 """Which code produces each task type's output. A generator is a callable
-``(ctx: JobContext, task: Task) -> Output``, named by its dotted path per task type: a studio
-admin's choice in the admin (``GeneratorChoice``), else ``STUDIO_GENERATORS``; a task type
+``(ctx: JobContext, task: Task) -> Output``, named by its dotted path per task type: the task's
+own (a take drawn by another generator), else a studio admin's choice in the admin
+(``GeneratorChoice``), else ``STUDIO_GENERATORS``; a task type
 without one fails with a clear error. ``GENERATORS`` lists what each type can use."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils.module_loading import import_string
 
 from jobs.engine import JobContext, PermanentError
 
-from .models import GeneratorChoice, Media, Task
+from .models import GENERATORS, GeneratorChoice, Media, Task
 
 
 @dataclass
@@ -36,8 +37,9 @@ def generator_path(task_type: str) -> str:
     return chosen.first() or settings.STUDIO_GENERATORS.get(task_type, "")
 
 
-def generator_for(task_type: str) -> Generator:
-    path = generator_path(task_type)
+def generator_for(task_type: str, chosen: str = "") -> Generator:
+    """The task type's generator; ``chosen`` (a task's own pick, one of ``GENERATORS``) wins."""
+    path = chosen if chosen in GENERATORS.get(task_type, []) else generator_path(task_type)
     if not path:
         raise PermanentError(
             f"no generator is configured for {task_type} (STUDIO_GENERATORS, docs/studio.md)"

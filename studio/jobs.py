@@ -31,7 +31,7 @@ def studio_task(ctx: JobContext) -> dict[str, Any]:
     task = Task.objects.select_related("project").filter(pk=ctx.payload.get("task")).first()
     if task is None:
         raise PermanentError("the task was deleted")
-    generate = generator_for(task.task_type)
+    generate = generator_for(task.task_type, str(task.parameters.get("generator") or ""))
     began = time.monotonic()
     output = generate(ctx, task)
     ctx.check()

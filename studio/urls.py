@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from . import bytes as media_bytes
-from .api import content, projects, prompts, similar, work
+from .api import content, projects, prompts, similar, takes, work
 
 P = "studio/projects/<int:pk>"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path(f"{P}/media/", work.MediaListView.as_view(), name="studio-media-list"),
     path(f"{P}/sessions/", work.SessionsView.as_view(), name="studio-sessions"),
     path(f"{P}/tasks/", work.TasksView.as_view(), name="studio-tasks"),
+    path(f"{P}/progress/", work.ProgressView.as_view(), name="studio-progress"),
     path("studio/episodes/<int:pk>/", content.EpisodeView.as_view(), name="studio-episode"),
     path(
         "studio/episodes/<int:pk>/produce/",
@@ -45,6 +46,22 @@ urlpatterns = [
     path("studio/scenes/<int:pk>/", content.SceneView.as_view(), name="studio-scene"),
     path("studio/characters/<int:pk>/", content.CharacterView.as_view(), name="studio-character"),
     path(
+        "studio/characters/<int:pk>/voice-sample/",
+        content.VoiceSampleView.as_view(),
+        name="studio-voice-sample",
+    ),
+    path("studio/scenes/<int:pk>/takes/", takes.TakesView.as_view(), name="studio-takes"),
+    path(
+        "studio/scenes/<int:pk>/panels/<int:panel>/regenerate/",
+        takes.RegenerateView.as_view(),
+        name="studio-panel-regenerate",
+    ),
+    path(
+        "studio/scenes/<int:pk>/panels/<int:panel>/pick/",
+        takes.PickView.as_view(),
+        name="studio-panel-pick",
+    ),
+    path(
         "studio/characters/<int:pk>/relationships/<int:other>/",
         content.RelationshipView.as_view(),
         name="studio-relationship",
@@ -58,6 +75,11 @@ urlpatterns = [
         "studio/sessions/<int:pk>/messages/",
         work.SessionMessagesView.as_view(),
         name="studio-session-messages",
+    ),
+    path(
+        "studio/sessions/<int:pk>/reply/",
+        work.SessionReplyView.as_view(),
+        name="studio-session-reply",
     ),
     path("studio/tasks/queue/", work.TaskQueueView.as_view(), name="studio-task-queue"),
     path("studio/tasks/<int:pk>/", work.TaskView.as_view(), name="studio-task"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from . import live_views, views
+from . import live_views, producer_views, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -20,6 +20,11 @@ urlpatterns = [
     re_path(
         r"^live/(?P<public_id>[A-Za-z0-9_-]{1,16})$", live_views.stream, name="web-live-stream"
     ),
+    path("studio/", producer_views.home, name="web-producer"),
+    path("studio/projects/<int:pk>/", producer_views.project, name="web-producer-project"),
+    path("studio/projects/<int:pk>/session/", producer_views.session, name="web-producer-session"),
+    path("studio/episodes/<int:pk>/", producer_views.episode, name="web-producer-episode"),
+    path("studio/prompts/", producer_views.prompts, name="web-producer-prompts"),
     path("pages/privacy/", live_views.page, {"which": "privacy"}, name="web-privacy"),
     path("pages/terms/", live_views.page, {"which": "terms"}, name="web-terms"),
 ]

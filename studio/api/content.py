@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..local.speech import voice_sample
 from ..models import Character, Episode, Scene
 from ..selectors import characters_for, scenes_in_order
 from ..services import content, production, publishing, scenes
@@ -27,6 +28,7 @@ from .serializers import (
     SceneIn,
     SceneOut,
 )
+from .serializers_work import MediaOut
 
 
 class EpisodesView(StudioView):
@@ -192,3 +194,14 @@ class RelationshipView(StudioView):
             actor=request.user, character=character, other_id=other
         )
         return Response(status=204)
+
+
+class VoiceSampleView(StudioView):
+    """A few words in the character's voice (made once per voice, then kept)."""
+
+    @extend_schema(request=None, responses={200: MediaOut})
+    def post(self, request: Request, pk: int) -> Response:
+        character = row_or_404(
+            request, Character.objects.select_related("project"), pk, "character"
+        )
+        return Response(MediaOut(voice_sample(actor=request.user, character=character)).data)

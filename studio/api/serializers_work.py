@@ -149,6 +149,11 @@ class MessageIn(serializers.Serializer):
     metadata = JSONObjectField(required=False)
 
 
+class ReplyIn(serializers.Serializer):
+    content = prose(4000)
+    choice_id = StrictRegexField(r"^[A-Za-z0-9:._-]{1,80}$", max_length=80, required=False)
+
+
 class TaskInput(serializers.Serializer):
     prompt_execution = serializers.IntegerField(source="prompt_execution_id", allow_null=True)
     parameters = serializers.DictField()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -10,7 +11,9 @@ from rest_framework.response import Response
 
 from jobs.models import JobStatus
 
+from .. import assistant
 from ..models import Media, MediaType, Session
+from ..progress import progress_snapshot
 from ..selectors import media_of, task_visible, tasks_of, tasks_queued
 from ..services import media as media_services
 from ..services import sessions, tasks
@@ -21,6 +24,7 @@ from .serializers_work import (
     MediaPatch,
     MediaUpload,
     MessageIn,
+    ReplyIn,
     SessionIn,
     SessionOut,
     TaskBatchIn,
@@ -129,6 +133,23 @@ class SessionMessagesView(StudioView):
         return Response(SessionOut(session).data, status=201)
 
 
+class SessionReplyView(StudioView):
+    """Answer the assistant (words or one of ``last_choices``); it acts and replies. An empty
+    answer to a session it has not spoken in yet gets its greeting."""
+
+    @extend_schema(request=ReplyIn, responses={200: SessionOut})
+    def post(self, request: Request, pk: int) -> Response:
+        session = row_or_404(request, Session.objects.select_related("project"), pk, "session")
+        data = self.valid(ReplyIn, request)
+        session = assistant.session_reply(
+            actor=request.user,
+            session=session,
+            content_text=data.get("content", ""),
+            choice_id=data.get("choice_id", ""),
+        )
+        return Response(SessionOut(session).data)
+
+
 STATUSES = [s for s in JobStatus.values]
 
 
@@ -193,3 +214,18 @@ class TaskRetryView(StudioView):
     def post(self, request: Request, pk: int) -> Response:
         tasks.task_retry(actor=request.user, task=_task(request, pk))
         return Response(TaskOut(_task(request, pk)).data)
+
+
+PROGRESS = inline_serializer(
+    "StudioProgress",
+    {"tasks": serializers.DictField(child=serializers.DictField())},
+)
+
+
+class ProgressView(StudioView):
+    """The project's newest tasks as the progress socket sends them (for polling)."""
+
+    @extend_schema(responses={200: PROGRESS})
+    def get(self, request: Request, pk: int) -> Response:
+        project = project_or_404(request, pk)
+        return Response({"tasks": progress_snapshot(project_id=project.pk)})

@@ -5,13 +5,17 @@ the track and the cues are ``studio.voicing``'s."""
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from jobs.engine import JobContext, PermanentError
 from media.speech import SpeechError, Voice, engine, synthesize_many
 
+from ..errors import Invalid
 from ..generators import Output
-from ..models import Character, Task
+from ..models import Character, Media, Task
+from ..services.media import media_create
 from ..voicing import LineSound, Speaker, scene_speak
 
 GENERATOR = "local-speech"
@@ -67,3 +71,31 @@ LOCAL = Speaker(generator=GENERATOR, provider="local", speak=_speak)
 def speech(ctx: JobContext, task: Task) -> Output:
     """The ``audio_generation`` generator of the embedded default (a scene's dialogue)."""
     return scene_speak(ctx, task, LOCAL)
+
+
+def voice_sample(*, actor: Any, character: Character) -> Media:
+    """A few words in the character's voice (the "hear the voice" button): spoken offline
+    once per voice and kept as the character's ``voice_profile`` media."""
+    voice = voice_of(character)
+    said = {"speed": voice.speed, "pitch": voice.pitch}
+    for kept in Media.objects.filter(character=character, media_type="voice_profile"):
+        if kept.technical_data.get("voice") == said and kept.ref:
+            return kept
+    text = f"Hello, I am {character.name}. This is how I sound."
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work) / "sample.wav"
+        try:
+            [seconds] = synthesize_many([(text, voice)], [out])
+        except SpeechError as exc:
+            raise Invalid(f"No voice can speak here: {exc}") from exc
+        return media_create(
+            actor=actor,
+            project=character.project,
+            upload=out,
+            filename=f"{character.name[:60]}-voice.wav",
+            media_type="voice_profile",
+            data={"character": character.pk, "description": text},
+            provider="local",
+            generation_metadata={"generator": GENERATOR},
+            technical_data={"voice": said, "duration": round(seconds, 3), "engine": engine()},
+        )

@@ -7,6 +7,7 @@ missing."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from jobs.engine import JobContext, PermanentError
 from ..generators import Output
 from ..models import Character, Media, Scene, Task
 from ..services.media import media_create
-from ..services.production import panels_attach, planned_panels
+from ..services.production import is_take, panels_attach, panels_to_draw, planned_panels
 from .drawing import Figure, PanelSpec, colour_of, draw_panel
 
 GENERATOR = "local-storyboard"
@@ -77,9 +78,15 @@ def storyboard(ctx: JobContext, task: Task) -> Output:
         raise PermanentError(
             "the local image generator draws a scene's storyboard: give the task a scene"
         )
-    panels = planned_panels(scene)
+    task.scene = scene
+    panels = panels_to_draw(task)
     drawn: dict[str, int] = ctx.state.setdefault("panels", {})
-    for spec in _specs(scene, panels):
+    specs = _specs(scene, planned_panels(scene))
+    wanted = {p["panel_number"]: p for p in panels}
+    for spec in specs:
+        if spec.panel_number not in wanted:
+            continue
+        spec = replace(spec, description=str(wanted[spec.panel_number].get("description") or ""))
         name = f"panel-{spec.panel_number}"
         if ctx.done(name):
             continue
@@ -105,10 +112,15 @@ def storyboard(ctx: JobContext, task: Task) -> Output:
                         "task_id": task.pk,
                         "scene": scene.pk,
                         "panel_number": spec.panel_number,
+                        "take": task.parameters.get("take", 1),
+                        "prompt": spec.description,
                     },
                     technical_data=technical,
                 )
             drawn[str(spec.panel_number)] = media.pk
+    if is_take(task):  # kept beside the others until the producer picks it
+        take = Media.objects.get(pk=drawn[str(panels[0]["panel_number"])])
+        return Output(media=take, result={"panel": panels[0]["panel_number"], "media": take.pk})
     with ctx.step("attach", atomic=True):
         images = {int(n): pk for n, pk in drawn.items()}
         panels = panels_attach(scene=scene, images=images)

@@ -23,7 +23,7 @@ from jobs.engine import JobContext, PermanentError, Requeue, TransientError
 from ..generators import Output
 from ..models import Character, FalRequest, FalState, Media, MediaType, Scene, Task
 from ..services.media import media_create
-from ..services.production import panels_attach, planned_panels
+from ..services.production import is_take, panels_attach, panels_to_draw
 from .http import (
     ContentRefused,
     ProviderError,
@@ -114,7 +114,8 @@ def _targets(task: Task) -> tuple[Scene | None, list[tuple[str, str, dict[str, A
     if task.scene_id:
         scene = Scene.objects.select_related("project").get(pk=task.scene_id)
         cast = {c.pk: c for c in Character.objects.filter(project_id=scene.project_id)}
-        panels = planned_panels(scene)
+        task.scene = scene
+        panels = panels_to_draw(task)
         return scene, [(f"panel-{p['panel_number']}", _prompt(scene, p, cast), p) for p in panels]
     if task.parameters.get("media_type", "concept_art") not in MediaType.values:
         raise PermanentError(f"parameters.media_type is one of {', '.join(MediaType.values)}")
@@ -229,6 +230,12 @@ def _keep(task: Task, scene: Scene | None, key: str, prompt: str, row: FalReques
                 "task_id": task.pk,
                 "prompt": prompt,
                 "metrics": (row.result or {}).get("_metrics", {}),
+                **(
+                    {"panel_number": int(key.removeprefix("panel-")), "scene": scene.pk}
+                    | ({"take": task.parameters["take"]} if is_take(task) else {})
+                    if scene is not None
+                    else {}
+                ),
             },
         )
 
@@ -243,7 +250,7 @@ def image(ctx: JobContext, task: Task) -> Output:
             row = _one(ctx, http, task, key, prompt)
             with ctx.step(key, progress=int(90 * (len(kept) + 1) / len(targets)), atomic=True):
                 kept[key] = _keep(task, scene, key, prompt, row).pk
-    if scene is not None:
+    if scene is not None and not is_take(task):  # a take waits for the producer's pick
         images = {int(k.removeprefix("panel-")): pk for k, pk in kept.items()}
         panels_attach(scene=scene, images=images)
     price = Decimal(settings.FAL_COST_PER_IMAGE)

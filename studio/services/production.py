@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from jobs.engine import PermanentError
 from jobs.models import JobStatus
 
 from ..errors import Invalid
@@ -36,12 +37,30 @@ def planned_panels(scene: Scene) -> list[dict[str, Any]]:
     return default_panels(scene)
 
 
+def panels_to_draw(task: Task) -> list[dict[str, Any]]:
+    """What an image task on a scene draws: every planned panel, or for a take
+    (``parameters.panel``) that one panel, with the take's own description."""
+    panels = planned_panels(task.scene)
+    number = task.parameters.get("panel")
+    if number is None:
+        return panels
+    panel = next((p for p in panels if p["panel_number"] == number), None)
+    if panel is None:
+        raise PermanentError(f"scene {task.scene.scene_number} has no panel {number} now")
+    return [{**panel, "description": task.parameters.get("description", panel["description"])}]
+
+
+def is_take(task: Task) -> bool:
+    return task.parameters.get("panel") is not None
+
+
 def panels_attach(*, scene: Scene, images: dict[int, int]) -> list[dict[str, Any]]:
     """Point the scene's panels at their pictures (panel number → media id); a panel without
     a new picture keeps its own."""
     panels = planned_panels(scene)
     for panel in panels:
-        panel["image"] = images.get(panel["panel_number"], panel.get("image"))
+        if panel["panel_number"] in images:
+            panel["image"], panel["picked"] = images[panel["panel_number"]], False
     scene_update(actor=None, scene=scene, data={"panels": panels})
     return panels
 
@@ -160,7 +179,9 @@ def _graph(episode: Episode, rows: list[Scene], burn: bool) -> list[dict[str, An
                     "parameters": {"input": marks["voice"]},
                 }
             )
-        clip = _digest([marks, burn, scene.dialogue == []])
+        # A picture the producer picked (a take) makes a new clip; the storyboard's own do not.
+        picks = {p["panel_number"]: p.get("image") for p in scene.panels if p.get("picked")}
+        clip = _digest([marks, burn, scene.dialogue == []] + ([picks] if picks else []))
         clips.append(clip)
         specs.append(
             {

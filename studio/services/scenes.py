@@ -86,7 +86,10 @@ def _panels_clean(episode: Episode, panels: Any) -> list[dict[str, Any]]:
         texts = {k: panel.get(k, "") for k in ("description", "camera_angle", "notes")}
         if not all(isinstance(v, str) for v in texts.values()):
             raise Invalid("Panel texts are strings.", fields={where: ["Text values."]})
-        clean.append({"panel_number": number, "image": image, **texts})
+        picked = panel.get("picked", False)
+        if not isinstance(picked, bool):
+            raise Invalid("picked is true or false.", fields={where: ["picked: a boolean."]})
+        clean.append({"panel_number": number, "image": image, **texts, "picked": picked})
     return sorted(clean, key=lambda p: p["panel_number"])
 
 
