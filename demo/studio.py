@@ -121,7 +121,8 @@ def studio_demo_load(stdout: IO[str]) -> Episode:
         f"  {episode.scenes.count()} scenes, {episode.duration} s, published as "
         f"{title.title} S01E{episode.episode_number:02d}\n"
         f"  Watch:   /watch/{title.short_id}/?s=1&e={episode.episode_number}\n"
-        f"  Studio:  /api/studio/projects/{project.pk}/  (signed in as {owner.username})\n"
+        f"  Studio:  /studio/projects/{project.pk}/  (the board: /studio/episodes/{episode.pk}/;"
+        f" signed in as {owner.username})\n"
         f"  Admin:   /admin/studio/project/{project.pk}/change/"
     )
     return episode

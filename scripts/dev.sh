@@ -51,6 +51,7 @@ echo "            (safe titles only)  http://tenant-c.localhost:8000/api/titles/
 echo "  Live:     http://127.0.0.1:8000/live/   — go live (a second terminal):"
 echo "            DEBUG=true .venv/bin/python manage.py live_demo"
 echo "            or OBS: server $LIVE_RTMP_URL, key from http://127.0.0.1:8000/live/studio/"
+echo "  Studio:   http://127.0.0.1:8000/studio/   (sign in to the admin first, or register)"
 echo
 # uvicorn (ASGI): the site, the API and the live chat's WebSockets in one process; it reloads
 # when the code changes.

@@ -5,7 +5,9 @@
 A private embedded deployment in a temporary directory (SQLite, the local vault, the demo
 library of ``seed_demo`` — its media files are reused from ``var/demo-media``), served by
 uvicorn as ``scripts/dev.sh`` does, photographed by Debian's Chromium through Playwright: the
-site, a title, the player playing, the reader, the admin, live. Nothing of the developer's own
+site, a title, the player playing, the reader, the admin, live, and the studio (sign-in,
+projects, a project, the scene board, the assistant, prompt templates; the studio demo is made
+first) — the studio's also at a phone's 390 px. Nothing of the developer's own
 database or admin password is touched.
 """
 
@@ -42,7 +44,11 @@ user.set_password({password!r})
 user.save()
 movie = Title.objects.filter(media_type="movie", status="available").order_by("id").first()
 chapter = Chapter.objects.select_related("manga").order_by("id").first()
-facts = {{"movie": movie.short_id, "manga": chapter.manga.short_id, "chapter": chapter.pk}}
+from studio.models import Episode, PromptTemplate
+episode = Episode.objects.select_related("project").order_by("id").first()
+facts = {{"movie": movie.short_id, "manga": chapter.manga.short_id, "chapter": chapter.pk,
+         "project": episode.project_id, "episode": episode.pk,
+         "prompt": PromptTemplate.objects.order_by("id").first().pk}}
 print(json.dumps(facts))
 """
 
@@ -108,12 +114,32 @@ def _shoot(base: str, facts: dict) -> list[Path]:
         page.goto(f"{base}/live/")
         page.wait_for_load_state("networkidle")
         shot("live")
+        page.goto(f"{base}/studio/")
+        shot("studio-signin")
         page.goto(f"{base}/admin/login/")
         page.fill("#id_username", "screenshots")
         page.fill("#id_password", STAFF_PASSWORD)
         page.click("input[type=submit]")
         page.wait_for_url(f"{base}/admin/")
         shot("admin")
+        studio = [
+            ("studio-projects", "/studio/", "#tier"),
+            ("studio-project", f"/studio/projects/{facts['project']}/", "#cast"),
+            ("studio-board", f"/studio/episodes/{facts['episode']}/", "#board[data-transport]"),
+            (
+                "studio-session",
+                f"/studio/projects/{facts['project']}/session/",
+                "#session[data-ready]",
+            ),
+            ("studio-prompts", f"/studio/prompts/?t={facts['prompt']}", "#check"),
+        ]
+        for width, suffix in ((1280, ""), (390, "-phone")):
+            page.set_viewport_size({"width": width, "height": 800 if width > 400 else 844})
+            for name, path, ready in studio:
+                page.goto(f"{base}{path}")
+                page.wait_for_selector(ready)
+                page.wait_for_load_state("networkidle")
+                shot(name + suffix)
         browser.close()
         return made
 
@@ -132,6 +158,7 @@ def main() -> int:
         print(">> migrate and seed the demo library")
         _manage(env, "migrate", "--noinput", "-v", "0")
         _manage(env, "seed_demo")
+        _manage(env, "studio_demo")
         facts = json.loads(
             _manage(env, "shell", "-c", FACTS.format(password=STAFF_PASSWORD))
             .strip()

@@ -41,7 +41,11 @@ function render(tasks) {
   const list = document.getElementById("progress");
   if (!rows.length) return;
   const open = rows.filter((t) => t.status === "queued" || t.status === "running" || t.status === "waiting");
-  const shown = [...open, ...rows.filter((t) => !open.includes(t))].slice(0, 30);
+  // What runs or waits, what failed, and the last few finished; the rest as a count.
+  const failed = rows.filter((t) => t.status === "failed" || t.status === "cancelled");
+  const finished = rows.filter((t) => !open.includes(t) && !failed.includes(t));
+  const shown = [...open, ...failed, ...finished.slice(0, 3)].slice(0, 30);
+  const more = rows.length - shown.length;
   list.replaceChildren(
     ...shown.map((t) =>
       el(
@@ -53,6 +57,7 @@ function render(tasks) {
         t.status === "running" ? el("progress", { max: 100, value: t.percentage }) : "",
       ),
     ),
+    ...(more > 0 ? [el("li", { class: "task summary", text: `and ${more} more finished` })] : []),
   );
   for (const t of rows) {
     if (t.scene !== null && (t.status === "failed" || t.status === "running")) {

@@ -1,0 +1,207 @@
+"""The studio in Chromium, as a producer works in it: register with an email address (the
+link read from a real SMTP server on loopback), create a project within the tier's quota and
+be refused past it, add a character and hear their voice; then on the scene board produce an
+episode on real Celery workers and watch its progress change without a reload, draw a new take
+of a panel and pick it, publish the episode and play it on the site with its subtitles. A
+stranger opening the project's pages gets a 404. Every page fits a 390 px phone."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from studio.models import Member, Project, PromptTemplate, Scene, Tier
+from tests.factories import UserFactory
+from tests.studio.factories import character_of, episode_of, project_of, scene_of
+from tests.support.media import _stop, free_port, start_uvicorn
+from tests.support.smtp import smtp_start
+from tests.support.swarm import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "correct horse battery staple"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def inbox():
+    port = free_port()
+    controller, mail = smtp_start(port)
+    yield port, mail
+    controller.stop()
+
+
+@pytest.fixture
+def studio_site(tmp_path, inbox, settings):
+    port, _ = inbox
+    settings.VAULT_DIR = tmp_path / "vault"
+    server = start_uvicorn(
+        settings.VAULT_DIR,
+        WHITENOISE_USE_FINDERS="true",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(port),
+        CELERY_TASK_ALWAYS_EAGER="false",
+    )
+    yield server
+    _stop(server.proc)
+
+
+def _cookie(user, url: str) -> list[dict]:
+    client = Client()
+    client.force_login(user)
+    return [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
+
+
+def _fits_a_phone(page) -> None:
+    page.set_viewport_size(PHONE)
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wide <= PHONE["width"], f"{page.url} is {wide} px wide on a phone"
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_register_verify_create_within_quota_and_build_the_cast(studio_site, page, inbox):
+    _, mail = inbox
+    base = studio_site.url
+    page.goto(f"{base}/studio/")
+    _fits_a_phone(page)
+    page.fill("#register input[name=name]", "Ada")
+    page.fill("#register input[name=email]", "ada@example.org")
+    page.fill("#register input[name=password]", PASSWORD)
+    page.click("#register button[type=submit]")
+    page.wait_for_selector("#signin-message.ok")
+    mail.wait(1)
+    link = urlsplit(mail.link())
+    page.goto(f"{base}{link.path}")
+    page.click("#confirm")
+    page.wait_for_load_state()
+    user = User.objects.get(email="ada@example.org")
+    assert user.email_verified
+    trial = Tier.objects.create(name="trial", max_projects=1, max_episodes_per_project=3)
+    Member.objects.update_or_create(user=user, defaults={"tier": trial})
+
+    page.goto(f"{base}/studio/")
+    assert "0 of 1 projects used" in page.inner_text("#tier")
+    page.fill("#create input[name=title]", "Lighthouse")
+    page.fill("#create textarea[name=description]", "A keeper and a map.")
+    page.click("#create button[type=submit]")
+    page.wait_for_url(f"{base}/studio/projects/*/")
+    project = Project.objects.get(title="Lighthouse", created_by=user)
+    page.goto(f"{base}/studio/")
+    page.fill("#create input[name=title]", "A second one")
+    page.click("#create button[type=submit]")
+    page.wait_for_selector("#create-message:not([hidden])")
+    assert "allows 1 projects" in page.inner_text("#create-message")
+    assert Project.objects.filter(created_by=user).count() == 1
+
+    page.goto(f"{base}/studio/projects/{project.pk}/")
+    page.fill("#character-add input[name=name]", "Mara")
+    page.fill("#character-add textarea[name=description]", "The keeper's daughter.")
+    page.fill("#character-add input[name=voice_characteristics]", "deep, slow")
+    page.click("#character-add button[type=submit]")
+    page.wait_for_selector("#cast [data-character] h3:text('Mara')")
+    mara = project.characters.get(name="Mara")
+    assert mara.voice_characteristics == ["deep", "slow"]
+    page.click(f"[data-hear='{mara.pk}']")
+    page.wait_for_function(
+        f"() => {{ const a = document.querySelector('[data-voice=\"{mara.pk}\"]');"
+        " return a && !a.hidden && a.duration > 1; }"
+    )
+    _fits_a_phone(page)
+    # The assistant: a choice moves the phase, words add a character, the talk is kept.
+    page.goto(f"{base}/studio/projects/{project.pk}/session/")
+    page.wait_for_selector("#session[data-ready]")
+    assert page.inner_text("#phase") == "story"
+    page.click("[data-choice='phase-character_creation']")
+    page.wait_for_function("() => document.getElementById('phase').textContent === 'characters'")
+    page.fill("#said", "Io: a robot who listens")
+    page.click("#say button")
+    page.wait_for_selector("#history li:last-child:has-text('Io joins the cast.')")
+    assert project.characters.filter(name="Io").exists()
+    _fits_a_phone(page)
+    page.reload()
+    page.wait_for_selector("#session[data-ready]")
+    assert "Io joins the cast." in page.inner_text("#history")
+    assert page.input_value("#ctx-character") == str(project.characters.get(name="Io").pk)
+
+    # Prompt templates (producers): checked as you type.
+    Member.objects.filter(user=user).update(role="producer")
+    page.goto(f"{base}/studio/prompts/?t={PromptTemplate.objects.get(name='studio.assistant').pk}")
+    page.wait_for_selector("#check:text('Looks good.')")
+    page.fill("#version textarea[name=text]", "Say {{greeting}} to {{name}}")
+    page.wait_for_selector("#check.bad")
+    assert "{{greeting}} is used but not declared." in page.inner_text("#check")
+    assert page.is_disabled("#version button[type=submit]")
+    _fits_a_phone(page)
+
+    refused = f"403 {base}/api/studio/projects/"  # the second project, past the quota
+    assert [e for e in page.errors if "telegram" not in e] == [refused], page.errors
+
+    stranger = UserFactory()
+    page.context.clear_cookies()
+    page.context.add_cookies(_cookie(stranger, base))
+    for path in (f"/studio/projects/{project.pk}/", f"/studio/projects/{project.pk}/session/"):
+        assert page.goto(f"{base}{path}").status == 404
+
+
+def test_produce_watch_retake_publish_and_play(studio_site, page, swarm_workers):
+    base = studio_site.url
+    owner = UserFactory(first_name="Producer")
+    project = project_of(owner, title="Harbour Lights")
+    mara = character_of(project, name="Mara", voice_characteristics=["bright"])
+    episode = episode_of(project, title="Low Tide")
+    scene_of(
+        episode,
+        action="The harbour at dawn",
+        location="Harbour",
+        characters=[mara.pk],
+        dialogue=[{"character": mara.pk, "lines": "The boats are back."}],
+    )
+    swarm_workers.start(queues="heavy,default", concurrency=2)
+    page.context.add_cookies(_cookie(owner, base))
+    page.goto(f"{base}/studio/episodes/{episode.pk}/")
+    page.wait_for_selector("#board[data-transport=live]")
+    page.evaluate("() => { window.notReloaded = true; }")
+    page.click("#produce")
+    page.wait_for_selector("#progress [data-task]")
+    page.wait_for_selector("#ready:not([hidden])", timeout=120_000)
+    assert page.evaluate("() => window.notReloaded") is True  # it changed without a reload
+    assert page.locator("#progress [data-status=done]").count() == 3  # the last three
+    assert "more finished" in page.inner_text("#progress")
+    assert not project.tasks.exclude(job__status="done").exists()
+    _fits_a_phone(page)
+
+    page.reload()
+    scene = Scene.objects.get(episode=episode)
+    first = scene.panels[0]["image"]
+    panel = page.locator("[data-panel='1']").first
+    panel.locator("summary").click()
+    panel.locator("textarea[name=description]").fill("A red moon over the harbour")
+    panel.locator("form.redraw button").click()
+    panel.locator(".studio-takes li").nth(1).wait_for(timeout=60_000)
+    panel.locator("[data-pick]").first.click()
+    page.wait_for_selector("#board-message.ok")
+    wait_for(
+        lambda: Scene.objects.get(pk=scene.pk).panels[0]["image"] != first,
+        what="the picked take",
+    )
+    wait_for(
+        lambda: not project.tasks.filter(job__status__in=["queued", "running"]).exists(),
+        timeout=120,
+        what="the clip and the episode made again",
+    )
+
+    page.reload()
+    assert "your pick" in panel.inner_text()
+    page.click("#publish")
+    page.wait_for_selector("#watch", timeout=120_000)
+    page.click("#watch")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video');"
+        " return v && v.currentTime > 0.3 && !v.error; }",
+        timeout=60_000,
+    )
+    assert page.locator("track").count() >= 1
+    assert not [e for e in page.errors if "telegram" not in e], page.errors
