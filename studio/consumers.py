@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,7 +22,9 @@ from .policy import projects_readable
 from .progress import progress_changes, progress_snapshot
 
 CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN = 1013
 EVERY = 1.0  # seconds between reads
+log = logging.getLogger(__name__)
 
 
 def _readable(user: Any, pk: int) -> bool:
@@ -56,6 +59,15 @@ class ProgressConsumer(AsyncWebsocketConsumer):
         return  # nothing to say to this socket
 
     async def _watch(self) -> None:
+        try:
+            await self._follow()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database went away: the page falls back to polling
+            log.exception("studio progress socket for project %s stopped", self.project_id)
+            await self.close(code=CLOSE_TRY_AGAIN)
+
+    async def _follow(self) -> None:
         seen = await database_sync_to_async(_snapshot)(self.project_id)
         await self._send({"type": "snapshot", "tasks": seen})
         while True:

@@ -176,6 +176,20 @@ def celery_worker(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _no_heartbeat_inside_a_test_transaction(request, settings):
+    """A job run in the test's own process (``job_run``) beats from a thread with its own
+    connection, which cannot see rows of a test that runs inside a transaction: a job longer
+    than the beat would seem lost. There the beat waits for the test's end; tests on a
+    committed database (``transactional_db``, real workers) keep the real one."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        settings.JOB_HEARTBEAT_SECONDS = 3600.0
+
+
+@pytest.fixture(autouse=True)
 def _documents_match_rows(request):
     """After every test that touches the database, rebuild every title's document and card
     from the rows and compare with what is stored: any write path that forgot to refresh the

@@ -150,7 +150,14 @@ def _board(episode: Episode) -> list[dict[str, Any]]:
                     "takes": [(m, _url(m)) for m in takes.get(panel["panel_number"], [])],
                 }
             )
-        board.append({"scene": scene, "panels": panels, "clip": _url(scene.video_segment)})
+        board.append(
+            {
+                "scene": scene,
+                "panels": panels,
+                "clip": _url(scene.video_segment),
+                "dialogue_id": f"dialogue-{scene.pk}",
+            }
+        )
     return board
 
 

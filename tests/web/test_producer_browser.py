@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from PIL import Image
 
 from accounts.models import User
 from studio.models import Member, Project, PromptTemplate, Scene, Tier
@@ -62,7 +63,13 @@ def _fits_a_phone(page) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
-def test_register_verify_create_within_quota_and_build_the_cast(studio_site, page, inbox):
+def _png(tmp_path):
+    path = tmp_path / "look.png"
+    Image.new("RGB", (64, 36), (20, 80, 160)).save(path)
+    return path
+
+
+def test_register_verify_create_within_quota_and_build_the_cast(studio_site, page, inbox, tmp_path):
     _, mail = inbox
     base = studio_site.url
     page.goto(f"{base}/studio/")
@@ -110,6 +117,18 @@ def test_register_verify_create_within_quota_and_build_the_cast(studio_site, pag
         " return a && !a.hidden && a.duration > 1; }"
     )
     _fits_a_phone(page)
+    # A style reference uploaded; scenes reordered on the board.
+    page.set_input_files("#reference-upload", str(_png(tmp_path)))
+    page.wait_for_selector("#references img")
+    assert project.media.filter(media_type="style_reference").count() == 1
+    episode = episode_of(project, title="Pilot")
+    one, two = scene_of(episode, title="Dawn"), scene_of(episode, title="Dusk", scene_number=2)
+    page.goto(f"{base}/studio/episodes/{episode.pk}/")
+    page.click(f"[data-scene='{two.pk}'] [data-move='-1']")
+    page.wait_for_selector(f"#scenes > li:first-child[data-scene='{two.pk}']")
+    assert [s.pk for s in episode.scenes.order_by("scene_number")] == [two.pk, one.pk]
+    _fits_a_phone(page)
+
     # The assistant: a choice moves the phase, words add a character, the talk is kept.
     page.goto(f"{base}/studio/projects/{project.pk}/session/")
     page.wait_for_selector("#session[data-ready]")
@@ -134,6 +153,16 @@ def test_register_verify_create_within_quota_and_build_the_cast(studio_site, pag
     page.wait_for_selector("#check.bad")
     assert "{{greeting}} is used but not declared." in page.inner_text("#check")
     assert page.is_disabled("#version button[type=submit]")
+    page.fill("#version textarea[name=text]", "Say hello to {{phase}}")
+    page.wait_for_selector("#check:text('Looks good.')")
+    page.click("#version button[type=submit]")
+    page.wait_for_selector("#right option[value='2']", state="attached")
+    template = PromptTemplate.objects.get(name="studio.assistant")
+    assert template.versions.get(number=2).text == "Say hello to {{phase}}"
+    page.select_option("#label select[name=label]", "staging")
+    page.select_option("#label select[name=version]", "2")
+    page.click("#label button")
+    page.wait_for_selector("[data-label=staging]:text('v2')")
     _fits_a_phone(page)
 
     refused = f"403 {base}/api/studio/projects/"  # the second project, past the quota
@@ -159,7 +188,8 @@ def test_produce_watch_retake_publish_and_play(studio_site, page, swarm_workers)
         characters=[mara.pk],
         dialogue=[{"character": mara.pk, "lines": "The boats are back."}],
     )
-    swarm_workers.start(queues="heavy,default", concurrency=2)
+    # Every queue: publishing tells those who wished for the series (the Telegram queue).
+    swarm_workers.start(concurrency=2)
     page.context.add_cookies(_cookie(owner, base))
     page.goto(f"{base}/studio/episodes/{episode.pk}/")
     page.wait_for_selector("#board[data-transport=live]")
@@ -195,6 +225,22 @@ def test_produce_watch_retake_publish_and_play(studio_site, page, swarm_workers)
 
     page.reload()
     assert "your pick" in panel.inner_text()
+    # A line edited on the board is spoken again by "Produce what changed".
+    voiced = project.tasks.filter(task_type="audio_generation").count()
+    page.fill("form.line input[name=lines]", "The boats are late tonight.")
+    page.click("form.line button")
+    page.wait_for_selector("#board-message.ok:has-text('Line saved')")
+    assert Scene.objects.get(pk=scene.pk).dialogue[0]["lines"] == "The boats are late tonight."
+    page.click("#produce")
+    wait_for(
+        lambda: (
+            project.tasks.filter(task_type="audio_generation").count() == voiced + 1
+            and not project.tasks.filter(job__status__in=["queued", "running"]).exists()
+        ),
+        timeout=120,
+        what="the line spoken again and its scene remade",
+    )
+    page.reload()
     page.click("#publish")
     page.wait_for_selector("#watch", timeout=120_000)
     page.click("#watch")
@@ -204,4 +250,14 @@ def test_produce_watch_retake_publish_and_play(studio_site, page, swarm_workers)
         timeout=60_000,
     )
     assert page.locator("track").count() >= 1
+
+    # Without WebSockets the board polls, and shows the same progress.
+    polling = page.context.new_page()
+    polling.add_init_script("delete window.WebSocket")
+    polling.goto(f"{base}/studio/episodes/{episode.pk}/")
+    polling.wait_for_selector("#board[data-transport=polling]")
+    polling.wait_for_selector("#progress [data-status=done]")
+    assert "updating every 2 s" in polling.inner_text("#transport")
+    polling.close()
+
     assert not [e for e in page.errors if "telegram" not in e], page.errors

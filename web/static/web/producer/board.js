@@ -64,6 +64,11 @@ function render(tasks) {
       const state = scenes.querySelector(`[data-state="${t.scene}"]`);
       if (state) state.textContent = t.status === "failed" ? `${LABELS[t.task_type]}: ${t.words}` : t.words;
     }
+    if (t.panel) {
+      // A take's own state under its panel: queued, drawing, or why it failed.
+      const state = scenes.querySelector(`[data-panel-state="${t.scene}-${t.panel}"]`);
+      if (state) state.textContent = t.status === "done" ? "" : `new take: ${t.words}`;
+    }
     if (t.panel && t.status !== "done") pendingTakes.add(t.id);
     if (t.panel && t.status === "done" && pendingTakes.has(t.id)) {
       pendingTakes.delete(t.id);
@@ -137,6 +142,21 @@ if (publish) {
 }
 
 scenes.addEventListener("submit", async (event) => {
+  const line = event.target.closest("form.line");
+  if (line) {
+    event.preventDefault();
+    const sceneId = line.closest("[data-scene]").dataset.scene;
+    const dialogue = JSON.parse(document.getElementById(`dialogue-${sceneId}`).textContent);
+    dialogue[Number(line.dataset.line)].lines = line.elements.lines.value.trim();
+    try {
+      await api(`/api/studio/scenes/${sceneId}/`, { method: "PATCH", body: { dialogue } });
+      document.getElementById(`dialogue-${sceneId}`).textContent = JSON.stringify(dialogue);
+      say("board-message", "Line saved: “Produce what changed” speaks it again.", { ok: true });
+    } catch (error) {
+      say("board-message", error.message);
+    }
+    return;
+  }
   const form = event.target.closest("form.redraw");
   if (!form) return;
   event.preventDefault();
