@@ -33,6 +33,11 @@ urlpatterns = [
         name="studio-episode-produce",
     ),
     path(
+        "studio/episodes/<int:pk>/estimate/",
+        content.EpisodeEstimateView.as_view(),
+        name="studio-episode-estimate",
+    ),
+    path(
         "studio/episodes/<int:pk>/publish/",
         content.EpisodePublishView.as_view(),
         name="studio-episode-publish",

@@ -35,7 +35,7 @@ from studio.selectors import projects_for, prompts_all
 from studio.services.costs import budget, project_costs, task_estimate
 from studio.services.media import media_url
 from studio.services.members import member_get, quota_use
-from studio.services.production import planned_panels
+from studio.services.production import episode_estimate, planned_panels
 
 DESIGNS = (MediaType.CHARACTER_DESIGN, MediaType.CONCEPT_ART)
 ESTIMATED = ("script_generation", "image_generation", "audio_generation", "scene_assembly")
@@ -184,6 +184,8 @@ def episode(request: HttpRequest, pk: int) -> HttpResponse:
             else ""
         ),
         "generators": GENERATORS[TaskType.IMAGE],
+        "estimate": episode_estimate(episode=found),
+        "budget": budget(user=found.project.created_by),
     }
     return render(request, "web/producer/episode.html", context)
 

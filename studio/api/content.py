@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -205,3 +206,19 @@ class VoiceSampleView(StudioView):
             request, Character.objects.select_related("project"), pk, "character"
         )
         return Response(MediaOut(voice_sample(actor=request.user, character=character)).data)
+
+
+ESTIMATE = inline_serializer(
+    "StudioEpisodeEstimate",
+    {"new": serializers.IntegerField(), "estimate": serializers.DecimalField(12, 6)},
+)
+
+
+class EpisodeEstimateView(StudioView):
+    """What producing the episode now would queue anew, and about what it would cost."""
+
+    @extend_schema(responses={200: ESTIMATE})
+    def get(self, request: Request, pk: int) -> Response:
+        episode = row_or_404(request, Episode.objects.select_related("project"), pk, "episode")
+        found = production.episode_estimate(episode=episode)
+        return Response({"new": found["new"], "estimate": str(found["estimate"])})

@@ -25,7 +25,7 @@ from jobs.models import JobStatus
 from ..errors import Invalid
 from ..models import Character, Episode, Scene, Task, TaskType
 from .scenes import scene_update
-from .tasks import task_retry, tasks_create
+from .tasks import batch_estimate, task_retry, tasks_create
 
 DEFAULT_SCENES = 3
 
@@ -118,6 +118,26 @@ def _retry_failed(pairs: list[tuple[Task, bool]], actor: Any) -> int:
     return again
 
 
+def _specs(episode: Episode, rows: list[Scene], burn: bool, scenes: int) -> list[dict[str, Any]]:
+    if rows:
+        return _graph(episode, rows, burn)
+    return [
+        {
+            "task_type": TaskType.SCRIPT,
+            "episode": episode.pk,
+            "parameters": {"scenes": scenes, "then_produce": True, "burn": burn},
+        }
+    ]
+
+
+def episode_estimate(*, episode: Episode, burn_subtitles: bool = False) -> dict[str, Any]:
+    """What producing the episode now would queue anew and about what it would cost (an
+    episode without scenes: its script; the scenes' work is estimated once they exist)."""
+    rows = list(episode.scenes.prefetch_related("characters").order_by("scene_number"))
+    specs = _specs(episode, rows, burn_subtitles, DEFAULT_SCENES)
+    return batch_estimate(project=episode.project, specs=specs)
+
+
 @transaction.atomic
 def episode_produce(
     *, actor: Any, episode: Episode, burn_subtitles: bool = False, scenes: int = DEFAULT_SCENES
@@ -131,16 +151,7 @@ def episode_produce(
         raise Invalid("1 to 40 scenes.", fields={"scenes": ["A number from 1 to 40."]})
     project = episode.project
     rows = list(episode.scenes.prefetch_related("characters").order_by("scene_number"))
-    if not rows:
-        specs = [
-            {
-                "task_type": TaskType.SCRIPT,
-                "episode": episode.pk,
-                "parameters": {"scenes": scenes, "then_produce": True, "burn": burn_subtitles},
-            }
-        ]
-    else:
-        specs = _graph(episode, rows, burn_subtitles)
+    specs = _specs(episode, rows, burn_subtitles, scenes)
     pairs = tasks_create(actor=actor, project=project, specs=specs)
     retried = _retry_failed(pairs, actor)
     return {

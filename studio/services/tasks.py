@@ -122,12 +122,19 @@ def _key(project: Project, spec: dict[str, Any]) -> str:
     )
 
 
+def batch_estimate(*, project: Project, specs: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a batch would queue anew (a spec whose content key exists is reused, free) and
+    about what it would cost."""
+    keys = {_key(project, spec): spec["task_type"] for spec in specs}
+    known = set(Task.objects.filter(content_key__in=keys).values_list("content_key", flat=True))
+    new = [t for k, t in keys.items() if k not in known]
+    return {"new": len(new), "estimate": sum((task_estimate(t) for t in new), Decimal(0))}
+
+
 def _budget_gate(actor: Any, project: Project, specs: list[dict[str, Any]]) -> Job | None:
     """The batch's estimate (its new, paid tasks) against the owner's budget: a gate they wait
     behind when it would pass what is left (``services.costs``)."""
-    keys = {_key(project, spec): spec["task_type"] for spec in specs}
-    known = set(Task.objects.filter(content_key__in=keys).values_list("content_key", flat=True))
-    estimate = sum((task_estimate(t) for k, t in keys.items() if k not in known), Decimal(0))
+    estimate = batch_estimate(project=project, specs=specs)["estimate"]
     return gate_for(actor=actor, project=project, estimate=estimate)
 
 

@@ -106,3 +106,18 @@ def test_the_project_filter_takes_any_bigint_id(owned, value, status):
     client, _ = owned
     response = client.get(f"/api/studio/executions/?project={value}")
     assert response.status_code == status, response.content
+
+
+def test_a_nul_in_a_choice_metadata_key_is_a_400(owned):
+    """What the fuzzing no longer sends to sessions (schemathesis.toml): a NUL in a key of a
+    choice's metadata is refused naming the field, and nothing is stored."""
+    client, project = owned
+    session = sessions.session_open(actor=project.created_by, project=project, data={})
+    choice = {"choice_id": "a", "label": "A", "metadata": {"k\x00": 1}}
+    response = _patch(
+        client, f"/api/studio/sessions/{session.pk}/", json.dumps({"last_choices": [choice]})
+    )
+    assert response.status_code == 400, response.content
+    assert "last_choices" in response.json()["error"]["fields"]
+    session.refresh_from_db()
+    assert session.last_choices == []

@@ -85,3 +85,31 @@ def test_spend_is_what_the_tasks_cost_and_totals_show_per_project(paid_scripts, 
         "left": "0.010000",
     }
     assert len(body["paused"]) == 1
+
+
+def test_the_estimate_before_a_run_counts_only_what_would_be_made(paid_scripts, settings, client):
+    settings.STUDIO_COST_ESTIMATES = {PAID: "0.05"}
+    owner = producer()
+    episode = episode_of(project_of(owner), title="Pilot")
+    client.force_login(owner)
+    url = f"/api/studio/episodes/{episode.pk}/estimate/"
+    # No scenes yet: the paid script is what producing would make.
+    assert client.get(url).json() == {"new": 1, "estimate": "0.05"}
+    page = client.get(f"/studio/episodes/{episode.pk}/").content.decode()
+    assert "queues 1 new task, about $0.05" in page
+    tasks.tasks_create(
+        actor=owner,
+        project=episode.project,
+        specs=[
+            {
+                "task_type": "script_generation",
+                "episode": episode.pk,
+                "parameters": {"scenes": 3, "then_produce": True, "burn": False},
+            }
+        ],
+    )
+    # The same script exists: producing again would make nothing new.
+    assert client.get(url).json() == {"new": 0, "estimate": "0"}
+    stranger = producer()
+    client.force_login(stranger)
+    assert client.get(url).status_code == 404

@@ -111,6 +111,13 @@ def test_register_verify_create_within_quota_and_build_the_cast(studio_site, pag
     page.wait_for_selector("#cast [data-character] h3:text('Mara')")
     mara = project.characters.get(name="Mara")
     assert mara.voice_characteristics == ["deep", "slow"]
+    # A relationship between two of the cast.
+    character_of(project, name="Tom")
+    page.reload()
+    page.fill(f"form.relate[data-of='{mara.pk}'] input[name=relationship_type]", "sister")
+    page.click(f"form.relate[data-of='{mara.pk}'] button")
+    page.wait_for_selector(f"[data-character='{mara.pk}'] :text('Sister of Tom')")
+    assert mara.relationships.get().relationship_type == "sister"
     page.click(f"[data-hear='{mara.pk}']")
     page.wait_for_function(
         f"() => {{ const a = document.querySelector('[data-voice=\"{mara.pk}\"]');"

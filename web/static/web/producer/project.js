@@ -32,6 +32,22 @@ on("character-add", (form) =>
 on("settings", (form) => api(`${base}/`, { method: "PATCH", body: values(form) }));
 on("invite", (form) => api(`${base}/collaborators/`, { method: "POST", body: values(form) }));
 
+root.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form.relate");
+  if (!form) return;
+  event.preventDefault();
+  const body = { relationship_type: form.elements.relationship_type.value.trim() };
+  try {
+    await api(`/api/studio/characters/${form.dataset.of}/relationships/${form.elements.other.value}/`, {
+      method: "PUT",
+      body,
+    });
+    window.location.reload();
+  } catch (error) {
+    say("project-message", error.message);
+  }
+});
+
 root.addEventListener("click", async (event) => {
   const target = event.target.closest("button");
   if (!target) return;
