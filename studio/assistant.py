@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from jobs.engine import PermanentError, TransientError
 
-from .errors import Conflict, Invalid, StudioError
+from .errors import Invalid, StudioError
 from .models import Character, Episode, Phase, PromptTemplate, Session
 from .providers.http import ProviderError
 from .providers.openrouter import chat_json
 from .services import content, production, projects, publishing, sessions
-from .services.prompts import CallResult, prompt_run, prompt_template_create
+from .services.prompts import CallResult, prompt_builtin, prompt_run
 
 TEMPLATE = "studio.assistant"
 ORDER = [p.value for p in Phase]
@@ -61,31 +61,22 @@ class Turn:
 
 
 def template() -> PromptTemplate:
-    found = PromptTemplate.objects.filter(name=TEMPLATE).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return prompt_template_create(
-                actor=None,
-                data={
-                    "name": TEMPLATE,
-                    "app": "studio",
-                    "feature": "assistant",
-                    "stage": "conversation",
-                    "tags": ["built-in"],
-                    "text": TEXT,
-                    "model": "local/assistant",
-                    "variables": [
-                        {"name": n, "type": "string", "required": True}
-                        for n in ("phase", "said", "done", "facts", "choices")
-                    ],
-                    "output_schema": OUTPUT_SCHEMA,
-                    "notes": "Built in: the studio assistant's replies in a session.",
-                },
-            )
-    except (Conflict, IntegrityError):
-        return PromptTemplate.objects.get(name=TEMPLATE)
+    return prompt_builtin(
+        data={
+            "name": TEMPLATE,
+            "app": "studio",
+            "feature": "assistant",
+            "stage": "conversation",
+            "text": TEXT,
+            "model": "local/assistant",
+            "variables": [
+                {"name": n, "type": "string", "required": True}
+                for n in ("phase", "said", "done", "facts", "choices")
+            ],
+            "output_schema": OUTPUT_SCHEMA,
+            "notes": "Built in: the studio assistant's replies in a session.",
+        }
+    )
 
 
 def _episode(turn: Turn) -> Episode | None:

@@ -11,16 +11,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
 from jobs.engine import JobContext, PermanentError
 
-from .errors import Conflict
 from .generators import Output
 from .models import Character, Episode, ExecutionStatus, PromptTemplate, Task, TimeOfDay
 from .services.content import episode_update
 from .services.production import episode_produce
-from .services.prompts import Call, prompt_run, prompt_template_create
+from .services.prompts import Call, prompt_builtin, prompt_run
 from .services.scenes import scene_create
 
 TEMPLATE = "studio.episode-script"
@@ -72,25 +69,12 @@ Facts:
 
 def script_template() -> PromptTemplate:
     """The built-in template, made with its first version on first use."""
-    found = PromptTemplate.objects.filter(name=TEMPLATE).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return _template_create()
-    except (Conflict, IntegrityError):  # made meanwhile by another worker
-        return PromptTemplate.objects.get(name=TEMPLATE)
-
-
-def _template_create() -> PromptTemplate:
-    return prompt_template_create(
-        actor=None,
+    return prompt_builtin(
         data={
             "name": TEMPLATE,
             "app": "studio",
             "feature": "script",
             "stage": "writing",
-            "tags": ["built-in"],
             "text": TEXT,
             "model": "local/storyteller",
             "variables": [
@@ -100,7 +84,7 @@ def _template_create() -> PromptTemplate:
             ],
             "output_schema": OUTPUT_SCHEMA,
             "notes": "Built in: the episode's scene breakdown and dialogue.",
-        },
+        }
     )
 
 

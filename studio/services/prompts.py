@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from jsonschema import Draft202012Validator
@@ -148,6 +148,19 @@ def prompt_template_create(*, actor: Any, data: dict[str, Any]) -> PromptTemplat
     _label_set(template, "latest", version)
     audit_record(actor=actor, action="studio_prompt_create", target=template, after={"version": 1})
     return template
+
+
+def prompt_builtin(*, data: dict[str, Any]) -> PromptTemplate:
+    """A built-in template (``data["name"]``), made with its first version on first use; staff
+    then edit it like any other. Two workers making it at once get the same one."""
+    found = PromptTemplate.objects.filter(name=data["name"]).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return prompt_template_create(actor=None, data={"tags": ["built-in"], **data})
+    except (Conflict, IntegrityError):  # made meanwhile by another worker
+        return PromptTemplate.objects.get(name=data["name"])
 
 
 @transaction.atomic

@@ -128,7 +128,8 @@ def batch_estimate(*, project: Project, specs: list[dict[str, Any]]) -> dict[str
     keys = {_key(project, spec): spec["task_type"] for spec in specs}
     known = set(Task.objects.filter(content_key__in=keys).values_list("content_key", flat=True))
     new = [t for k, t in keys.items() if k not in known]
-    return {"new": len(new), "estimate": sum((task_estimate(t) for t in new), Decimal(0))}
+    each = {t: task_estimate(t) for t in set(new)}  # one look-up per task type, not per task
+    return {"new": len(new), "estimate": sum((each[t] for t in new), Decimal(0))}
 
 
 def _budget_gate(actor: Any, project: Project, specs: list[dict[str, Any]]) -> Job | None:
