@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from core.admin import ReadOnlyAdmin
 from ingest import submissions
 from ingest.blocked import blocked_hash_add, blocked_hash_remove
+from ingest.blocked_lists import MAX_SOURCE, blocked_list_import
 from ingest.models import BlockedAttempt, BlockedHash, Submission, SubmissionStatus
 from ingest.pipeline import ingest_url_create
 from jobs.models import Job
@@ -44,14 +45,47 @@ class BlockedHashForm(forms.ModelForm):
         return value
 
 
+class BlockedListForm(forms.Form):
+    source = forms.CharField(
+        max_length=MAX_SOURCE, help_text="Where the list comes from (a partner, a case number)"
+    )
+    reason = forms.CharField(
+        max_length=300, required=False, help_text="For lines that give none of their own"
+    )
+    file = forms.FileField(
+        required=False, help_text="Text (one SHA-256 per line) or CSV (sha256,reason)"
+    )
+    text = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 8}), help_text="Or paste the list"
+    )
+
+    MAX_BYTES = 100 * 1024 * 1024
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > self.MAX_BYTES:
+                raise ValidationError("The list is larger than 100 MB.")
+            try:
+                data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationError("The file is not UTF-8 text.") from None
+        if not (data.get("text") or "").strip():
+            raise ValidationError("Give a file or paste the list.")
+        return data
+
+
 @admin.register(BlockedHash)
 class BlockedHashAdmin(admin.ModelAdmin):
     form = BlockedHashForm
-    list_display = ("sha256", "reason", "attempt_count", "created_at")
-    search_fields = ("=sha256", "reason")
+    change_list_template = "admin/ingest/blockedhash/change_list.html"
+    list_display = ("sha256", "reason", "source", "attempt_count", "created_at")
+    list_filter = ("source",)
+    search_fields = ("=sha256", "reason", "source")
     date_hierarchy = "created_at"
-    fields = ("sha256", "reason", "created_at")
-    readonly_fields = ("created_at",)
+    fields = ("sha256", "reason", "source", "created_at")
+    readonly_fields = ("created_at", "source")
     inlines = [BlockedAttemptInline]
     list_per_page = 50
 
@@ -65,6 +99,41 @@ class BlockedHashAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The hash is the identity of the block: to block another file, add another row.
         return (*self.readonly_fields, "sha256") if obj else self.readonly_fields
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="ingest_blockedhash_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BlockedListForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = blocked_list_import(
+                    text=data["text"], source=data["source"], reason=data["reason"],
+                    actor=request.user,
+                )  # fmt: skip
+            except ValueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                level = messages.WARNING if report.bad else messages.SUCCESS
+                self.message_user(request, f"Imported: {report.words()}.", level)
+                return HttpResponseRedirect(reverse("admin:ingest_blockedhash_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import a list of blocked hashes",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/ingest/blockedhash/import.html", context)
 
     def save_model(self, request, obj, form, change):
         saved = blocked_hash_add(sha256=obj.sha256, reason=obj.reason, actor=request.user)

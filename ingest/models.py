@@ -11,6 +11,9 @@ class BlockedHash(models.Model):
 
     sha256 = models.CharField(max_length=64, unique=True)
     reason = models.CharField(max_length=300, blank=True, default="")
+    source = models.CharField(
+        max_length=200, blank=True, default="", help_text="The list it was imported from"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("read/<str:short_id>/<int:chapter_id>/", views.read, name="web-read"),
     path("account/", views.account, name="web-account"),
     path("site.css", views.site_css, name="web-site-css"),
+    re_path(r"^avatar/(?P<seed>[A-Za-z0-9_-]{1,32})\.svg$", views.avatar, name="web-avatar"),
     path("live/", live_views.directory, name="web-live"),
     path("live/studio/", live_views.studio, name="web-studio"),
     path("live/channel/<int:creator_id>/", live_views.creator, name="web-live-creator"),

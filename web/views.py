@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from accounts.selectors import history_items, history_rows
 from catalog.policy import policy_of
 from catalog.selectors import public_titles, title_cards, title_document_bytes, title_search
+from core.avatars import avatar_svg
 from live import selectors as live_selectors
 
 from .playback import episode_after, files_for, player_context
@@ -120,4 +121,18 @@ def site_css(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
     response["Vary"] = "Host"
+    return response
+
+
+@require_safe
+def avatar(request: HttpRequest, seed: str) -> HttpResponse:
+    """A member's avatar from their ``avatar_seed`` (drawn here; the same seed, the same
+    picture, so it is cached for a year)."""
+    try:
+        body = avatar_svg(seed)
+    except ValueError:
+        raise Http404("No such avatar.") from None
+    response = HttpResponse(body, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response

@@ -103,6 +103,11 @@ def test_a_spoiler_comment_stays_hidden_until_clicked(page, shared_site, shared_
     assert "Great trip." in text and "The ship sinks" not in text
     page.click(".comment .spoiler")
     assert "The ship sinks" in page.inner_text(".comment .comment-body")
+    # The commenter's avatar, drawn on this site from their seed.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.comment img.avatar-small');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     _no_errors(page)
 
 

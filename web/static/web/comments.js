@@ -27,6 +27,7 @@ export function renderComment(comment) {
   return el(
     "li",
     { class: "comment", "data-id": comment.id },
+    el("img", { class: "avatar-small", src: `/avatar/${comment.avatar_seed}.svg`, alt: "", width: 24, height: 24 }),
     el("span", { class: "nickname", text: `${comment.nickname}${when}` }),
     body,
   );

@@ -69,6 +69,9 @@ const note = document.getElementById("chat-note");
 function line(event) {
   const who = event.user ? event.user.name : "";
   const item = el("li", { class: `chat-line ${event.message_type}`, "data-id": event.id });
+  if (who && event.user.avatar_seed) {
+    item.append(el("img", { class: "avatar-small", src: `/avatar/${event.user.avatar_seed}.svg`, alt: "", width: 24, height: 24 }));
+  }
   if (who) item.append(el("b", { text: who }), " ");
   item.append(el("span", { text: event.message }));
   return item;
