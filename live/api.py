@@ -23,7 +23,7 @@ from core.pagination import StrictPageNumberPagination
 from core.parsing import ascii_int
 
 from . import chat, selectors, services
-from .models import Creator, Stream
+from .models import Creator, ShareChannel, Stream
 
 
 class LimitPagination(StrictPageNumberPagination):
@@ -120,6 +120,7 @@ _STREAM_FIELDS: dict[str, serializers.Field] = {
     "peak_viewers": serializers.IntegerField(),
     "total_views": serializers.IntegerField(),
     "total_likes": serializers.IntegerField(),
+    "total_shares": serializers.IntegerField(),
     "total_comments": serializers.IntegerField(),
     "playback_url": serializers.CharField(allow_null=True),
     "recording_url": serializers.CharField(allow_null=True),
@@ -268,6 +269,28 @@ class StreamLikeView(LiveView):
         services.like_set(user=request.user, stream=stream, liked=False)
         stream.refresh_from_db(fields=["total_likes"])
         return Response({"liked_by_me": False, "total_likes": stream.total_likes})
+
+
+class ShareIn(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=ShareChannel.values)
+
+
+class StreamShareView(LiveView):
+    """A share of the stream (``{"channel": "link" | "telegram"}``), counted once per visitor."""
+
+    @extend_schema(
+        request=ShareIn,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        stream = stream_or_404(public_id)
+        checked = ShareIn(data=request.data)
+        checked.is_valid(raise_exception=True)
+        counted = services.share_record(
+            user=request.user, stream=stream, channel=checked.validated_data["channel"]
+        )
+        stream.refresh_from_db(fields=["total_shares"])
+        return Response({"counted": counted, "total_shares": stream.total_shares})
 
 
 class ChatHistoryView(LiveView):

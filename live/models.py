@@ -97,6 +97,7 @@ class Stream(models.Model):
     total_views = models.PositiveBigIntegerField(default=0)
     total_likes = models.PositiveIntegerField(default=0)
     total_comments = models.PositiveIntegerField(default=0)
+    total_shares = models.PositiveIntegerField(default=0)
     is_reported = models.BooleanField(default=False, db_index=True)
     # Taken down by a moderator: off the air, out of every feed and page.
     is_taken_down = models.BooleanField(default=False)
@@ -158,6 +159,28 @@ class StreamLike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.stream_id}"
+
+
+class ShareChannel(models.TextChoices):
+    LINK = "link", "Link copied"
+    TELEGRAM = "telegram", "Shared to Telegram"
+
+
+class StreamShare(models.Model):
+    """A visitor shared a stream (counted once per visitor, however often they share)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_shares"
+    )
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="shares")
+    channel = models.CharField(max_length=8, choices=ShareChannel.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "stream"], name="live_share_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} shared {self.stream_id}"
 
 
 class MessageType(models.TextChoices):

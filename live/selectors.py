@@ -149,6 +149,7 @@ def stream_item(stream: Stream) -> dict[str, Any]:
         "peak_viewers": stream.peak_viewers,
         "total_views": stream.total_views,
         "total_likes": stream.total_likes,
+        "total_shares": stream.total_shares,
         "total_comments": stream.total_comments,
         "playback_url": playback_url(stream),
         "recording_url": recording_url(stream),

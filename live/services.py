@@ -31,7 +31,16 @@ from jobs.engine import job_create
 from jobs.models import Job
 
 from . import chat, control, viewers
-from .models import Creator, Follow, Stream, StreamAnalytics, StreamLike, StreamStatus
+from .models import (
+    Creator,
+    Follow,
+    ShareChannel,
+    Stream,
+    StreamAnalytics,
+    StreamLike,
+    StreamShare,
+    StreamStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +215,7 @@ def _finish(stream: Stream) -> None:
             "peak_concurrent_viewers": stream.peak_viewers,
             "likes": stream.total_likes,
             "comments": stream.total_comments,
+            "shares": stream.total_shares,
         },
     )
     transaction.on_commit(lambda: viewers.forget(stream=stream))
@@ -324,6 +334,21 @@ def like_set(*, user: Any, stream: Stream, liked: bool) -> bool:
                 total_likes=F("total_likes") + delta
             )
     return changed
+
+
+def share_record(*, user: Any, stream: Stream, channel: str) -> bool:
+    """Count a share of the stream once per visitor (a copied link or a Telegram share):
+    the stream's count now, its analytics' once the broadcast has ended. True when counted."""
+    if channel not in ShareChannel.values:
+        raise ValidationError({"channel": [f"One of {', '.join(ShareChannel.values)}."]})
+    with transaction.atomic():
+        _, created = StreamShare.objects.get_or_create(
+            user=user, stream=stream, defaults={"channel": channel}
+        )
+        if created:
+            Stream.objects.filter(pk=stream.pk).update(total_shares=F("total_shares") + 1)
+            StreamAnalytics.objects.filter(stream=stream).update(shares=F("shares") + 1)
+    return created
 
 
 # --- recordings become titles ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from studio.models import (
     Episode,
     Genre,
     Media,
+    MediaStatus,
     MediaType,
     ProjectStatus,
     PromptTemplate,
@@ -36,6 +37,7 @@ from studio.services.costs import budget, project_costs, task_estimate
 from studio.services.media import media_url
 from studio.services.members import member_get, quota_use
 from studio.services.production import episode_estimate, planned_panels
+from studio.services.takes import takes_by_panel
 
 DESIGNS = (MediaType.CHARACTER_DESIGN, MediaType.CONCEPT_ART)
 ESTIMATED = ("script_generation", "image_generation", "audio_generation", "scene_assembly")
@@ -123,8 +125,10 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _board(episode: Episode) -> list[dict[str, Any]]:
     """Each scene with its panels (picture, takes) and clip, in a fixed number of queries."""
-    pictures = Media.objects.filter(episode=episode, media_type=MediaType.STORYBOARD).order_by(
-        "-created_at", "-id"
+    pictures = (
+        Media.objects.filter(episode=episode, media_type=MediaType.STORYBOARD)
+        .exclude(status=MediaStatus.ARCHIVED)  # as the takes API
+        .order_by("-created_at", "-id")
     )
     scenes = list(
         Scene.objects.filter(episode=episode)
@@ -135,11 +139,7 @@ def _board(episode: Episode) -> list[dict[str, Any]]:
     board = []
     for scene in scenes:
         by_id = {m.pk: m for m in scene.boards}
-        takes: dict[int, list[Media]] = {}
-        for media in scene.boards:
-            number = (media.generation_metadata or {}).get("panel_number")
-            if isinstance(number, int):
-                takes.setdefault(number, []).append(media)
+        takes = takes_by_panel(scene.boards)
         panels = []
         for panel in planned_panels(scene):
             shown = by_id.get(panel.get("image"))

@@ -8,6 +8,7 @@ clip is made from the picks, so a new pick makes a new clip)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -32,17 +33,22 @@ def _panel(scene: Scene, number: Any) -> dict[str, Any]:
     return panel
 
 
-def takes_of(*, scene: Scene) -> dict[int, list[Media]]:
-    """Every picture drawn for each panel of the scene, newest first."""
+def takes_by_panel(pictures: Iterable[Media]) -> dict[int, list[Media]]:
+    """Storyboard pictures grouped by the panel they were drawn for, in the given order."""
     found: dict[int, list[Media]] = {}
-    rows = Media.objects.filter(scene=scene, media_type=MediaType.STORYBOARD).exclude(
-        status=MediaStatus.ARCHIVED
-    )
-    for media in rows.order_by("-created_at", "-id"):
+    for media in pictures:
         number = (media.generation_metadata or {}).get("panel_number")
         if isinstance(number, int):
             found.setdefault(number, []).append(media)
     return found
+
+
+def takes_of(*, scene: Scene) -> dict[int, list[Media]]:
+    """Every picture drawn for each panel of the scene, newest first."""
+    rows = Media.objects.filter(scene=scene, media_type=MediaType.STORYBOARD).exclude(
+        status=MediaStatus.ARCHIVED
+    )
+    return takes_by_panel(rows.order_by("-created_at", "-id"))
 
 
 @transaction.atomic

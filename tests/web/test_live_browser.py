@@ -48,6 +48,15 @@ def test_chromium_plays_a_live_stream_and_chats(rtmp, browser, page):
         page.press("#chat-input", "Enter")
         page.wait_for_selector("text=hello from Chromium", timeout=10_000)
         assert ChatMessage.objects.get(message="hello from Chromium").user == viewer
+        # The chat line wears the viewer's avatar; a copied link is a share, counted once.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.chat-line img.avatar-small')]"
+            ".some(i => i.complete && i.naturalWidth > 0)"
+        )
+        page.click("#share-link")
+        page.wait_for_selector("#shares:text('1')")
+        page.click("#share-link")
+        assert Stream.objects.get(pk=stream.pk).total_shares == 1
         assert not [e for e in page.errors if ".m3u8" not in e], page.errors
     finally:
         publisher.kill()

@@ -28,6 +28,29 @@ if (follow) {
   });
 }
 
+// Sharing: a copied link or a Telegram share, counted once per visitor.
+async function shared(channel) {
+  try {
+    const data = await api(`/api/live/streams/${stream.id}/share/`, { method: "POST", body: { channel } });
+    document.getElementById("shares").textContent = data.total_shares;
+  } catch (error) {
+    toast(error.message);
+  }
+}
+const shareLink = document.getElementById("share-link");
+if (shareLink && stream) {
+  shareLink.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      toast("Link copied.");
+    } catch {
+      toast(window.location.href);
+    }
+    shared("link");
+  });
+  document.getElementById("share-telegram").addEventListener("click", () => shared("telegram"));
+}
+
 const like = document.getElementById("like");
 if (like && stream) {
   like.addEventListener("click", async () => {
