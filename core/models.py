@@ -19,6 +19,8 @@ class AdminAlert(models.Model):
         TAKEDOWN = "takedown", "Title taken down"
         COPYRIGHT_REPORT = "copyright_report", "Copyright complaint"
         ADMIN_LOGIN = "admin_login", "Admin login from a new device"
+        STREAM_REPORTED = "stream_reported", "Live stream reported"
+        CREATOR_PENDING = "creator_pending", "Live channel waiting for approval"
         OTHER = "other", "Other"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)

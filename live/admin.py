@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 
-from . import chat, services
+from . import chat, reports, services
 from .images import image_store
 from .models import (
     Category,
@@ -21,6 +21,8 @@ from .models import (
     PageSettings,
     Stream,
     StreamAnalytics,
+    StreamReport,
+    StreamReportStatus,
     StreamStatus,
 )  # fmt: skip
 
@@ -187,6 +189,46 @@ class ChatBanAdmin(admin.ModelAdmin):
             for b in queryset
         )
         self.message_user(request, f"{done} lifted.", messages.SUCCESS)
+
+
+@admin.register(StreamReport)
+class StreamReportAdmin(admin.ModelAdmin):
+    """Viewers' reports of live streams: open ones first; uphold (take the stream down) or
+    dismiss, each audited."""
+
+    list_display = ("created_at", "stream", "stream_status", "reason", "note", "reported_by",
+                    "status", "resolved_by")  # fmt: skip
+    list_filter = ("status", "reason")
+    search_fields = ("stream__title", "stream__public_id", "stream__creator__channel_name",
+                     "note")  # fmt: skip
+    list_select_related = ("stream", "reported_by", "resolved_by")
+    readonly_fields = ("stream", "reported_by", "reason", "note", "status", "resolved_by",
+                       "resolved_at", "created_at")  # fmt: skip
+    actions = ["uphold", "dismiss"]
+
+    def get_queryset(self, request):
+        open_first = Case(
+            When(status=StreamReportStatus.OPEN, then=Value(0)), default=Value(1),
+            output_field=IntegerField(),
+        )  # fmt: skip
+        return super().get_queryset(request).order_by(open_first, "-created_at", "-id")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Stream status")
+    def stream_status(self, obj):
+        return "taken down" if obj.stream.is_taken_down else obj.stream.status
+
+    @admin.action(description="Uphold: take the stream down", permissions=["change"])
+    def uphold(self, request, queryset):
+        done = sum(reports.stream_report_uphold(report=r, actor=request.user) for r in queryset)
+        self.message_user(request, f"{done} upheld.", messages.SUCCESS)
+
+    @admin.action(description="Dismiss: nothing wrong", permissions=["change"])
+    def dismiss(self, request, queryset):
+        done = sum(reports.stream_report_dismiss(report=r, actor=request.user) for r in queryset)
+        self.message_user(request, f"{done} dismissed.", messages.SUCCESS)
 
 
 @admin.register(StreamAnalytics)

@@ -22,8 +22,8 @@ from accounts.drf import PublicReadView
 from core.pagination import StrictPageNumberPagination
 from core.parsing import ascii_int
 
-from . import chat, selectors, services
-from .models import Creator, ShareChannel, Stream
+from . import chat, reports, selectors, services
+from .models import Creator, ShareChannel, Stream, StreamReportReason
 
 
 class LimitPagination(StrictPageNumberPagination):
@@ -100,6 +100,7 @@ _STREAM_FIELDS: dict[str, serializers.Field] = {
     "status": serializers.ChoiceField(choices=["live", "offline", "scheduled"]),
     "is_public": serializers.BooleanField(),
     "is_mature": serializers.BooleanField(),
+    "is_reported": serializers.BooleanField(),
     "who_can_message": serializers.ChoiceField(choices=["everyone", "followers"]),
     "slow_mode_seconds": serializers.IntegerField(),
     "thumbnail": serializers.CharField(allow_blank=True),
@@ -133,6 +134,7 @@ _STREAM_DETAIL = inline_serializer(
         **_STREAM_FIELDS,
         "liked_by_me": serializers.BooleanField(),
         "following": serializers.BooleanField(),
+        "reported_by_me": serializers.BooleanField(),
     },
 )
 CREATOR_FIELDS: dict[str, serializers.Field] = {
@@ -291,6 +293,28 @@ class StreamShareView(LiveView):
         )
         stream.refresh_from_db(fields=["total_shares"])
         return Response({"counted": counted, "total_shares": stream.total_shares})
+
+
+class ReportIn(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=StreamReportReason.values)
+    note = serializers.CharField(max_length=reports.NOTE_MAX, required=False, allow_blank=True)
+
+
+class StreamReportView(LiveView):
+    """Report the stream to the moderators (``{"reason", "note"}``); once per viewer — a second
+    report changes nothing (``counted`` is false)."""
+
+    @extend_schema(request=ReportIn, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request, public_id: str) -> Response:
+        stream = stream_or_404(public_id)
+        checked = ReportIn(data=request.data)
+        checked.is_valid(raise_exception=True)
+        try:
+            counted = reports.stream_report(user=request.user, stream=stream,
+                                            **checked.validated_data)  # fmt: skip
+        except DjangoValidationError as exc:
+            raise django_errors(exc) from exc
+        return Response({"counted": counted, "reported_by_me": True})
 
 
 class ChatHistoryView(LiveView):

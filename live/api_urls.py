@@ -15,6 +15,9 @@ urlpatterns = [
     re_path(rf"^live/streams/{STREAM}/$", api.StreamView.as_view(), name="live-stream"),
     re_path(rf"^live/streams/{STREAM}/like/$", api.StreamLikeView.as_view(), name="live-like"),
     re_path(rf"^live/streams/{STREAM}/share/$", api.StreamShareView.as_view(), name="live-share"),
+    re_path(
+        rf"^live/streams/{STREAM}/report/$", api.StreamReportView.as_view(), name="live-report"
+    ),
     re_path(rf"^live/streams/{STREAM}/chat/$", api.ChatHistoryView.as_view(), name="live-chat"),
     path("live/creators/<int:creator_id>/", api.CreatorView.as_view(), name="live-creator"),
     path(

@@ -284,3 +284,50 @@ class PageSettings(models.Model):
     @classmethod
     def current(cls) -> PageSettings:
         return cls.objects.order_by("pk").first() or cls()
+
+
+class StreamReportReason(models.TextChoices):
+    SPAM = "spam", "Spam or scam"
+    VIOLENCE = "violence", "Violence or harm"
+    SEXUAL = "sexual", "Sexual content"
+    HATE = "hate", "Hate or harassment"
+    COPYRIGHT = "copyright", "Someone else's content"
+    MATURE = "mature", "Mature but not marked so"
+    OTHER = "other", "Something else"
+
+
+class StreamReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    UPHELD = "upheld", "Upheld (stream taken down)"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class StreamReport(models.Model):
+    """A viewer's report of a live stream: one per viewer and stream (a second report from the
+    same viewer changes nothing). The stream is flagged ``is_reported`` while any is open."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="reports")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_reports"
+    )
+    reason = models.CharField(max_length=10, choices=StreamReportReason.choices)
+    note = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=StreamReportStatus.choices, default=StreamReportStatus.OPEN
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["reported_by", "stream"], name="live_report_once")
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="live_report_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on {self.stream_id} ({self.status})"

@@ -23,7 +23,7 @@ from django.urls import reverse
 from catalog.models import TitleStatus
 
 from .images import image_url
-from .models import Category, Creator, Follow, Stream, StreamLike, StreamStatus
+from .models import Category, Creator, Follow, Stream, StreamLike, StreamReport, StreamStatus
 
 FEEDS = ("live", "trending", "latest", "scheduled")
 
@@ -132,6 +132,7 @@ def stream_item(stream: Stream) -> dict[str, Any]:
         "status": stream.status,
         "is_public": stream.is_public,
         "is_mature": stream.is_mature,
+        "is_reported": stream.is_reported,
         "who_can_message": stream.who_can_message,
         "slow_mode_seconds": stream.slow_mode_seconds,
         "thumbnail": stream.thumbnail,
@@ -165,12 +166,13 @@ def follows(*, user: Any, creator_id: int) -> bool:
 
 
 def viewer_state(*, user: Any, stream: Stream) -> dict[str, bool]:
-    """Whether the signed-in viewer likes this stream and follows its channel."""
+    """Whether the signed-in viewer likes this stream, follows its channel, has reported it."""
     if user is None or not user.is_authenticated:
-        return {"liked_by_me": False, "following": False}
+        return {"liked_by_me": False, "following": False, "reported_by_me": False}
     return {
         "liked_by_me": StreamLike.objects.filter(user=user, stream=stream).exists(),
         "following": follows(user=user, creator_id=stream.creator_id),
+        "reported_by_me": StreamReport.objects.filter(reported_by=user, stream=stream).exists(),
     }
 
 

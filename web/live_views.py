@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from live import selectors
-from live.models import Creator, PageSettings
+from live.models import Creator, PageSettings, StreamReportReason
 
 
 @require_safe
@@ -34,7 +34,8 @@ def stream(request: HttpRequest, public_id: str) -> HttpResponse:
         **selectors.stream_item(found),
         **selectors.viewer_state(user=request.user, stream=found),
     }
-    return render(request, "web/live_stream.html", {"stream": item})
+    context = {"stream": item, "report_reasons": StreamReportReason.choices}
+    return render(request, "web/live_stream.html", context)
 
 
 @require_safe

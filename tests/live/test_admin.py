@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from live.models import ChatBan, ChatMessage, StreamAnalytics, StreamStatus
+from live.models import ChatBan, ChatMessage, StreamAnalytics, StreamReport, StreamStatus
 from tests.factories import CreatorFactory, LiveStreamFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +18,12 @@ def _rows(n: int) -> None:
         ChatMessage.objects.create(stream=stream, user=UserFactory(), message="hello")
         ChatBan.objects.create(creator=stream.creator, user=UserFactory())
         StreamAnalytics.objects.create(stream=stream, creator=stream.creator, view_count=3)
+        StreamReport.objects.create(stream=stream, reported_by=UserFactory(), reason="spam")
 
 
 @pytest.mark.parametrize(
-    "url", ["stream", "creator", "chatmessage", "chatban", "streamanalytics", "category"]
+    "url",
+    ["stream", "creator", "chatmessage", "chatban", "streamanalytics", "category", "streamreport"],
 )
 def test_changelists_take_a_fixed_number_of_queries(client, url, django_assert_max_num_queries):
     client.force_login(StaffFactory())

@@ -28,6 +28,27 @@ if (follow) {
   });
 }
 
+// Reporting the stream to the moderators (once per viewer).
+const reportForm = document.getElementById("report-form");
+if (reportForm && stream) {
+  reportForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(reportForm);
+    try {
+      await needsSession();
+      await api(`/api/live/streams/${stream.id}/report/`, {
+        method: "POST",
+        body: { reason: form.get("reason"), note: form.get("note") || "" },
+      });
+      reportForm.hidden = true;
+      document.getElementById("report-done").hidden = false;
+      document.querySelector("#report summary").textContent = "You reported this stream";
+    } catch (error) {
+      toast(error.message);
+    }
+  });
+}
+
 // Sharing: a copied link or a Telegram share, counted once per visitor.
 async function shared(channel) {
   try {
