@@ -22,7 +22,7 @@ from accounts.drf import PublicReadView
 from core.pagination import StrictPageNumberPagination
 from core.parsing import ascii_int
 
-from . import chat, reports, selectors, services
+from . import chat, mature, reports, selectors, services
 from .models import Creator, ShareChannel, Stream, StreamReportReason
 
 
@@ -198,6 +198,44 @@ PAGING = [
 ]
 
 
+MATURE = OpenApiParameter(
+    "mature", str, enum=list(mature.CHOICES),
+    description="hide: leave mature streams out (default: the visitor's choice, else shown)",
+)  # fmt: skip
+
+
+def hide_mature(request: Request) -> bool:
+    """Whether this list leaves mature streams out: ``mature=hide|show``, else the visitor's
+    remembered choice."""
+    asked = request.query_params.get("mature")
+    if asked is None:
+        return mature.choice_of(request) == "hide"
+    if asked not in mature.CHOICES:
+        raise ValidationError({"mature": [f"One of {', '.join(mature.CHOICES)}."]})
+    return asked == "hide"
+
+
+class MatureIn(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=list(mature.CHOICES))
+
+
+class MatureView(LiveView):
+    """The visitor's mature-content choice (``show``: an adult, mature streams play and are
+    listed; ``hide``: left out of feeds and gated), remembered in a cookie for a year."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        return Response({"choice": mature.choice_of(request) or None})
+
+    @extend_schema(request=MatureIn, responses={200: OpenApiTypes.OBJECT})
+    def put(self, request: Request) -> Response:
+        checked = MatureIn(data=request.data)
+        checked.is_valid(raise_exception=True)
+        response = Response({"choice": checked.validated_data["choice"]})
+        mature.choice_remember(response, choice=checked.validated_data["choice"])
+        return response
+
+
 class CategoriesView(LiveView):
     """The active categories (admin-managed), by name."""
 
@@ -214,6 +252,7 @@ class StreamsView(LiveView):
         parameters=[
             OpenApiParameter("feed", str, enum=list(selectors.FEEDS)),
             OpenApiParameter("category", int, description="A category id"),
+            MATURE,
             *PAGING,
         ],
         responses={200: paged("LiveStreamPage", STREAM)},
@@ -227,7 +266,7 @@ class StreamsView(LiveView):
             category = ascii_int(request.query_params["category"])
             if category is None or category < 1:
                 raise ValidationError({"category": ["A category id."]})
-        streams = selectors.feed(name=name, category_id=category)
+        streams = selectors.feed(name=name, category_id=category, hide_mature=hide_mature(request))
         return page_of(self, request, streams, selectors.stream_item)
 
 
@@ -237,9 +276,11 @@ class FollowingView(LiveView):
     def get_permissions(self):
         return [IsAuthenticated()]
 
-    @extend_schema(parameters=PAGING, responses={200: paged("LiveFollowingPage", STREAM)})
+    @extend_schema(
+        parameters=[MATURE, *PAGING], responses={200: paged("LiveFollowingPage", STREAM)}
+    )
     def get(self, request: Request) -> Response:
-        streams = selectors.following_feed(user=request.user)
+        streams = selectors.following_feed(user=request.user, hide_mature=hide_mature(request))
         return page_of(self, request, streams, selectors.stream_item)
 
 
@@ -336,10 +377,12 @@ class CreatorView(LiveView):
 
 
 class CreatorStreamsView(LiveView):
-    @extend_schema(parameters=PAGING, responses={200: paged("LiveCreatorStreamPage", STREAM)})
+    @extend_schema(
+        parameters=[MATURE, *PAGING], responses={200: paged("LiveCreatorStreamPage", STREAM)}
+    )
     def get(self, request: Request, creator_id: int) -> Response:
         creator = creator_or_404(creator_id)
-        streams = selectors.creator_streams(creator=creator)
+        streams = selectors.creator_streams(creator=creator, hide_mature=hide_mature(request))
         return page_of(self, request, streams, selectors.stream_item)
 
 

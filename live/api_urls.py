@@ -9,6 +9,7 @@ from . import api, api_studio, images
 STREAM = r"(?P<public_id>[A-Za-z0-9_-]{1,16})"
 
 urlpatterns = [
+    path("live/mature/", api.MatureView.as_view(), name="live-mature"),
     path("live/categories/", api.CategoriesView.as_view(), name="live-categories"),
     path("live/streams/", api.StreamsView.as_view(), name="live-streams"),
     path("live/streams/following/", api.FollowingView.as_view(), name="live-following"),

@@ -42,8 +42,12 @@ def listed_streams() -> QuerySet[Stream]:
     return visible_streams().filter(is_public=True)
 
 
-def feed(*, name: str, category_id: int | None = None) -> QuerySet[Stream]:
+def feed(
+    *, name: str, category_id: int | None = None, hide_mature: bool = False
+) -> QuerySet[Stream]:
     streams = listed_streams()
+    if hide_mature:
+        streams = streams.filter(is_mature=False)
     if category_id is not None:
         streams = streams.filter(category_id=category_id)
     if name == "live":
@@ -55,14 +59,13 @@ def feed(*, name: str, category_id: int | None = None) -> QuerySet[Stream]:
     return streams.order_by("-created_at", "-id")
 
 
-def following_feed(*, user: Any) -> QuerySet[Stream]:
+def following_feed(*, user: Any, hide_mature: bool = False) -> QuerySet[Stream]:
     """Streams of the channels ``user`` follows: live ones first, then the newest."""
     followed = Follow.objects.filter(follower=user).values("creator_id")
-    return (
-        listed_streams()
-        .filter(creator_id__in=followed)
-        .order_by("status", "-started_at", "-created_at", "-id")  # "live" < "offline" < ...
-    )
+    streams = listed_streams().filter(creator_id__in=followed)
+    if hide_mature:
+        streams = streams.filter(is_mature=False)
+    return streams.order_by("status", "-started_at", "-created_at", "-id")  # live < offline
 
 
 def creator_visible(creator_id: int) -> Creator | None:
@@ -71,8 +74,11 @@ def creator_visible(creator_id: int) -> Creator | None:
     return Creator.objects.filter(pk=creator_id, is_deleted=False, is_blocked=False).first()
 
 
-def creator_streams(*, creator: Creator) -> QuerySet[Stream]:
-    return listed_streams().filter(creator=creator).order_by("-created_at", "-id")
+def creator_streams(*, creator: Creator, hide_mature: bool = False) -> QuerySet[Stream]:
+    streams = listed_streams().filter(creator=creator)
+    if hide_mature:
+        streams = streams.filter(is_mature=False)
+    return streams.order_by("-created_at", "-id")
 
 
 def categories() -> QuerySet[Category]:

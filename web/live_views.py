@@ -10,17 +10,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from live import selectors
+from live import mature, selectors
 from live.models import Creator, PageSettings, StreamReportReason
 
 
 @require_safe
 def directory(request: HttpRequest) -> HttpResponse:
+    hide = mature.choice_of(request) == "hide"
+
+    def listed(name: str, n: int) -> list[dict]:
+        return [selectors.stream_item(s) for s in selectors.feed(name=name, hide_mature=hide)[:n]]
+
     context = {
-        "live": [selectors.stream_item(s) for s in selectors.feed(name="live")[:24]],
-        "scheduled": [selectors.stream_item(s) for s in selectors.feed(name="scheduled")[:12]],
-        "trending": [selectors.stream_item(s) for s in selectors.feed(name="trending")[:12]],
+        "live": listed("live", 24),
+        "scheduled": listed("scheduled", 12),
+        "trending": listed("trending", 12),
         "categories": list(selectors.categories()[:50]),
+        "mature_hidden": hide,
     }
     return render(request, "web/live.html", context)
 
@@ -33,6 +39,7 @@ def stream(request: HttpRequest, public_id: str) -> HttpResponse:
     item = {
         **selectors.stream_item(found),
         **selectors.viewer_state(user=request.user, stream=found),
+        "gated": mature.gated(stream=found, choice=mature.choice_of(request)),
     }
     context = {"stream": item, "report_reasons": StreamReportReason.choices}
     return render(request, "web/live_stream.html", context)
@@ -43,7 +50,9 @@ def creator(request: HttpRequest, creator_id: int) -> HttpResponse:
     found = selectors.creator_visible(creator_id)
     if found is None:
         raise Http404("No such channel.")
-    streams = [selectors.stream_item(s) for s in selectors.creator_streams(creator=found)[:24]]
+    hide = mature.choice_of(request) == "hide"
+    listed = selectors.creator_streams(creator=found, hide_mature=hide)[:24]
+    streams = [selectors.stream_item(s) for s in listed]
     following = selectors.follows(user=request.user, creator_id=found.pk)
     context = {
         "creator": selectors.creator_item(found, is_live=selectors.is_live(found)),

@@ -9,8 +9,8 @@ from django.test import Client
 from PIL import Image
 
 from live import services
-from live.models import ChatMessage, Creator, Stream, StreamStatus
-from tests.factories import UserFactory
+from live.models import ChatMessage, Creator, Stream, StreamReport, StreamStatus
+from tests.factories import LiveStreamFactory, UserFactory
 from tests.support.live import publish, rtmp_server
 from tests.support.swarm import wait_for
 
@@ -102,7 +102,43 @@ def test_a_creator_sets_up_the_channel_from_the_dashboard(site, page, tmp_path):
     page.wait_for_selector("img.avatar", timeout=10_000)
     assert Creator.objects.get(pk=creator.pk).profile_photo.startswith("local:")
     page.fill("#schedule-form input[name=title]", "Midnight songs")
+    page.check("#schedule-form input[name=is_mature]")
     page.click("#schedule-form button[type=submit]")
     page.wait_for_selector("#my-streams li", timeout=10_000)
     assert "Midnight songs" in page.inner_text("#my-streams")
+    assert Stream.objects.get(title="Midnight songs").is_mature is True
+    # The 18+ mark is set (and cleared) from the list too.
+    page.uncheck("#my-streams input[type=checkbox]")
+    wait_for(lambda: not Stream.objects.get(title="Midnight songs").is_mature, timeout=10)
+    assert not page.errors, page.errors
+
+
+def test_a_mature_stream_waits_for_the_age_confirmation_and_a_viewer_reports_it(site, page):
+    """The player stays behind the gate until the visitor says they are an adult (remembered
+    on reload); "hide" keeps mature streams out of the directory; the report form files one
+    report, and says so after a reload."""
+    mature = LiveStreamFactory(title="Late show", is_mature=True, status="offline")
+    LiveStreamFactory(title="Morning show", status="offline")
+    page.goto(f"{site.url}/live/{mature.public_id}")
+    page.wait_for_selector("#mature-gate")
+    assert page.locator("#live-video").count() == 0
+    page.click("#mature-show")
+    page.wait_for_selector("#live-video", timeout=10_000)
+    page.reload()
+    assert page.locator("#mature-gate").count() == 0
+    page.click("#report summary")
+    page.select_option("#report-form select[name=reason]", "sexual")
+    page.fill("#report-form textarea[name=note]", "not for the front page")
+    page.click("#report-form button[type=submit]")
+    page.wait_for_selector("#report-done:not([hidden])", timeout=10_000)
+    report = StreamReport.objects.get(stream=mature)
+    assert (report.reason, report.note) == ("sexual", "not for the front page")
+    assert Stream.objects.get(pk=mature.pk).is_reported
+    page.goto(f"{site.url}/live/")
+    assert "Late show" in page.inner_text("main")
+    page.click("#mature-toggle")  # hide mature streams
+    page.wait_for_function("() => !document.querySelector('main').innerText.includes('Late show')")
+    assert "Morning show" in page.inner_text("main")
+    page.goto(f"{site.url}/live/{mature.public_id}")
+    page.wait_for_selector("#mature-gate")
     assert not page.errors, page.errors

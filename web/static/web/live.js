@@ -87,7 +87,29 @@ if (like && stream) {
   });
 }
 
+// The mature gate: the visitor's choice is remembered (a cookie) by the API.
+async function matureChoose(choice) {
+  await needsSession();
+  await api("/api/live/mature/", { method: "PUT", body: { choice } });
+}
+const matureShow = document.getElementById("mature-show");
+if (matureShow) {
+  matureShow.addEventListener("click", () =>
+    matureChoose("show").then(() => window.location.reload(), (error) => toast(error.message)),
+  );
+  document.getElementById("mature-hide").addEventListener("click", () =>
+    matureChoose("hide").then(() => window.location.assign("/live/"), (error) => toast(error.message)),
+  );
+}
+const matureToggle = document.getElementById("mature-toggle");
+if (matureToggle) {
+  matureToggle.addEventListener("click", () =>
+    matureChoose(matureToggle.dataset.choice).then(() => window.location.reload(), (error) => toast(error.message)),
+  );
+}
+
 function play(url) {
+  if (stream.gated) return; // behind the age confirmation: no player
   const video = document.getElementById("live-video");
   document.getElementById("live-offline").hidden = true;
   if (window.Hls && window.Hls.isSupported()) {

@@ -7,6 +7,7 @@ function values(form) {
     if (value === "") continue;
     if (name === "category_id" || name === "slow_mode_seconds") data[name] = Number(value);
     else if (name === "scheduled_at") data[name] = new Date(value).toISOString();
+    else if (name === "is_mature") data[name] = true;
     else data[name] = value;
   }
   return data;
@@ -43,9 +44,22 @@ async function mine() {
   if (!list) return;
   const page = await api("/api/live/studio/streams/?limit=50");
   list.replaceChildren(
-    ...page.results.map((s) =>
-      el("li", {}, el("a", { href: `/live/${s.id}`, text: s.title }), ` — ${s.status}, ${s.total_views} views`),
-    ),
+    ...page.results.map((s) => {
+      const item = el("li", {}, el("a", { href: `/live/${s.id}`, text: s.title }), ` — ${s.status}, ${s.total_views} views `);
+      const box = el("input", { type: "checkbox", "aria-label": `${s.title} is mature (18+)` });
+      box.checked = s.is_mature;
+      box.addEventListener("change", async () => {
+        try {
+          await api(`/api/live/studio/streams/${s.id}/`, { method: "PATCH", body: { is_mature: box.checked } });
+          toast(box.checked ? "Marked mature (18+)." : "No longer marked mature.");
+        } catch (error) {
+          box.checked = !box.checked;
+          toast(error.message);
+        }
+      });
+      item.append(el("label", {}, box, " 18+"));
+      return item;
+    }),
   );
 }
 
