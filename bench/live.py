@@ -72,8 +72,8 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from core.management.commands.nginx_conf import render  # noqa: E402
-from live import services  # noqa: E402
-from live.models import Stream, StreamStatus  # noqa: E402
+from live import approval, services  # noqa: E402
+from live.models import Creator, Stream, StreamStatus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAGMENT = 2.0
@@ -184,11 +184,18 @@ def poll_segments(playlist, fetch, began: float, seconds: int, folder: Path) -> 
     return delays[1:-1]  # the first and the last are partial
 
 
-def hls_ours(urls: dict[str, str], seconds: int) -> dict:
-    user, _ = User.objects.get_or_create(username="bench-creator", defaults={"kind": "telegram"})
+def bench_channel(user) -> Creator:
+    """The bench's channel, approved (a new channel waits for staff)."""
     creator = getattr(user, "creator", None) or services.creator_become(
         user=user, channel_name="Bench Channel"
     )
+    approval.creator_approve(creator=creator, actor="bench")
+    return creator
+
+
+def hls_ours(urls: dict[str, str], seconds: int) -> dict:
+    user, _ = User.objects.get_or_create(username="bench-creator", defaults={"kind": "telegram"})
+    creator = bench_channel(user)
     key = services.stream_key_rotate(creator=creator)
     began = time.time()
     publisher = subprocess.Popen(encoder(seconds, ["-f", "flv", f"{urls['rtmp']}/{key}"]))
@@ -390,9 +397,7 @@ def main() -> None:
         user = User.objects.get_or_create(username="bench-creator", defaults={"kind": "telegram"})[
             0
         ]
-        creator = getattr(user, "creator", None) or services.creator_become(
-            user=user, channel_name="Bench Channel"
-        )
+        creator = bench_channel(user)
         key = services.stream_key_rotate(creator=creator)
         publisher = subprocess.Popen(encoder(600, ["-f", "flv", f"{urls['rtmp']}/{key}"]))
         deadline = time.monotonic() + 15

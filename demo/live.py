@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from live import studio
-from live.models import Category, Creator, PageSettings, StreamStatus
+from live.models import Category, Creator, CreatorStatus, PageSettings, StreamStatus
 
 CATEGORIES = ("Just Chatting", "Music", "Games", "Creative")
 CHANNEL = "StreamVault Demo"
@@ -25,7 +25,11 @@ def live_load(stdout: Any) -> Creator:
     )
     creator, made = Creator.objects.get_or_create(
         user=user,
-        defaults={"channel_name": CHANNEL, "description": "Colour bars and a clock, live."},
+        defaults={
+            "channel_name": CHANNEL,
+            "description": "Colour bars and a clock, live.",
+            "status": CreatorStatus.ACTIVE,  # the demo's own channel needs no moderator
+        },
     )
     if made:
         studio.stream_schedule(

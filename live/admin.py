@@ -1,4 +1,5 @@
-"""Live channels in the admin: creators (block, soft-delete, restore, reset key), streams (live
+"""Live channels in the admin: creators (approve or reject new channels — pending ones first —,
+block, soft-delete, restore, reset key), streams (live
 now first, reported ones flagged, end stream, take down), categories, the chat moderation log
 (delete lines; bans and time-outs, lift them), analytics (read only) and the page settings.
 Every action is audited by its service; the stream key is never shown (only its digest is
@@ -8,16 +9,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 
-from . import chat, reports, services
+from . import approval, chat, reports, services
 from .images import image_store
 from .models import (
     Category,
     ChatBan,
     ChatMessage,
     Creator,
+    CreatorStatus,
     PageSettings,
     Stream,
     StreamAnalytics,
@@ -27,21 +30,50 @@ from .models import (
 )  # fmt: skip
 
 
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(
+        required=False, max_length=approval.REASON_MAX, label="Reason (for a rejection)"
+    )
+
+
 @admin.register(Creator)
 class CreatorAdmin(admin.ModelAdmin):
     list_display = (
-        "channel_name", "user", "is_blocked", "is_deleted", "total_followers", "total_streams",
-        "total_stream_views", "stream_key_updated_at",
+        "channel_name", "user", "status", "is_blocked", "is_deleted", "total_followers",
+        "total_streams", "total_stream_views", "stream_key_updated_at",
     )  # fmt: skip
-    list_filter = ("is_blocked", "is_deleted")
+    list_filter = ("status", "is_blocked", "is_deleted")
     search_fields = ("channel_name", "user__username")
     list_select_related = ("user",)
     exclude = ("stream_key_hash",)
     readonly_fields = (
-        "user", "is_blocked", "is_deleted", "stream_key_updated_at", "total_followers",
-        "total_streams", "total_stream_views", "total_likes", "created_at", "updated_at",
+        "user", "status", "rejection_reason", "reviewed_by", "reviewed_at", "is_blocked",
+        "is_deleted", "stream_key_updated_at", "total_followers", "total_streams",
+        "total_stream_views", "total_likes", "created_at", "updated_at",
     )  # fmt: skip
-    actions = ["block", "unblock", "soft_delete", "restore", "reset_key"]
+    action_form = ReasonActionForm
+    actions = ["approve", "reject", "block", "unblock", "soft_delete", "restore", "reset_key"]
+
+    def get_queryset(self, request):
+        waiting_first = Case(
+            When(status=CreatorStatus.PENDING, then=Value(0)), default=Value(1),
+            output_field=IntegerField(),
+        )  # fmt: skip
+        return super().get_queryset(request).order_by(waiting_first, "-created_at", "-id")
+
+    @admin.action(description="Approve: the channel may go live", permissions=["change"])
+    def approve(self, request, queryset):
+        self._each(request, queryset, "approved", lambda c: approval.creator_approve(
+            creator=c, actor=request.user))  # fmt: skip
+
+    @admin.action(description="Reject (give the reason above)", permissions=["change"])
+    def reject(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        try:
+            self._each(request, queryset, "rejected", lambda c: approval.creator_reject(
+                creator=c, actor=request.user, reason=reason))  # fmt: skip
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
     def _each(self, request, queryset, done_word: str, call) -> None:
         done = sum(bool(call(creator)) for creator in queryset)

@@ -33,7 +33,7 @@ from .api import (
     page_of,
     paged,
 )
-from .models import Creator, WhoCanMessage
+from .models import Creator, CreatorStatus, WhoCanMessage
 
 _STUDIO = inline_serializer(
     "LiveStudio",
@@ -42,6 +42,8 @@ _STUDIO = inline_serializer(
         "has_stream_key": serializers.BooleanField(),
         "stream_key_updated_at": serializers.DateTimeField(allow_null=True),
         "rtmp_url": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=CreatorStatus.values),
+        "rejection_reason": serializers.CharField(allow_blank=True),
     },
 )
 
@@ -93,6 +95,8 @@ def _studio(creator: Creator) -> dict[str, Any]:
             creator.stream_key_updated_at.isoformat() if creator.stream_key_updated_at else None
         ),
         "rtmp_url": settings.LIVE_RTMP_URL,
+        "status": creator.status,
+        "rejection_reason": creator.rejection_reason,
     }
 
 
@@ -147,7 +151,8 @@ class StudioKeyView(StudioView):
         },
     )
     def post(self, request: Request) -> Response:
-        key = services.stream_key_rotate(creator=self.mine(request))
+        with field_errors():
+            key = services.stream_key_rotate(creator=self.mine(request))
         response = Response({"stream_key": key, "rtmp_url": settings.LIVE_RTMP_URL}, status=201)
         response["Cache-Control"] = "no-store"
         return response

@@ -16,6 +16,12 @@ def public_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+class CreatorStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    ACTIVE = "active", "Active"
+    REJECTED = "rejected", "Rejected"
+
+
 class Creator(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creator"
@@ -30,6 +36,17 @@ class Creator(models.Model):
     stream_key_updated_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False, db_index=True)
     is_blocked = models.BooleanField(default=False, db_index=True)
+    # A new channel waits for staff (or is active at once with LIVE_CREATORS_AUTO_APPROVE);
+    # only an active one gets a stream key and goes live.
+    status = models.CharField(
+        max_length=8, choices=CreatorStatus.choices, default=CreatorStatus.PENDING, db_index=True
+    )
+    rejection_reason = models.CharField(max_length=500, blank=True, default="")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     total_followers = models.PositiveIntegerField(default=0)
     total_streams = models.PositiveIntegerField(default=0)
     total_stream_views = models.PositiveBigIntegerField(default=0)

@@ -71,8 +71,7 @@ def stream_report_dismiss(*, report: StreamReport, actor: Any) -> bool:
     """Close the report without action; the stream is unflagged when none is left open."""
     if not _close(report, StreamReportStatus.DISMISSED, actor):
         return False
-    audit_record(actor=actor, action="stream_report_dismiss", target=report.stream,
-                 reason=report.reason)  # fmt: skip
+    audit_record(actor=actor, action="stream_report_dismiss", target=report, reason=report.reason)
     _reflag(report.stream)
     return True
 
@@ -88,6 +87,6 @@ def stream_report_uphold(*, report: StreamReport, actor: Any) -> bool:
     stream.reports.filter(status=StreamReportStatus.OPEN).update(
         status=StreamReportStatus.UPHELD, resolved_by=actor, resolved_at=timezone.now()
     )
-    audit_record(actor=actor, action="stream_report_uphold", target=stream, reason=report.reason)
+    audit_record(actor=actor, action="stream_report_uphold", target=report, reason=report.reason)
     _reflag(stream)
     return True

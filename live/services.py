@@ -25,7 +25,9 @@ from django.utils import timezone
 from accounts.models import User, UserKind
 from catalog import services as catalog
 from catalog.models import MediaType
+from core.alerts import alert_raise
 from core.audit import audit_record
+from core.models import AdminAlert
 from ingest.kinds import JobKind
 from jobs.engine import job_create
 from jobs.models import Job
@@ -33,6 +35,7 @@ from jobs.models import Job
 from . import chat, control, viewers
 from .models import (
     Creator,
+    CreatorStatus,
     Follow,
     ShareChannel,
     Stream,
@@ -64,16 +67,34 @@ def creator_become(*, user: Any, channel_name: str, description: str = "") -> Cr
         raise ValidationError({"user": ValidationError("Already a creator.", code="conflict")})
     if Creator.objects.filter(channel_name__iexact=name).exists():
         raise taken
+    auto = settings.LIVE_CREATORS_AUTO_APPROVE
     try:
         with transaction.atomic():
-            return Creator.objects.create(user=user, channel_name=name, description=description)
+            creator = Creator.objects.create(
+                user=user, channel_name=name, description=description,
+                status=CreatorStatus.ACTIVE if auto else CreatorStatus.PENDING,
+            )  # fmt: skip
+            if not auto:
+                alert_raise(
+                    kind=AdminAlert.Kind.CREATOR_PENDING,
+                    message=f"A new live channel waits for approval: {name}",
+                    payload={"creator": creator.pk},
+                )
+            return creator
     except IntegrityError as exc:  # a concurrent request took the name (or the user's slot)
         raise taken from exc
 
 
 def stream_key_rotate(*, creator: Creator) -> str:
     """A new stream key for ``creator``; the old one stops working at once. Returns the key —
-    the only time it exists outside the encoder."""
+    the only time it exists outside the encoder. Only an active channel gets one."""
+    if creator.status != CreatorStatus.ACTIVE:
+        waits = "Your channel gets a stream key once staff approve it."
+        raise ValidationError({"creator": ValidationError(waits, code="forbidden")})
+    return _key_new(creator)
+
+
+def _key_new(creator: Creator) -> str:
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     Creator.objects.filter(pk=creator.pk).update(
         stream_key_hash=key_digest(key), stream_key_updated_at=timezone.now()
@@ -99,7 +120,7 @@ def publish_start(*, key: str, client_id: str = "") -> Stream | Refusal:
         )
         if creator is None:
             return Refusal(403, "unknown or rotated stream key")
-        if creator.is_blocked or creator.is_deleted:
+        if creator.is_blocked or creator.is_deleted or creator.status != CreatorStatus.ACTIVE:
             return Refusal(403, "this channel may not go live")
         for live in creator.streams.filter(status=StreamStatus.LIVE):
             if not stale(live):
@@ -263,7 +284,7 @@ def _creator_flag(creator: Creator, field: str, value: bool, actor: Any, on: str
 def stream_key_reset(*, creator: Creator, actor: Any) -> bool:
     """An admin kills a creator's key (a leak, abuse): a new one is made and thrown away — it is
     never shown to anyone; the creator makes their own from the dashboard."""
-    stream_key_rotate(creator=creator)
+    _key_new(creator)
     audit_record(actor=actor, action="stream_key_reset", target=creator)
     return True
 

@@ -87,6 +87,7 @@ class CreatorFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     channel_name = factory.Sequence(lambda n: f"Channel {n}")
+    status = "active"
 
 
 class LiveStreamFactory(factory.django.DjangoModelFactory):

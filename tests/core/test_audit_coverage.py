@@ -23,7 +23,7 @@ from catalog.models import FileStatus, MediaFile, Title, TitleStatus
 from core.models import AuditEntry
 from ingest.models import BlockedHash, Submission
 from jobs.models import Job, JobStatus
-from live.models import ChatBan, ChatMessage, Creator, Stream, StreamStatus
+from live.models import ChatBan, ChatMessage, Creator, Stream, StreamReport, StreamStatus
 from medic import services as medic
 from medic.models import Takedown
 from studio.models import PromptTemplate, Task
@@ -66,6 +66,11 @@ def _creator(**kw) -> Creator:
     return Creator.objects.create(
         user=UserFactory(), channel_name=f"Channel {Creator.objects.count()}", **kw
     )
+
+
+def _stream_report() -> StreamReport:
+    stream = Stream.objects.create(creator=_creator(status="active"), title="Reported")
+    return StreamReport.objects.create(stream=stream, reported_by=_user(), reason="spam")
 
 
 def _job(status: str) -> Job:
@@ -219,6 +224,14 @@ CASES: dict[tuple[str, str], Case] = {
     ("studio.prompttemplate", "roll_back_production"): Case(
         lambda: _prompt(deployed=2), "studio_prompt_label_move"
     ),
+    ("live.creator", "approve"): Case(lambda: _creator(), "creator_active"),
+    ("live.creator", "reject"): Case(
+        lambda: _creator(status="active"), "creator_rejected", extra={"reason": "spam"}
+    ),
+    ("live.streamreport", "uphold"): Case(
+        lambda: _stream_report(), "stream_report_uphold", also=("stream_takedown",)
+    ),
+    ("live.streamreport", "dismiss"): Case(lambda: _stream_report(), "stream_report_dismiss"),
     ("live.chatban", "lift"): Case(
         lambda: ChatBan.objects.create(creator=_creator(), user=_user()), "chat_unban"
     ),

@@ -132,7 +132,8 @@ def test_chat_history_is_newest_first_with_page_and_limit(client):
     assert client.get(url, {"limit": 2, "page": 9}).status_code == 404
 
 
-def test_the_studio_makes_a_channel_a_key_once_and_streams(client):
+def test_the_studio_makes_a_channel_a_key_once_and_streams(client, settings):
+    settings.LIVE_CREATORS_AUTO_APPROVE = True  # (approval: test_approval.py)
     user = UserFactory()
     assert client.get("/api/live/studio/").status_code in (401, 403)
     client.force_login(user)

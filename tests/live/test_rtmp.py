@@ -29,6 +29,12 @@ from tests.support.swarm import wait_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _channels_need_no_approval(settings):
+    """These channels go live at once (approval has its own tests: test_approval.py)."""
+    settings.LIVE_CREATORS_AUTO_APPROVE = True
+
+
 @pytest.fixture
 def rtmp(tmp_path, settings):
     with rtmp_server(tmp_path, settings) as server:

@@ -21,6 +21,12 @@ from tests.conftest import require
 from tests.factories import GuestFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _channels_need_no_approval(settings):
+    """These channels go live at once (approval has its own tests: test_approval.py)."""
+    settings.LIVE_CREATORS_AUTO_APPROVE = True
+
+
 @pytest.mark.django_db
 def test_channel_names_are_unique_and_sane():
     services.creator_become(user=UserFactory(), channel_name="  Night   Owl ")

@@ -18,6 +18,13 @@ from live.models import ChatMessage, Creator, Stream, StreamAnalytics, StreamLik
 from tests.factories import LiveStreamFactory, UserFactory
 from tests.support.swarm import wait_for
 
+
+@pytest.fixture(autouse=True)
+def _channels_need_no_approval(settings):
+    """These channels go live at once (approval has its own tests: test_approval.py)."""
+    settings.LIVE_CREATORS_AUTO_APPROVE = True
+
+
 PLAYLIST = b"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n{id}-0.ts\n"
 
 

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from live import services
+from live import approval, services
 from live.models import ChatMessage, Creator, Stream, StreamReport, StreamStatus
-from tests.factories import LiveStreamFactory, UserFactory
+from tests.factories import LiveStreamFactory, StaffFactory, UserFactory
 from tests.support.live import publish, rtmp_server
 from tests.support.swarm import wait_for
 
@@ -23,7 +23,8 @@ def rtmp(tmp_path, settings):
         yield server
 
 
-def test_chromium_plays_a_live_stream_and_chats(rtmp, browser, page):
+def test_chromium_plays_a_live_stream_and_chats(rtmp, browser, page, settings):
+    settings.LIVE_CREATORS_AUTO_APPROVE = True  # this channel needs no moderator
     ports, work = rtmp
     creator = services.creator_become(user=UserFactory(), channel_name="Glass Owl")
     publisher = publish(ports["rtmp"], services.stream_key_rotate(creator=creator), seconds=40)
@@ -77,6 +78,12 @@ def test_a_creator_sets_up_the_channel_from_the_dashboard(site, page, tmp_path):
     page.goto(f"{site.url}/live/studio/")
     page.fill("input[name=channel_name]", "Maker Channel")
     page.click("#become button[type=submit]")
+    # A new channel waits for staff: no key until a moderator approves it.
+    page.wait_for_selector("#channel-status", timeout=10_000)
+    assert "waiting for a moderator" in page.inner_text("#channel-status")
+    assert page.locator("#rotate-key").count() == 0
+    approval.creator_approve(creator=Creator.objects.get(user=user), actor=StaffFactory())
+    page.reload()
     page.wait_for_selector("#rotate-key", timeout=10_000)
     page.click("#rotate-key")
     page.wait_for_function(
