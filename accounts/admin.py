@@ -15,7 +15,10 @@ from django.utils.html import format_html, format_html_join
 
 from core.parsing import ascii_int
 
-from . import services
+from . import (
+    admin_otp,  # noqa: F401  (two-factor devices in the admin)
+    services,
+)
 from .errors import AccountsError
 from .models import Role, User, WishlistEntry
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 from accounts.groups import groups_sync
@@ -25,3 +26,10 @@ def _sync_groups(sender, using: str = "default", **kwargs) -> None:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=using)
     groups_sync()
+
+
+class AdminSiteConfig(admin_apps.AdminConfig):
+    """Django's admin with our site (two-factor login): ``accounts.admin_site.AdminSite``."""
+
+    default = False  # accounts' own config stays the app's default
+    default_site = "accounts.admin_site.AdminSite"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.utils.functional import SimpleLazyObject
 from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated, Throttled
@@ -41,8 +42,11 @@ class GuestSessionAuthentication(SessionAuthentication):
     def authenticate(self, request: Request):
         result = super().authenticate(request)
         if result is not None:
-            # The middleware's lazy proxy, unwrapped: services use type(user) (audit rows).
-            user = getattr(result[0], "_wrapped", result[0])
+            # The middlewares' lazy proxies (auth's, then django-otp's around it), unwrapped:
+            # services use type(user) (audit rows).
+            user = result[0]
+            while isinstance(user, SimpleLazyObject):
+                user = user._wrapped
             services.user_touch(user=user)
             return user, result[1]
         if not request._request.COOKIES:

@@ -35,7 +35,7 @@ def audit_record(
         actor=user,
         actor_repr=actor_label(actor),
         action=action,
-        target_type=ContentType.objects.get_for_model(type(target)),
+        target_type=ContentType.objects.get_for_model(target),  # a lazy proxy works too
         target_id=str(target.pk),
         target_repr=str(target)[:300],
         before=before or {},

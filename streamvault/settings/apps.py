@@ -225,6 +225,9 @@ LIVE_HLS_DIR = env.str("LIVE_HLS_DIR", default="")
 # publisher (nginx restarted, a callback failed): it is ended.
 LIVE_STALE_SECONDS = env.int("LIVE_STALE_SECONDS", default=30)
 # The RTMP server URL a creator puts into OBS (the dashboard shows it).
+# Two-factor login (TOTP) required of superusers in the admin.
+ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=False)
+OTP_TOTP_ISSUER = "StreamVault"  # the name authenticator apps show
 # New channels are active at once (True) or wait for staff to approve them (False).
 LIVE_CREATORS_AUTO_APPROVE = env.bool("LIVE_CREATORS_AUTO_APPROVE", default=False)
 LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://127.0.0.1:1935/live")

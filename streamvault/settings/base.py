@@ -63,7 +63,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.AdminSiteConfig",  # Django's admin, with two-factor login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Ours, bottom layer first (docs/architecture.md; the order is also the admin's order).
     "core",
     "catalog",
@@ -104,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (admin two-factor)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

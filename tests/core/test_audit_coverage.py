@@ -16,6 +16,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from catalog import services as catalog
@@ -232,6 +233,11 @@ CASES: dict[tuple[str, str], Case] = {
         lambda: _stream_report(), "stream_report_uphold", also=("stream_takedown",)
     ),
     ("live.streamreport", "dismiss"): Case(lambda: _stream_report(), "stream_report_dismiss"),
+    ("otp_totp.totpdevice", "reset"): Case(
+        lambda: TOTPDevice.objects.create(user=_user(), name="app", confirmed=True),
+        "otp_reset",
+        target=lambda device: device.user,
+    ),
     ("live.chatban", "lift"): Case(
         lambda: ChatBan.objects.create(creator=_creator(), user=_user()), "chat_unban"
     ),
