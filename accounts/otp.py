@@ -35,15 +35,25 @@ def required_for(user: Any) -> bool:
     return bool(settings.ADMIN_REQUIRE_OTP and user.is_superuser)
 
 
+def _has_device(user: Any) -> bool:
+    """Whether the user has a confirmed device: asked once per request (the admin asks on
+    every permission check), remembered on the user object."""
+    known = getattr(user, "_sv_has_otp_device", None)
+    if known is None:
+        known = user_has_device(user)
+        user._sv_has_otp_device = known
+    return known
+
+
 def otp_required(user: Any) -> bool:
     """Whether this staff member must sign in with a code: they turned it on, or it is
     required of them."""
-    return user_has_device(user) or required_for(user)
+    return required_for(user) or _has_device(user)
 
 
 def setup_needed(user: Any) -> bool:
     """A user of whom a code is required who has not set two-factor login up yet."""
-    return required_for(user) and not user_has_device(user)
+    return required_for(user) and not _has_device(user)
 
 
 def device_pending(*, user: Any) -> TOTPDevice:

@@ -181,12 +181,20 @@ def title_search(qs: QuerySet[Title], query: str) -> QuerySet[Title]:
 
 
 def title_cards(
-    *, policy: CatalogPolicy = OPEN, order: str = "-created_at", genre: str = "", limit: int = 12
+    *,
+    policy: CatalogPolicy = OPEN,
+    order: str = "-created_at",
+    genre: str = "",
+    limit: int = 12,
+    watched_only: bool = False,
 ) -> list[dict]:
-    """Cards for a row of the home page (newest, top rated, a genre): one query."""
+    """Cards for a row of the home page (newest, top rated, most watched, a genre): one
+    query. ``watched_only``: titles someone has played."""
     titles = public_titles().filter(policy.q(), status=TitleStatus.AVAILABLE)
     if genre:
         titles = titles.filter(genres__slug=genre)
+    if watched_only:
+        titles = titles.filter(views__gt=0)
     field = order.lstrip("-")
     ordered = F(field).desc(nulls_last=True) if order.startswith("-") else F(field).asc()
     return list(titles.order_by(ordered, "-id").values_list("card", flat=True)[:limit])

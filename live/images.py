@@ -1,7 +1,7 @@
 """Channel images (a creator's profile photo and cover, a category's image): uploaded, checked
 and re-encoded with Pillow (metadata stripped, bounded size), stored in the vault, and served
-at ``/api/live/img/<ref>`` — only refs a channel or category holds (any other vault object is
-not served here)."""
+at ``/api/live/img/<ref>`` — only refs a channel, a category or a stream's thumbnail holds
+(any other vault object is not served here)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from core.refs import split_tagged
 from ingest.work import put
 from vault import BackendUnavailable, NotFound, VaultError, get_backend, read_all
 
-from .models import Category, Creator
+from .models import Category, Creator, Stream
 
 MAX_UPLOAD = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -67,7 +67,8 @@ def image_url(ref: str) -> str:
 def _known(ref: str) -> bool:
     creators = Creator.objects.filter(Q(profile_photo=ref) | Q(cover_photo=ref), is_deleted=False)
     categories = Category.objects.filter(Q(image=ref) | Q(cover_photo=ref))
-    return creators.exists() or categories.exists()
+    thumbnails = Stream.objects.filter(thumbnail=ref, is_taken_down=False)
+    return creators.exists() or categories.exists() or thumbnails.exists()
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:

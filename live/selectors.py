@@ -141,7 +141,7 @@ def stream_item(stream: Stream) -> dict[str, Any]:
         "is_reported": stream.is_reported,
         "who_can_message": stream.who_can_message,
         "slow_mode_seconds": stream.slow_mode_seconds,
-        "thumbnail": stream.thumbnail,
+        "thumbnail": image_url(stream.thumbnail),
         "category": category_item(stream.category),
         "creator": {
             "id": stream.creator_id,

@@ -405,6 +405,7 @@ def recording_ingest(*, path: str) -> Job | None:
             title=f"{stream.creator.channel_name}: {stream.title}"[:200],
             year=started.year,
             overview=stream.description or f"Recorded live on {started:%Y-%m-%d}.",
+            poster=stream.thumbnail,  # the broadcast's last thumbnail
         )
         stream.recording = title
         stream.save(update_fields=["recording", "updated_at"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import cleanup, services, viewers
+from . import cleanup, services, thumbnails, viewers
 from .models import Stream, StreamStatus
 
 
@@ -25,6 +25,13 @@ def viewers_refresh() -> int:
             viewers.viewers_tell(public_id=public_id, count=current)
             done += 1
     return done
+
+
+@shared_task(name="live.tasks.thumbnails_take", ignore_result=True)
+def thumbnails_take() -> int:
+    """A fresh thumbnail of every live stream (``live.thumbnails``); returns how many."""
+    ids = Stream.objects.filter(status=StreamStatus.LIVE).values_list("pk", flat=True)
+    return sum(thumbnails.thumbnail_take(stream_id=pk) is not None for pk in list(ids))
 
 
 @shared_task(name="live.tasks.cleanup", ignore_result=True)

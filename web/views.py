@@ -39,6 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
         ("Newly added", title_cards(policy=policy, order="-created_at")),
         ("Top rated", title_cards(policy=policy, order="-rating")),
     ]
+    if watched := title_cards(policy=policy, order="-views", watched_only=True):
+        rows.insert(1, ("Most watched", watched))
     rows += [
         (slug.capitalize(), cards)
         for slug in HOME_GENRES

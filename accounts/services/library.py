@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from catalog import plays
 from catalog.models import Chapter, Episode, MediaFile, MediaType, Title, TitleStatus
 from catalog.text import clean_title
 
@@ -92,6 +93,8 @@ def watch_progress_save(
     if not length:
         raise wrong_title_kind("The duration is unknown; send it in seconds.")
     position = min(position, length)  # a player's last report can overshoot the end a little
+    if position >= plays.threshold(length):
+        plays.play_record(title_id=title.pk, visitor_id=user.pk)
     if length < settings.WATCH_MIN_DURATION:
         return ProgressResult(kept=False, reason="too_short")
     percent = 100 * position / length
@@ -128,6 +131,8 @@ def read_progress_save(
         raise AccountsError("not_found", "No such chapter.", status=404)
     if page < 1 or (chapter.page_count and page > chapter.page_count):
         raise AccountsError("not_found", f"Pages run from 1 to {chapter.page_count}.", status=404)
+    if page >= 2 or chapter.page_count == 1:  # read past the first page: a read
+        plays.play_record(title_id=manga.pk, visitor_id=user.pk)
     progress, _ = ReadProgress.objects.update_or_create(
         user=user,
         manga=manga,

@@ -65,6 +65,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="StreamVault <no-reply@localhost>")
 REFERRAL_UNLOCK_INVITES = env.int("REFERRAL_UNLOCK_INVITES", default=3)
 PREMIUM_QUALITY_MIN_HEIGHT = env.int("PREMIUM_QUALITY_MIN_HEIGHT", default=2160)
+# A play counts in a title's views once the player reached this many seconds (or half of a
+# shorter item); once per visitor, title and day.
+VIEW_MIN_SECONDS = env.int("VIEW_MIN_SECONDS", default=30)
 WATCH_MIN_DURATION = env.int("WATCH_MIN_DURATION", default=300)
 WATCH_MIN_PERCENT = env.float("WATCH_MIN_PERCENT", default=5.0)
 WATCH_MAX_PERCENT = env.float("WATCH_MAX_PERCENT", default=90.0)
@@ -232,6 +235,8 @@ OTP_TOTP_ISSUER = "StreamVault"  # the name authenticator apps show
 LIVE_CREATORS_AUTO_APPROVE = env.bool("LIVE_CREATORS_AUTO_APPROVE", default=False)
 LIVE_RTMP_URL = env.str("LIVE_RTMP_URL", default="rtmp://127.0.0.1:1935/live")
 # A viewer counts as watching while they fetched the playlist within this many seconds.
+# A live stream's thumbnail is taken again this often (a frame of its newest HLS segment).
+LIVE_THUMBNAIL_SECONDS = env.int("LIVE_THUMBNAIL_SECONDS", default=60)
 LIVE_VIEWER_SECONDS = env.int("LIVE_VIEWER_SECONDS", default=15)
 # Chat: messages a user may send per LIVE_CHAT_RATE_SECONDS in one stream's chat.
 LIVE_CHAT_RATE = env.int("LIVE_CHAT_RATE", default=5)
