@@ -66,7 +66,7 @@ def test_the_home_page_shows_live_channels_you_follow(client, django_assert_max_
     LiveStreamFactory(title="Other")
     Follow.objects.create(follower=viewer, creator=followed.creator)
     client.force_login(viewer)
-    with django_assert_max_num_queries(10):  # session, user, the rows, history, live
+    with django_assert_max_num_queries(11):  # session, user, rows (most watched too), history
         body = client.get("/").content.decode()
     assert "Live now from channels you follow" in body
     assert "Followed show" in body and "Other" not in body
