@@ -209,7 +209,7 @@ def hide_mature(request: Request) -> bool:
     remembered choice."""
     asked = request.query_params.get("mature")
     if asked is None:
-        return mature.choice_of(request) == "hide"
+        return mature.hides(request)
     if asked not in mature.CHOICES:
         raise ValidationError({"mature": [f"One of {', '.join(mature.CHOICES)}."]})
     return asked == "hide"

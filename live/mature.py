@@ -22,6 +22,11 @@ def choice_of(request: Any) -> str:
     return value if value in CHOICES else ""
 
 
+def hides(request: Any) -> bool:
+    """Whether the visitor chose to keep mature streams out of their lists."""
+    return choice_of(request) == "hide"
+
+
 def choice_remember(response: Any, *, choice: str) -> None:
     response.set_cookie(COOKIE, choice, max_age=MAX_AGE, samesite="Lax", httponly=True)
 

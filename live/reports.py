@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.alerts import alert_raise
@@ -49,12 +50,14 @@ def stream_report(*, user: Any, stream: Stream, reason: str, note: str = "") -> 
                 message=f"Live stream reported ({reason}): {stream.title}",
                 payload={"stream": stream.public_id, "reason": reason},
             )
-    stream.is_reported = True if created else stream.is_reported
+    if created:
+        stream.is_reported = True
     return created
 
 
-def _close(report: StreamReport, status: str, actor: Any) -> bool:
-    closed = StreamReport.objects.filter(pk=report.pk, status=StreamReportStatus.OPEN).update(
+def _close(reports: QuerySet[StreamReport], status: str, actor: Any) -> bool:
+    """Close the open ones among ``reports``; False when none was open."""
+    closed = reports.filter(status=StreamReportStatus.OPEN).update(
         status=status, resolved_by=actor, resolved_at=timezone.now()
     )
     return bool(closed)
@@ -69,7 +72,7 @@ def _reflag(stream: Stream) -> None:
 @transaction.atomic
 def stream_report_dismiss(*, report: StreamReport, actor: Any) -> bool:
     """Close the report without action; the stream is unflagged when none is left open."""
-    if not _close(report, StreamReportStatus.DISMISSED, actor):
+    if not _close(StreamReport.objects.filter(pk=report.pk), StreamReportStatus.DISMISSED, actor):
         return False
     audit_record(actor=actor, action="stream_report_dismiss", target=report, reason=report.reason)
     _reflag(report.stream)
@@ -78,15 +81,13 @@ def stream_report_dismiss(*, report: StreamReport, actor: Any) -> bool:
 
 def stream_report_uphold(*, report: StreamReport, actor: Any) -> bool:
     """Take the reported stream down and close every open report on it as upheld."""
-    if not _close(report, StreamReportStatus.UPHELD, actor):
+    if not _close(StreamReport.objects.filter(pk=report.pk), StreamReportStatus.UPHELD, actor):
         return False
     stream = report.stream
     services.stream_takedown(
         stream=stream, actor=actor, reason=f"reported: {report.get_reason_display()}"
     )
-    stream.reports.filter(status=StreamReportStatus.OPEN).update(
-        status=StreamReportStatus.UPHELD, resolved_by=actor, resolved_at=timezone.now()
-    )
+    _close(stream.reports.all(), StreamReportStatus.UPHELD, actor)
     audit_record(actor=actor, action="stream_report_uphold", target=report, reason=report.reason)
     _reflag(stream)
     return True

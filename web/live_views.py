@@ -16,7 +16,7 @@ from live.models import Creator, PageSettings, StreamReportReason
 
 @require_safe
 def directory(request: HttpRequest) -> HttpResponse:
-    hide = mature.choice_of(request) == "hide"
+    hide = mature.hides(request)
 
     def listed(name: str, n: int) -> list[dict]:
         return [selectors.stream_item(s) for s in selectors.feed(name=name, hide_mature=hide)[:n]]
@@ -50,7 +50,7 @@ def creator(request: HttpRequest, creator_id: int) -> HttpResponse:
     found = selectors.creator_visible(creator_id)
     if found is None:
         raise Http404("No such channel.")
-    hide = mature.choice_of(request) == "hide"
+    hide = mature.hides(request)
     listed = selectors.creator_streams(creator=found, hide_mature=hide)[:24]
     streams = [selectors.stream_item(s) for s in listed]
     following = selectors.follows(user=request.user, creator_id=found.pk)
