@@ -164,6 +164,7 @@ def test_register_verify_create_within_quota_and_build_the_cast(studio_site, pag
     page.wait_for_selector("#check:text('Looks good.')")
     page.click("#version button[type=submit]")
     page.wait_for_selector("#right option[value='2']", state="attached")
+    page.wait_for_selector("#prompts[data-ready]", state="attached")
     template = PromptTemplate.objects.get(name="studio.assistant")
     assert template.versions.get(number=2).text == "Say hello to {{phase}}"
     page.select_option("#label select[name=label]", "staging")

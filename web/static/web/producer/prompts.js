@@ -89,6 +89,11 @@ async function load() {
       say("prompts-message", error.message);
     }
   });
+  root.dataset.ready = "";
+}
+
+// Bound at once, so a click before the versions arrive never submits the form natively.
+if (templateId) {
   document.getElementById("left").addEventListener("change", compare);
   document.getElementById("right").addEventListener("change", compare);
   document.getElementById("label").addEventListener("submit", async (event) => {
