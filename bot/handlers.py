@@ -29,6 +29,7 @@ HANDLERS = [
     (edit.on_edit, edit.FILTER),
     (edit.on_field_reply, edit.FIELD_REPLY_FILTER),
     (edit.on_poster_reply, edit.POSTER_REPLY_FILTER),
+    (edit.on_imdb_reply, edit.IMDB_REPLY_FILTER),
     (request.on_request, request.FILTER),
     (request.on_requests, request.LIST_FILTER),
     (start.on_unknown, start.UNKNOWN_FILTER),

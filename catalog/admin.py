@@ -156,7 +156,7 @@ class TitleAdmin(admin.ModelAdmin):
         "updated_at",
     )
     list_filter = ("media_type", "status", "genres", "year", "content_rating")
-    search_fields = ("title", "clean_title", "=short_id", "=tmdb_id")
+    search_fields = ("title", "clean_title", "=short_id", "=tmdb_id", "=imdb_id")
     autocomplete_fields = ("genres",)
     readonly_fields = (
         "short_id",
@@ -168,14 +168,19 @@ class TitleAdmin(admin.ModelAdmin):
         "document_pretty",
         "poster_preview",
         "intro_votes_summary",
+        "ratings_line",
     )
     fieldsets = (
-        (None, {"fields": ("media_type", "title", "year", "tmdb_id", "genres", "status")}),
+        (
+            None,
+            {"fields": ("media_type", "title", "year", "tmdb_id", "imdb_id", "genres", "status")},
+        ),
         (
             "Details",
             {
                 "fields": (
                     "rating",
+                    "ratings_line",
                     "overview",
                     "content_rating",
                     "series_status",
@@ -216,6 +221,10 @@ class TitleAdmin(admin.ModelAdmin):
     @admin.display(description="Document")
     def document_pretty(self, obj: Title) -> str:
         return pretty_json(obj.document)
+
+    @admin.display(description="Other sites' scores")
+    def ratings_line(self, obj: Title) -> str:
+        return " · ".join(f"{r['source']} {r['value']}" for r in obj.ratings) or "—"
 
     @admin.display(description="Poster preview")
     def poster_preview(self, obj: Title) -> str:

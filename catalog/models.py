@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+
+IMDB_ID = RegexValidator(r"^tt\d{7,10}$", "An IMDb id looks like tt0133093.")
 
 
 class MediaType(models.TextChoices):
@@ -91,6 +94,9 @@ class IssuedShortId(models.Model):
 class Title(models.Model):
     media_type = models.CharField(max_length=8, choices=MediaType.choices)
     tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+    imdb_id = models.CharField(
+        "IMDb id", max_length=12, blank=True, default="", db_index=True, validators=[IMDB_ID]
+    )
     short_id = models.CharField(max_length=7, unique=True, editable=False)
     title = models.CharField(max_length=300)
     clean_title = models.CharField(max_length=300, db_index=True, editable=False)
@@ -99,6 +105,8 @@ class Title(models.Model):
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     genres = models.ManyToManyField(Genre, blank=True, related_name="titles")
     rating = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    # Other sites' scores as OMDb reports them: [{"source": "Rotten Tomatoes", "value": "87%"}].
+    ratings = models.JSONField(default=list, blank=True)
     overview = models.TextField(blank=True, default="")
     content_rating = models.CharField(
         max_length=4, choices=ContentRating.choices, default=ContentRating.SAFE

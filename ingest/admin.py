@@ -1,6 +1,6 @@
 """Admin for ingest's records: blocked hashes (with the attempts that hit them) and crowdsourced
-submissions. Blocked hashes are added through ``blocked_hash_add``; attempts are written by
-ingest, so they are read-only here."""
+submissions; and the catalog title list's "Re-match metadata" action. Blocked hashes are added
+through ``blocked_hash_add``; attempts are written by ingest, so they are read-only here."""
 
 from __future__ import annotations
 
@@ -14,12 +14,15 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from catalog.models import Title
 from core.admin import ReadOnlyAdmin
 from ingest import submissions
 from ingest.blocked import blocked_hash_add, blocked_hash_remove
 from ingest.blocked_lists import MAX_SOURCE, blocked_list_import
 from ingest.models import BlockedAttempt, BlockedHash, Submission, SubmissionStatus
 from ingest.pipeline import ingest_url_create
+from ingest.rematch import title_rematch
+from jobs.engine import TransientError
 from jobs.models import Job
 
 
@@ -260,3 +263,35 @@ class SubmissionAdmin(admin.ModelAdmin):
             "opts": Job._meta,
         }
         return TemplateResponse(request, "admin/ingest/ingest_url.html", context)
+
+
+# --- "Re-match metadata" on the catalog's title list ----------------------------------------
+
+REMATCH_MAX = 20  # each title is a few calls to TMDB and OMDb, made in the request
+
+
+@admin.action(description="Re-match metadata (TMDB, then OMDb)", permissions=["change"])
+def rematch_metadata(modeladmin, request, queryset):
+    """Fetch the selected titles' metadata and images again by the TMDB or IMDb id they hold
+    (set one in the title's form first); each change is an audited ``title_edit``."""
+    if queryset.count() > REMATCH_MAX:
+        modeladmin.message_user(
+            request, f"Pick at most {REMATCH_MAX} titles at a time.", messages.ERROR
+        )
+        return
+    changed = 0
+    for title in queryset:
+        try:
+            changed += title_rematch(title=title, actor=request.user)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{title}: {' '.join(exc.messages)}", messages.ERROR)
+        except TransientError as exc:
+            modeladmin.message_user(request, f"{title}: {exc} — try again.", messages.WARNING)
+    modeladmin.message_user(request, f"{changed} title(s) re-matched.")
+
+
+# The catalog's TitleAdmin is registered before ours (INSTALLED_APPS order); the action joins
+# its list rather than a second Title admin.
+_title_admin = admin.site._registry.get(Title)
+if _title_admin is not None:
+    _title_admin.actions = [*(_title_admin.actions or []), rematch_metadata]

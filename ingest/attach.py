@@ -10,6 +10,7 @@ from catalog import services as catalog
 from catalog.models import Episode, MediaFile, MediaType, Title, TitleStatus
 from catalog.text import clean_title
 from ingest.errors import IngestError
+from ingest.metadata import omdb_fill
 from ingest.renditions import rendition_create
 from ingest.work import probe_result
 from jobs.engine import JobContext, PermanentError
@@ -56,6 +57,23 @@ def title_for_tmdb(*, media_type: str, tmdb: dict[str, Any]) -> tuple[Title, boo
         rating=round(tmdb["rating"], 1) if tmdb.get("rating") is not None else None,
         overview=tmdb["overview"],
         series_status=tmdb["series_status"] if media_type == MediaType.SERIES else "",
+        status=TitleStatus.PROCESSING,
+    )
+    return created, True
+
+
+def title_for_omdb(*, media_type: str, omdb: dict[str, Any]) -> tuple[Title, bool]:
+    """The title of that IMDb id, else the one of OMDb's name and year (``title_find``), else
+    a new one from OMDb's data (what OMDb adds on top: ``ingest.metadata.omdb_fill``)."""
+    found = Title.objects.filter(media_type=media_type, imdb_id=omdb["imdb_id"]).first()
+    if found is None:
+        found = title_find(media_type=media_type, name=omdb["title"], year=omdb["year"])
+    if found is not None:
+        return found, False
+    created = catalog.title_create(
+        media_type=media_type,
+        title=omdb["title"],
+        year=omdb["year"],
         status=TitleStatus.PROCESSING,
     )
     return created, True
@@ -150,14 +168,23 @@ def _attach_title(ctx: JobContext) -> tuple[Title, bool]:
             raise PermanentError("the title to attach to was deleted")
         return title, False
     if ctx.state.get("tmdb"):
-        return title_for_tmdb(media_type=rel["media_type"], tmdb=ctx.state["tmdb"])
-    return title_for_release(media_type=rel["media_type"], name=rel["title"], year=rel["year"])
+        title, created = title_for_tmdb(media_type=rel["media_type"], tmdb=ctx.state["tmdb"])
+    elif ctx.state.get("omdb"):
+        title, created = title_for_omdb(media_type=rel["media_type"], omdb=ctx.state["omdb"])
+    else:
+        return title_for_release(media_type=rel["media_type"], name=rel["title"], year=rel["year"])
+    if ctx.state.get("omdb"):
+        extra = omdb_fill(title=title, omdb=ctx.state["omdb"])
+        if extra:
+            catalog.title_update(title=title, data=extra)
+    return title, created
 
 
 def attach_step(ctx: JobContext) -> None:
     """The ``attach`` step, one transaction with its record: the title (the one a caller named,
-    the TMDB match, or the release name's), the episode, and the media file with its tracks,
-    screenshots and mirrors; the rendition job when browsers cannot play the file as it is.
+    the TMDB match, the OMDb match, or the release name's; OMDb's fields merged in), the
+    episode, and the media file with its tracks, screenshots and mirrors; the rendition job when
+    browsers cannot play the file as it is.
     ``file_hash`` is unique, so two jobs racing on the same bytes attach one file."""
     rel = ctx.state["release"]
     title, created = _attach_title(ctx)

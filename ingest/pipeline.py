@@ -1,7 +1,7 @@
 """The ingestion pipeline: one resumable Job, each step idempotent and recorded.
 
     source ─▶ hash (blocked? duplicate?) ─▶ probe ─▶ parse ─▶ media (subtitles, screenshots)
-      ─▶ store ─▶ mirrors ─▶ tmdb ─▶ attach ─▶ images ─▶ publish ─▶ broadcast ─▶ cleanup
+      ─▶ store ─▶ mirrors ─▶ tmdb ─▶ omdb ─▶ attach ─▶ images ─▶ publish ─▶ broadcast ─▶ cleanup
       ─▶ documents
 
 Every source runs the same steps (``ingest/steps/``); a source only produces a file on this
@@ -17,7 +17,7 @@ The steps run in ``ingest.runner.steps_run``, the runner of every ingest and rep
 probe runs before anything is stored, so a non-video leaves nothing behind. ``attach`` is one
 transaction with its step record; the title's document is rebuilt once, when the run ends.
 Wishlist notifications are queued by the publication itself (``ingest.receivers``). A title
-made by ingest is published when TMDB matched it or the caller vouched for it (see
+made by ingest is published when TMDB or OMDb matched it or the caller vouched for it (see
 ``ingest.steps.publish``).
 """
 
@@ -33,6 +33,7 @@ from django.db import transaction
 from ingest.attach import attach_step
 from ingest.broadcast import broadcast_step
 from ingest.kinds import JobKind
+from ingest.metadata import omdb_step
 from ingest.mirrors import mirrors_step
 from ingest.runner import Step, steps_run, work_cleanup
 from ingest.steps import (
@@ -66,6 +67,7 @@ STEPS: list[Step] = [
     ("vault", 75, store.run),
     ("mirrors", 80, mirrors_step),
     ("tmdb", 85, tmdb_step),
+    ("omdb", 87, omdb_step),
     ("attach", 90, attach_step),
     ("images", 93, images.run),
     ("publish", 95, publish.run),

@@ -24,7 +24,8 @@ from django.core.cache import cache
 
 from catalog.selectors import TMDB_LINK
 from catalog.text import clean_title
-from jobs.engine import JobContext, PermanentError, TransientError
+from ingest.work import image_download
+from jobs.engine import JobContext, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class TmdbMatch:
     poster_path: str = ""
     backdrop_path: str = ""
     series_status: str = ""
+    imdb_id: str = ""  # a movie's details carry it; a series' come from tmdb_imdb_id
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,6 +192,7 @@ def _match(d: dict[str, Any], series: bool, *, fallback: str) -> TmdbMatch:
         series_status=(
             ("ended" if d.get("status") in ("Ended", "Canceled") else "ongoing") if series else ""
         ),
+        imdb_id=d.get("imdb_id") or "",
     )
 
 
@@ -205,6 +208,19 @@ def tmdb_details(*, media_type: str, tmdb_id: int) -> TmdbMatch | None:
     except TmdbError:
         return None
     return _match(d, series, fallback="?")
+
+
+def tmdb_imdb_id(*, media_type: str, tmdb_id: int) -> str:
+    """The IMDb id TMDB knows for a movie or series ("" when none); a series' is not in its
+    details but in its external ids."""
+    if not tmdb_enabled():
+        return ""
+    client = tmdb_client()
+    path = f"/tv/{tmdb_id}/external_ids" if media_type == "series" else f"/movie/{tmdb_id}"
+    try:
+        return client.get(path).get("imdb_id") or ""
+    except TmdbError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -285,19 +301,7 @@ def tmdb_candidate(*, media_type: str, tmdb_id: int) -> TmdbCandidate | None:
 def tmdb_image_download(*, file_path: str, size: str, dest: Path) -> Path:
     """Fetch one TMDB image to ``dest`` (then the caller puts it in the vault)."""
     url = tmdb_client().image_url(file_path, size)
-    try:
-        response = httpx.get(url, timeout=30.0, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise TransientError(f"TMDB image unreachable: {type(exc).__name__}") from exc
-    if response.status_code >= 500 or response.status_code == 429:
-        raise TransientError(f"TMDB image answered {response.status_code}")
-    if response.status_code != 200 or not response.headers.get("content-type", "").startswith(
-        "image/"
-    ):
-        raise PermanentError(f"TMDB image {file_path}: HTTP {response.status_code}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(response.content)
-    return dest
+    return image_download(url=url, dest=dest, source="TMDB")
 
 
 def tmdb_step(ctx: JobContext) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 from asgiref.sync import async_to_sync
 from django.conf import settings
 
@@ -78,3 +79,21 @@ def fetch(dest: Path, *, backend: str, ref: str) -> int:
 def probe_result(data: dict[str, Any]) -> ProbeResult:
     subs = [SubtitleStream(**s) for s in data.get("subtitles", [])]
     return ProbeResult(**{**data, "subtitles": subs})
+
+
+def image_download(*, url: str, dest: Path, source: str) -> Path:
+    """Fetch a metadata source's image (``source``: "TMDB", "OMDb") to ``dest``, for the
+    caller to put in the vault. PermanentError: not an image; TransientError: try later."""
+    try:
+        response = httpx.get(url, timeout=30.0, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise TransientError(f"{source} image unreachable: {type(exc).__name__}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise TransientError(f"{source} image answered {response.status_code}")
+    if response.status_code != 200 or not response.headers.get("content-type", "").startswith(
+        "image/"
+    ):
+        raise PermanentError(f"{source} image {url}: HTTP {response.status_code}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(response.content)
+    return dest

@@ -1,6 +1,7 @@
 """/edit <short_id | TMDB id> (admins): the manual override console (docs/design.md). The title's
 card with buttons: re-match it on TMDB (candidates; the pick refetches metadata and images
-through the hoarder), fix the name, year or overview by replying with text, replace the poster
+through the hoarder, OMDb's scores merged in) or on OMDb by an IMDb id or link, fix the
+name, year or overview by replying with text, replace the poster
 by replying with a photo (stored in the vault), hide or publish it. Every change goes through
 the catalog's audited services (the document is rebuilt)."""
 
@@ -21,7 +22,8 @@ from bot.titles import admin_of_fresh_query, admin_of_message, title_by_id, titl
 from bot.ui import answer, button, callback_args, edit, keyboard, reply
 from catalog import services as catalog
 from catalog.models import Title, TitleStatus
-from ingest.rematch import title_rematch_tmdb
+from ingest.omdb import imdb_id_in
+from ingest.rematch import title_rematch_omdb, title_rematch_tmdb
 from ingest.tmdb import TmdbError, tmdb_candidates
 from ingest.work import put
 from jobs.engine import TransientError
@@ -33,6 +35,8 @@ PROMPT = "✏ New {label} for {short_id}? Reply to this message with it."
 PROMPT_RE = re.compile(r"^✏ New (name|year|overview) for ([0-9A-Za-z]{7})\?")
 POSTER_PROMPT = "🖼 New poster for {short_id}? Reply to this message with a photo."
 POSTER_RE = re.compile(r"^🖼 New poster for ([0-9A-Za-z]{7})\?")
+IMDB_PROMPT = "🎞 IMDb id for {short_id}? Reply with it (tt0133093 or an imdb.com link)."
+IMDB_RE = re.compile(r"^🎞 IMDb id for ([0-9A-Za-z]{7})\?")
 KIND = {"movie": "m", "series": "s"}
 
 
@@ -44,7 +48,8 @@ def _card(title: Title) -> tuple[str, Any]:
     overview = (title.overview[:300] + "…") if len(title.overview) > 300 else title.overview
     lines = [
         f"🎬 {title_line(title)}",
-        f"TMDB: {title.tmdb_id or '—'} · poster: {'yes' if title.poster else 'none'}",
+        f"TMDB: {title.tmdb_id or '—'} · IMDb: {title.imdb_id or '—'}"
+        f" · poster: {'yes' if title.poster else 'none'}",
         overview or "(no overview)",
     ]
     toggle = (
@@ -53,7 +58,11 @@ def _card(title: Title) -> tuple[str, Any]:
         else button("✅ Publish", "eds", title.pk, "publish")
     )
     rows = [
-        [button("🔁 Re-match TMDB", "edm", title.pk)] if title.media_type in KIND else [],
+        (
+            [button("🔁 Re-match TMDB", "edm", title.pk), button("🎞 IMDb id", "edi", title.pk)]
+            if title.media_type in KIND
+            else []
+        ),
         [button(f"✏ {label.capitalize()}", "edf", title.pk, f) for f, label in FIELDS.items()],
         [button("🖼 Poster", "edp", title.pk), toggle],
     ]
@@ -226,6 +235,35 @@ async def on_poster_reply(client: Any, message: Any) -> None:
     await reply(message, "🖼 Poster replaced.\n" + text, markup)
 
 
+async def on_imdb(client: Any, query: Any) -> None:
+    _, title = await _admin_title(query)
+    if title is None:
+        return
+    await answer(query, "Reply with the IMDb id.")
+    prompt = IMDB_PROMPT.format(short_id=title.short_id)
+    await reply(query.message, prompt, ForceReply(selective=True))
+
+
+async def on_imdb_reply(client: Any, message: Any) -> None:
+    (short_id,) = IMDB_RE.match(message.reply_to_message.text or "").groups()
+    admin, title = await _reply_target(message, short_id)
+    if title is None:
+        return
+    try:
+        changed = await sync_to_async(title_rematch_omdb)(
+            title=title, imdb_id=imdb_id_in(message.text or ""), actor=admin
+        )
+    except ValidationError as exc:
+        await reply(message, f"Not changed: {' '.join(exc.messages)}")
+        return
+    except TransientError:
+        await reply(message, "OMDb is not reachable right now; try again later.")
+        return
+    title = await sync_to_async(Title.objects.get)(pk=title.pk)
+    text, markup = _card(title)
+    await reply(message, ("Re-matched on OMDb.\n" if changed else "No change.\n") + text, markup)
+
+
 async def on_status(client: Any, query: Any) -> None:
     admin, title = await _admin_title(query)
     if title is None:
@@ -257,13 +295,19 @@ async def _to_poster_prompt(_: Any, __: Any, message: Any) -> bool:
     return await _replies_to(POSTER_RE, message)
 
 
+async def _to_imdb_prompt(_: Any, __: Any, message: Any) -> bool:
+    return await _replies_to(IMDB_RE, message)
+
+
 FILTER = filters.command("edit")
 FIELD_REPLY_FILTER = filters.text & filters.reply & filters.create(_to_field_prompt)
 POSTER_REPLY_FILTER = filters.photo & filters.reply & filters.create(_to_poster_prompt)
+IMDB_REPLY_FILTER = filters.text & filters.reply & filters.create(_to_imdb_prompt)
 CALLBACKS = {
     "edm": on_rematch,
     "edt": on_rematch_pick,
     "edf": on_field,
     "edp": on_poster,
+    "edi": on_imdb,
     "eds": on_status,
 }

@@ -4,6 +4,7 @@ already in the target state."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -50,6 +51,8 @@ def title_edit(*, title: Title, data: dict[str, Any], actor: Any) -> bool:
     """Save an editor's changes to a title (any of ``TITLE_EDITABLE_FIELDS``); the audit row
     lists the fields that changed, before and after. False when nothing changed."""
     stored = Title.objects.select_for_update().get(pk=title.pk)
+    if data.get("rating") is not None:  # 8.1 from a source is the stored Decimal("8.1")
+        data = {**data, "rating": Decimal(str(round(float(data["rating"]), 1)))}
     changed = {
         name: value
         for name, value in data.items()

@@ -1,4 +1,5 @@
-"""TMDB's poster and backdrop, downloaded once into the vault (an editor's image is kept)."""
+"""TMDB's poster and backdrop, downloaded once into the vault (an editor's image is kept);
+OMDb's poster when TMDB gave none."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from django.conf import settings
 
 from catalog import services as catalog
 from catalog.models import Title
+from ingest.metadata import omdb_poster_put
 from ingest.tmdb import tmdb_image_download
 from ingest.work import put, work_dir
 from jobs.engine import JobContext, PermanentError
 
 
 def run(ctx: JobContext) -> None:
-    tmdb = ctx.state.get("tmdb")
+    tmdb = ctx.state.get("tmdb") or {}
+    omdb = ctx.state.get("omdb")
     title = Title.objects.filter(pk=ctx.state["title_id"]).first()
-    if not tmdb or title is None:
+    if not (tmdb or omdb) or title is None:
         return
     updates: dict[str, str] = {}
     for field_name, path_key, size in (
@@ -33,5 +36,15 @@ def run(ctx: JobContext) -> None:
             continue
         name = f"tmdb-{tmdb['tmdb_id']}-{field_name}{dest.suffix}"
         updates[field_name] = put(dest, name, backend=ctx.payload.get("backend"))["tagged"]
+    if omdb and not title.poster and "poster" not in updates:
+        try:
+            ref = omdb_poster_put(
+                omdb=omdb, work=work_dir(ctx.job.pk), backend=ctx.payload.get("backend")
+            )
+        except PermanentError as exc:
+            ctx.state.setdefault("image_errors", []).append(str(exc))
+            ref = ""
+        if ref:
+            updates["poster"] = ref
     if updates:
         catalog.title_update(title=title, data=updates)

@@ -21,6 +21,7 @@ from tests.support.bot import (
     text_message,
     tg_user,
 )
+from tests.support.omdb import omdb_install, omdb_settings
 from tests.support.swarm import TMDB_KEY, tmdb_install
 from vault import resolve_tagged
 from vault.backends.local import LocalBackend
@@ -45,6 +46,7 @@ def test_the_card_and_a_tmdb_rematch(setup):
     assert client.texts()[-1].startswith("🎬 Big Test (2020) · movie · available")
     assert [data for _, data in client.buttons()] == [
         f"edm|{title.pk}",
+        f"edi|{title.pk}",
         f"edf|{title.pk}|title",
         f"edf|{title.pk}|year",
         f"edf|{title.pk}|overview",
@@ -120,3 +122,27 @@ def test_non_admins_and_admins_without_the_permission(setup):
     dispatch(client, text_message(client, plain, f"/edit {title.short_id}"))
     assert client.texts()[-1] == edit_command.NOT_ALLOWED
     assert Title.objects.get(pk=title.pk).status == "available"
+
+
+def test_a_rematch_on_omdb_by_an_imdb_link(setup, settings, file_server):
+    client, ada, admin, title = setup
+    omdb_settings(settings, file_server)
+    omdb_install(file_server)
+    dispatch(client, text_message(client, ada, f"/edit {title.short_id}"))
+    press(client, ada, f"edi|{title.pk}", bot_message(client))
+    assert client.texts()[-1] == (
+        f"🎞 IMDb id for {title.short_id}? Reply with it (tt0133093 or an imdb.com link)."
+    )
+    prompt = bot_message(client)
+    dispatch(client, text_message(client, ada, "tt12", reply_to=prompt))
+    assert client.texts()[-1] == "Not changed: An IMDb id looks like tt0133093."
+    link = "https://www.imdb.com/title/tt0000424/"
+    assert dispatch(client, text_message(client, ada, link, reply_to=prompt)) == (
+        edit_command.on_imdb_reply
+    )
+    title.refresh_from_db()
+    assert (title.title, title.imdb_id) == ("Big Test Movie", "tt0000424")
+    assert title.ratings[1] == {"source": "Rotten Tomatoes", "value": "83%"}
+    assert client.texts()[-1].startswith("Re-matched on OMDb.\n🎬 Big Test Movie (2021)")
+    assert "IMDb: tt0000424" in client.texts()[-1]
+    assert AuditEntry.objects.get(action="title_edit", actor=admin).after["imdb_id"] == "tt0000424"

@@ -41,6 +41,9 @@ pytestmark = pytest.mark.django_db
 
 NOT_MODERATION = {
     ("catalog.title", "rebuild_documents"): "recomputes the read model from the rows",
+    ("catalog.title", "rematch_metadata"): (
+        "refetches from TMDB and OMDb; each change is a title_edit row (tests/ingest/test_omdb.py)"
+    ),
     ("medic.mirrorhealth", "check_now"): "runs a link check (kept as LinkCheck rows)",
     **{
         ("django_celery_beat.periodictask", name): "third-party schedule admin"

@@ -17,6 +17,7 @@ from swarm.models import Channel, Worker
 from swarm.telegram.fake import fake_sent
 from swarm.workers import worker_set_session
 from tests.factories import UserFactory
+from tests.support.omdb import omdb_install, omdb_settings
 from tests.support.swarm import TMDB_KEY, FileServe, tmdb_install
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,6 +114,22 @@ def test_without_tmdb_key_title_is_created_processing_from_the_name(
     assert MediaFile.objects.filter(title=title).count() == 1
     assert not Broadcast.objects.exists()  # not published, not broadcast
     assert not Job.objects.filter(kind=JobKind.BROADCAST).exists()
+
+
+def test_an_omdb_match_publishes_a_title_tmdb_does_not_know(
+    media, swarm_setup, file_server, settings
+):
+    settings.TMDB_API_KEY = ""
+    omdb_settings(settings, file_server)
+    omdb_install(file_server)
+    file_server.expect_request(f"/{media.movie.name}").respond_with_handler(FileServe(media.movie))
+    job = ingest_url_create(url=file_server.url_for(f"/{media.movie.name}"))
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.last_error
+    assert job.steps_done[job.steps_done.index("tmdb") + 1] == "omdb"
+    title = Title.objects.get()
+    assert (title.imdb_id, title.status) == ("tt0000424", TitleStatus.AVAILABLE)
+    assert Broadcast.objects.filter(title=title).exists()
 
 
 def test_blocked_file_is_dropped_and_alerted(media, swarm_setup, file_server):

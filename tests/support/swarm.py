@@ -89,6 +89,7 @@ TV_DETAILS = {
     "status": "Ended",
     "in_production": False,
 }
+TV_IMDB_ID = "tt0007770"
 INVALID_KEY = {
     "status_code": 7,
     "status_message": "Invalid API key: You must be granted a valid key.",
@@ -101,8 +102,11 @@ JPEG = (
 )
 
 
-def tmdb_install(server, *, movies=(MOVIE_SEARCH,), shows=(TV_SEARCH,)) -> None:
-    """Serve TMDB v3 on ``server`` (a pytest-httpserver) for the key TMDB_KEY."""
+def tmdb_install(
+    server, *, movies=(MOVIE_SEARCH,), shows=(TV_SEARCH,), details: dict | None = None
+) -> None:
+    """Serve TMDB v3 on ``server`` (a pytest-httpserver) for the key TMDB_KEY; ``details``
+    replaces fields of the movie's details."""
     config = {
         **TMDB_CONFIGURATION,
         "images": {
@@ -111,7 +115,8 @@ def tmdb_install(server, *, movies=(MOVIE_SEARCH,), shows=(TV_SEARCH,)) -> None:
             "secure_base_url": server.url_for("/t/p/"),
         },
     }
-    details = {MOVIE_DETAILS["id"]: MOVIE_DETAILS, TV_DETAILS["id"]: TV_DETAILS}
+    movie_details = {**MOVIE_DETAILS, **(details or {})}
+    by_id = {MOVIE_DETAILS["id"]: movie_details, TV_DETAILS["id"]: TV_DETAILS}
 
     def handler(request: Request) -> Response:
         import json
@@ -131,8 +136,13 @@ def tmdb_install(server, *, movies=(MOVIE_SEARCH,), shows=(TV_SEARCH,)) -> None:
                 "total_pages": 1,
                 "total_results": len(results),
             }
+        elif m := re.fullmatch(r"/3/tv/(\d+)/external_ids", path):
+            if int(m.group(1)) != TV_DETAILS["id"]:
+                body = {"status_code": 34, "status_message": "Not found.", "success": False}
+                return Response(json.dumps(body), 404, content_type="application/json")
+            body = {"id": TV_DETAILS["id"], "imdb_id": TV_IMDB_ID, "tvdb_id": 350001}
         elif m := re.fullmatch(r"/3/(movie|tv)/(\d+)", path):
-            found = details.get(int(m.group(2)))
+            found = by_id.get(int(m.group(2)))
             if found is None:
                 body = {"status_code": 34, "status_message": "Not found.", "success": False}
                 return Response(json.dumps(body), 404, content_type="application/json")
