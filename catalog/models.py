@@ -308,6 +308,8 @@ class SeasonPack(VaultRef):
     season = models.PositiveSmallIntegerField()
     size_bytes = models.PositiveBigIntegerField(default=0)
     episodes = models.JSONField(default=list, blank=True, help_text="Episode numbers it holds")
+    # What it was built from (``ingest.packs``): a rebuild is due when the files differ.
+    fingerprint = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["season"]
@@ -391,6 +393,9 @@ class ChapterPack(VaultRef):
     last = models.DecimalField(max_digits=7, decimal_places=2)
     size_bytes = models.PositiveBigIntegerField(default=0)
     chapters = models.JSONField(default=list, blank=True, help_text="Chapter numbers it holds")
+    # Set on the pack of every chapter that is kept built (``ingest.packs``): what it was built
+    # from. Empty on a pack of a span an operator chose.
+    fingerprint = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["first"]

@@ -28,3 +28,8 @@ rendition_missing = Signal()
 # keepers listen: ``vault.edge`` withdraws the titles' stream links and purges their cached
 # subtitles and pages from nginx.
 titles_changed = Signal()
+
+# Sent after commit with ``title_id`` and ``season`` (None for a manga) whenever what a download
+# pack holds may have changed: an episode's file added, replaced, removed or its status changed,
+# an episode or a chapter added or removed. Ingest (``ingest.receivers``) rebuilds the pack.
+pack_contents_changed = Signal()

@@ -1,6 +1,7 @@
 """Admin for ingest's records: blocked hashes (with the attempts that hit them) and crowdsourced
-submissions; and the catalog title list's "Re-match metadata" action. Blocked hashes are added
-through ``blocked_hash_add``; attempts are written by ingest, so they are read-only here."""
+submissions; and the catalog title list's "Re-match metadata" and "Build download packs"
+actions. Blocked hashes are added through ``blocked_hash_add``; attempts are written by ingest,
+so they are read-only here."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ingest import submissions
 from ingest.blocked import blocked_hash_add, blocked_hash_remove
 from ingest.blocked_lists import MAX_SOURCE, blocked_list_import
 from ingest.models import BlockedAttempt, BlockedHash, Submission, SubmissionStatus
+from ingest.packs_auto import packs_schedule_all
 from ingest.pipeline import ingest_url_create
 from ingest.rematch import title_rematch
 from jobs.engine import TransientError
@@ -290,8 +292,25 @@ def rematch_metadata(modeladmin, request, queryset):
     modeladmin.message_user(request, f"{changed} title(s) re-matched.")
 
 
-# The catalog's TitleAdmin is registered before ours (INSTALLED_APPS order); the action joins
+@admin.action(description="Build download packs now", permissions=["change"])
+def build_packs(modeladmin, request, queryset):
+    """Queue the season packs (series) or the pack of every chapter (manga) of the selected
+    titles at once, where their files changed since the last build (``ingest.packs_auto``)."""
+    queued = []
+    for title in queryset.exclude(media_type="movie"):
+        queued += [
+            f"{title}: {name}" for name in packs_schedule_all(title=title, created_by=request.user)
+        ]
+    if queued:
+        modeladmin.message_user(request, "Queued: " + "; ".join(queued) + ".")
+    else:
+        modeladmin.message_user(
+            request, "Every pack is up to date (movies have none).", messages.INFO
+        )
+
+
+# The catalog's TitleAdmin is registered before ours (INSTALLED_APPS order); the actions join
 # its list rather than a second Title admin.
 _title_admin = admin.site._registry.get(Title)
 if _title_admin is not None:
-    _title_admin.actions = [*(_title_admin.actions or []), rematch_metadata]
+    _title_admin.actions = [*(_title_admin.actions or []), rematch_metadata, build_packs]

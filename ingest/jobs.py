@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ingest.broadcast import broadcast_run
 from ingest.kinds import JobKind
+from ingest.packs_auto import pack_build_run
 from ingest.pipeline import ingest_run
 from ingest.recopy import recopy_run
 from ingest.renditions import rendition_run
@@ -27,6 +28,7 @@ job_handler(
 job_handler(JobKind.RENDITION, label="Make a browser-playable copy of a file", queue="heavy")(
     rendition_run
 )
+job_handler(JobKind.PACK_BUILD, label="Build a download pack", queue="heavy")(pack_build_run)
 job_handler(JobKind.BROADCAST, label="Broadcast card", queue="telegram")(broadcast_run)
 job_handler(JobKind.WISHLIST_NOTIFY, label="Wishlist notifications", queue="telegram")(
     wishlist_notify_run

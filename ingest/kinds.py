@@ -16,3 +16,4 @@ class JobKind(StrEnum):
     RECOPY = "recopy"
     SUBTITLES_REBUILD = "subtitles_rebuild"
     RENDITION = "rendition"
+    PACK_BUILD = "pack_build"

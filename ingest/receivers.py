@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.dispatch import receiver
 
-from core.signals import rendition_missing, title_published
+from core.signals import pack_contents_changed, rendition_missing, title_published
+from ingest.packs_auto import pack_schedule
 from ingest.renditions import renditions_queue
 from ingest.wishlist import wishlist_notify_queue
 
@@ -22,3 +24,11 @@ def _on_title_published(sender: Any, title_id: int, **kwargs: Any) -> None:
 def _on_rendition_missing(sender: Any, media_file_id: int, **kwargs: Any) -> None:
     """A lost rendition is made again (the player has the file itself meanwhile)."""
     renditions_queue(media_file_ids=[media_file_id])
+
+
+@receiver(pack_contents_changed, dispatch_uid="ingest-pack-rebuild")
+def _on_pack_contents_changed(sender: Any, title_id: int, season: int | None, **kw: Any) -> None:
+    """A season's files or a manga's chapters changed: its pack is rebuilt a little later
+    (``ingest.packs_auto``), when ``PACKS_AUTO`` is on."""
+    if settings.PACKS_AUTO:
+        pack_schedule(title_id=title_id, season=season)

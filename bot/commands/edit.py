@@ -1,9 +1,9 @@
 """/edit <short_id | TMDB id> (admins): the manual override console (docs/design.md). The title's
 card with buttons: re-match it on TMDB (candidates; the pick refetches metadata and images
 through the hoarder, OMDb's scores merged in) or on OMDb by an IMDb id or link, fix the
-name, year or overview by replying with text, replace the poster
-by replying with a photo (stored in the vault), hide or publish it. Every change goes through
-the catalog's audited services (the document is rebuilt)."""
+name, year or overview by replying with text, replace the poster by replying with a photo
+(stored in the vault), hide or publish it, build its download packs now. Every change goes
+through the catalog's audited services (the document is rebuilt)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bot.ui import answer, button, callback_args, edit, keyboard, reply
 from catalog import services as catalog
 from catalog.models import Title, TitleStatus
 from ingest.omdb import imdb_id_in
+from ingest.packs_auto import packs_schedule_all
 from ingest.rematch import title_rematch_omdb, title_rematch_tmdb
 from ingest.tmdb import TmdbError, tmdb_candidates
 from ingest.work import put
@@ -65,6 +66,7 @@ def _card(title: Title) -> tuple[str, Any]:
         ),
         [button(f"✏ {label.capitalize()}", "edf", title.pk, f) for f, label in FIELDS.items()],
         [button("🖼 Poster", "edp", title.pk), toggle],
+        [button("📦 Build packs", "edk", title.pk)] if title.media_type != "movie" else [],
     ]
     return "\n".join(lines), (keyboard(*rows) if title.status != TitleStatus.BANNED else None)
 
@@ -264,6 +266,18 @@ async def on_imdb_reply(client: Any, message: Any) -> None:
     await reply(message, ("Re-matched on OMDb.\n" if changed else "No change.\n") + text, markup)
 
 
+async def on_packs(client: Any, query: Any) -> None:
+    admin, title = await _admin_title(query)
+    if title is None:
+        return
+    queued = await sync_to_async(packs_schedule_all)(title=title, created_by=admin)
+    await answer(
+        query,
+        ("📦 Building: " + ", ".join(queued) + ".") if queued else "Every pack is up to date.",
+        alert=True,
+    )
+
+
 async def on_status(client: Any, query: Any) -> None:
     admin, title = await _admin_title(query)
     if title is None:
@@ -309,5 +323,6 @@ CALLBACKS = {
     "edf": on_field,
     "edp": on_poster,
     "edi": on_imdb,
+    "edk": on_packs,
     "eds": on_status,
 }

@@ -42,6 +42,7 @@ from .series import (
     chapter_remove,
     episode_add,
     episode_remove,
+    pack_remove,
     season_pack_set,
 )
 from .titles import (
@@ -77,6 +78,7 @@ __all__ = [
     "media_file_set_status",
     "media_file_status_change",
     "mirrors_set",
+    "pack_remove",
     "screenshot_add",
     "season_pack_set",
     "subtitle_tracks_set",

@@ -22,6 +22,7 @@ from ..models import (
     default_backend,
 )
 from .readmodel import title_refresh
+from .series import pack_changed
 
 # --- files ----------------------------------------------------------------------------------
 
@@ -75,7 +76,15 @@ def media_file_add(
     media_file.full_clean(validate_unique=False)
     media_file.save()
     title_refresh(title)
+    _episode_changed(media_file)
     return media_file
+
+
+def _episode_changed(media_file: MediaFile) -> None:
+    """A series file's season pack may be out of date."""
+    if media_file.episode_id is not None:
+        season = Episode.objects.filter(pk=media_file.episode_id).values_list("season", flat=True)
+        pack_changed(media_file.title_id, season.first())
 
 
 @transaction.atomic
@@ -105,11 +114,13 @@ def media_file_replace(
     media_file.full_clean(validate_unique=False)
     media_file.save()
     title_refresh(media_file.title_id)
+    _episode_changed(media_file)
     return media_file
 
 
 def media_file_remove(*, media_file: MediaFile) -> None:
     title_id = media_file.title_id
+    _episode_changed(media_file)
     media_file.delete()
     title_refresh(title_id)
 
@@ -123,6 +134,7 @@ def media_file_set_status(*, media_file: MediaFile, status: str) -> bool:
     media_file.status = status
     if changed:
         title_refresh(media_file.title_id)
+        _episode_changed(media_file)
     return bool(changed)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.signals import pack_contents_changed
+
 from ..models import (
     Chapter,
     ChapterPack,
@@ -20,6 +22,14 @@ from ..models import (
 from .readmodel import title_refresh
 
 # --- series and manga -------------------------------------------------------------------------
+
+
+def pack_changed(title_id: int, season: int | None) -> None:
+    """Tell whoever keeps download packs (after commit) that this season's (or this manga's)
+    files changed."""
+    transaction.on_commit(
+        lambda: pack_contents_changed.send(sender=Title, title_id=title_id, season=season)
+    )
 
 
 def _require(title: Title, media_type: str) -> None:
@@ -53,6 +63,7 @@ def episode_remove(*, episode: Episode) -> None:
     series_id = episode.series_id
     episode.delete()
     title_refresh(series_id)
+    pack_changed(series_id, episode.season)
 
 
 @transaction.atomic
@@ -64,6 +75,7 @@ def season_pack_set(
     ref: str,
     size_bytes: int,
     episodes: list[int],
+    fingerprint: str = "",
 ) -> SeasonPack:
     _require(series, MediaType.SERIES)
     pack, _ = SeasonPack.objects.update_or_create(
@@ -74,6 +86,7 @@ def season_pack_set(
             "ref": ref,
             "size_bytes": size_bytes,
             "episodes": sorted(episodes),
+            "fingerprint": fingerprint,
         },
     )
     title_refresh(series)
@@ -106,6 +119,7 @@ def chapter_add(
         page_count=len(pages),
     )
     title_refresh(manga)
+    pack_changed(manga.pk, None)
     return chapter
 
 
@@ -113,6 +127,7 @@ def chapter_remove(*, chapter: Chapter) -> None:
     manga_id = chapter.manga_id
     chapter.delete()
     title_refresh(manga_id)
+    pack_changed(manga_id, None)
 
 
 @transaction.atomic
@@ -123,9 +138,11 @@ def chapter_pack_set(
     backend: str,
     ref: str,
     size_bytes: int,
+    fingerprint: str = "",
 ) -> ChapterPack:
     """Link a stored zip of these chapters (the manga side of the dual path); a pack of the
-    same span is replaced."""
+    same span is replaced. With a ``fingerprint`` it is the pack kept of every chapter: the
+    previous one (another span) is unlinked."""
     _require(manga, MediaType.MANGA)
     numbers = sorted(Decimal(str(n)) for n in chapters)
     if not numbers:
@@ -139,7 +156,17 @@ def chapter_pack_set(
             "ref": ref,
             "size_bytes": size_bytes,
             "chapters": [int(n) if n == n.to_integral_value() else float(n) for n in numbers],
+            "fingerprint": fingerprint,
         },
     )
+    if fingerprint:
+        ChapterPack.objects.filter(manga=manga).exclude(fingerprint="").exclude(pk=pack.pk).delete()
     title_refresh(manga)
     return pack
+
+
+def pack_remove(*, pack: SeasonPack | ChapterPack) -> None:
+    """Unlink a pack (its files are gone); the caller deletes the stored zip."""
+    title_id = pack.series_id if isinstance(pack, SeasonPack) else pack.manga_id
+    pack.delete()
+    title_refresh(title_id)

@@ -41,6 +41,7 @@ pytestmark = pytest.mark.django_db
 
 NOT_MODERATION = {
     ("catalog.title", "rebuild_documents"): "recomputes the read model from the rows",
+    ("catalog.title", "build_packs"): "queues pack_build jobs (the job rows are the record)",
     ("catalog.title", "rematch_metadata"): (
         "refetches from TMDB and OMDb; each change is a title_edit row (tests/ingest/test_omdb.py)"
     ),
