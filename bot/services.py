@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.selectors import user_staff_by_telegram_id
 from catalog.models import MediaFile, Title
 from ingest.pipeline import forward_index, forward_index_from_message
+from ingest.results import pack_report_text
 from jobs.models import Job, JobStatus
 from swarm.models import Channel
 
@@ -107,6 +108,8 @@ def bot_job_outcome(*, job_id: int) -> str | None:
     if job.status == JobStatus.FAILED:
         return f"❌ Job #{job_id} failed: {job.last_error.strip()[:500]}"
     result = job.state.get("result") or {}
+    if "pack" in result:
+        return pack_report_text(result["pack"])
     title = Title.objects.filter(pk=result.get("title_id")).first()
     if title is None:
         return f"Job #{job_id} is done, but its title is gone."

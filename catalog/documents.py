@@ -163,21 +163,28 @@ def title_document_build(title: Title) -> dict[str, Any]:
         doc["files"] = _files(title.files.all())
     elif title.media_type == MediaType.SERIES:
         seasons: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for ep in title.episodes.all():
+        episodes = list(title.episodes.all())
+        by_id = {ep.id: ep for ep in episodes}
+        for ep in episodes:
             files = _files(ep.files.all())
-            seasons[str(ep.season)].append(
-                {
-                    "id": ep.id,  # comments and intro votes name an episode by it
-                    "episode": ep.number,
-                    "title": ep.name,
-                    "air_date": ep.air_date.isoformat() if ep.air_date else None,
-                    "quality": files[0]["quality"] if files else None,
-                    "files": files,
-                    "intro_timings": intro_timings(
-                        list(ep.intro_votes.all()), (ep.intro_start, ep.intro_end)
-                    ),
-                }
-            )
+            # In another episode's file (S01E01E02): it plays that file until it has its own.
+            host = by_id.get(ep.part_of_id) if not files else None
+            if host is not None:
+                files = _files(host.files.all())
+            entry = {
+                "id": ep.id,  # comments and intro votes name an episode by it
+                "episode": ep.number,
+                "title": ep.name,
+                "air_date": ep.air_date.isoformat() if ep.air_date else None,
+                "quality": files[0]["quality"] if files else None,
+                "files": files,
+                "intro_timings": intro_timings(
+                    list(ep.intro_votes.all()), (ep.intro_start, ep.intro_end)
+                ),
+            }
+            if host is not None:
+                entry["part_of"] = host.number
+            seasons[str(ep.season)].append(entry)
         doc["series_status"] = title.series_status or None
         doc["total_seasons"] = len(seasons)
         doc["seasons"] = dict(sorted(seasons.items(), key=lambda kv: int(kv[0])))

@@ -177,6 +177,15 @@ class Episode(models.Model):
     air_date = models.DateField(null=True, blank=True)
     intro_start = models.PositiveIntegerField(null=True, blank=True, help_text="Pinned, seconds")
     intro_end = models.PositiveIntegerField(null=True, blank=True, help_text="Pinned, seconds")
+    # A multi-episode file (S01E01E02): the later episodes play the first one's files.
+    part_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Its picture is in this episode's files (a file that holds several)",
+    )
 
     class Meta:
         ordering = ["season", "number"]

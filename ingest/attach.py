@@ -191,6 +191,8 @@ def attach_step(ctx: JobContext) -> None:
     episode = None
     if title.media_type == MediaType.SERIES:
         episode = catalog.episode_add(series=title, season=rel["season"], number=rel["episode"])
+        if len(rel.get("episodes") or []) > 1:
+            catalog.episodes_part_of_set(first=episode, numbers=rel["episodes"])
     media_file = media_attach(
         title=title,
         episode=episode,

@@ -24,7 +24,6 @@ made by ingest is published when TMDB or OMDb matched it or the caller vouched f
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -47,6 +46,7 @@ from ingest.steps import (
     source_local,
     source_url,
     store,
+    unpack,
 )
 from ingest.tmdb import tmdb_step
 from jobs.engine import JobContext, job_create
@@ -61,6 +61,7 @@ SOURCES: dict[str, Callable[[JobContext], None]] = {
 STEPS: list[Step] = [
     ("source", 40, lambda ctx: SOURCES[ctx.job.kind](ctx)),
     ("hash", 45, hash.run),
+    ("unpack", 47, unpack.run),
     ("probe", 50, probe.run),
     ("parse", 52, parse.run),
     ("media", 65, media.run),
@@ -77,10 +78,13 @@ STEPS: list[Step] = [
 
 
 def _duplicate_skips(ctx: JobContext) -> list[str]:
-    """Bytes already in the catalog (found by the hash step) skip all but the clean-up."""
-    if not ctx.state.get("duplicate_of"):
-        return []
-    return [name for name, _, _ in STEPS[2:-1]]
+    """Bytes already in the catalog (found by the hash step) skip all but the clean-up; so does
+    an archive of episodes once the unpack step ingested each of them."""
+    if ctx.state.get("duplicate_of"):
+        return [name for name, _, _ in STEPS[2:-1]]
+    if "pack" in ctx.state:
+        return [name for name, _, _ in STEPS[3:-1]]
+    return []
 
 
 def ingest_run(ctx: JobContext) -> dict[str, Any]:
@@ -89,6 +93,8 @@ def ingest_run(ctx: JobContext) -> dict[str, Any]:
     dup = ctx.state.get("duplicate_of")
     if dup:
         return {"duplicate_of_media_file": dup["id"], "title_id": dup["title_id"]}
+    if "pack" in ctx.state:
+        return {"pack": ctx.state["pack"]}
     return {
         "title_id": ctx.state["title_id"],
         "media_file_id": ctx.state["media_file_id"],
@@ -108,38 +114,6 @@ def ingest_url_create(
     if submission_id:
         payload["submission_id"] = submission_id
     return job_create(kind=JobKind.INGEST_URL, payload=payload, created_by=created_by)
-
-
-def ingest_local_create(
-    *,
-    path: str | Path,
-    title_id: int | None = None,
-    season: int | None = None,
-    episode: int | None = None,
-    quality: str = "",
-    backend: str | None = None,
-    created_by: Any = None,
-) -> Job:
-    """An ``ingest_local`` job, not queued: the caller runs it in its own process
-    (``jobs.engine.job_run``), where the file is. An operator vouches for the file, so a new
-    title is published at once."""
-    payload: dict[str, Any] = {"path": str(Path(path).resolve()), "publish": True}
-    for key, value in (
-        ("title_id", title_id),
-        ("season", season),
-        ("episode", episode),
-        ("quality", quality),
-        ("backend", backend),
-    ):
-        if value not in (None, ""):
-            payload[key] = value
-    return job_create(
-        kind=JobKind.INGEST_LOCAL,
-        payload=payload,
-        created_by=created_by,
-        enqueue=False,
-        max_attempts=1,
-    )
 
 
 @transaction.atomic

@@ -21,6 +21,8 @@ class ReleaseName:
     source: str = ""  # Blu-ray, Web, HDTV …
     codec: str = ""  # H.264, H.265 …
     container: str = ""
+    # Every episode a multi-episode file holds (S01E01E02, S01E01-E03): (1, 2), (1, 2, 3).
+    episodes: tuple[int, ...] = ()
 
     @property
     def is_episode(self) -> bool:
@@ -38,7 +40,10 @@ def parse_release(name: str) -> ReleaseName:
     season = _first(info.get("season"))
     episode = _first(info.get("episode"))
     title = str(info.get("title") or "").strip()
+    numbers = info.get("episode")
+    numbers = numbers if isinstance(numbers, list) else [numbers] if numbers is not None else []
     return ReleaseName(
+        episodes=tuple(sorted({int(n) for n in numbers})),
         title=title,
         year=_first(info.get("year")),
         season=int(season) if season is not None else None,

@@ -10,7 +10,7 @@ source scripts/lib.sh
 
 # ffmpeg makes the demo library's media (and every ingest needs it); DejaVu draws its posters.
 # nginx with Debian's RTMP module takes the live demo's encoder (OBS or `manage.py live_demo`).
-ensure_apt_packages ffmpeg fonts-dejavu-core nginx libnginx-mod-rtmp
+ensure_apt_packages ffmpeg fonts-dejavu-core nginx libnginx-mod-rtmp libarchive-tools
 ensure_venv requirements.txt
 export DEBUG="${DEBUG:-true}"
 # No Telegram account on a developer machine: the in-Redis fake stands in, chosen here on

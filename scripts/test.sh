@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_apt_packages postgresql postgresql-contrib redis-server ffmpeg nginx libnginx-mod-http-brotli-filter libnginx-mod-rtmp chromium fonts-dejavu-core
+ensure_apt_packages postgresql postgresql-contrib redis-server ffmpeg nginx libnginx-mod-http-brotli-filter libnginx-mod-rtmp chromium fonts-dejavu-core libarchive-tools
 ensure_venv requirements-dev.txt
 
 WORK=$(mktemp -d /tmp/streamvault-test.XXXXXX)

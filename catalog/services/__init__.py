@@ -42,6 +42,7 @@ from .series import (
     chapter_remove,
     episode_add,
     episode_remove,
+    episodes_part_of_set,
     pack_remove,
     season_pack_set,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "embeds_set",
     "episode_add",
     "episode_remove",
+    "episodes_part_of_set",
     "intro_pin",
     "intro_vote_cast",
     "intro_vote_withdraw",

@@ -59,6 +59,21 @@ def episode_add(
     return episode
 
 
+@transaction.atomic
+def episodes_part_of_set(*, first: Episode, numbers: list[int]) -> list[Episode]:
+    """Episodes ``numbers`` of ``first``'s season are in ``first``'s files (a file that holds
+    several): each is created if missing and plays those files until it has its own."""
+    made = []
+    for number in sorted(set(numbers) - {first.number}):
+        episode = episode_add(series=first.series, season=first.season, number=number)
+        if episode.part_of_id != first.pk:
+            Episode.objects.filter(pk=episode.pk).update(part_of=first)
+            episode.part_of = first
+        made.append(episode)
+    title_refresh(first.series_id)
+    return made
+
+
 def episode_remove(*, episode: Episode) -> None:
     series_id = episode.series_id
     episode.delete()

@@ -11,6 +11,9 @@ def run(ctx: JobContext) -> None:
     src, p = ctx.state["source"], ctx.payload
     release = parse_release(src["file_name"])
     episode = p.get("episode") if p.get("episode") is not None else release.episode
+    # A file that holds several episodes (S01E01E02): the first gets the file, the others
+    # play it (unless the caller named one episode).
+    episodes = list(release.episodes) if p.get("episode") is None else []
     season = p.get("season") if p.get("season") is not None else release.season
     quality = p.get("quality") or ctx.state.get("quality") or release.quality or "SD"
     if p.get("title_id"):
@@ -26,6 +29,7 @@ def run(ctx: JobContext) -> None:
             "year": title.year,
             "season": season if title.media_type == MediaType.SERIES else None,
             "episode": episode if title.media_type == MediaType.SERIES else None,
+            "episodes": episodes if title.media_type == MediaType.SERIES else [],
             "quality": quality,
             "media_type": title.media_type,
         }
@@ -42,6 +46,7 @@ def run(ctx: JobContext) -> None:
         "year": (hinted.year if hinted and hinted.year else None) or release.year,
         "season": season,
         "episode": episode,
+        "episodes": episodes if episode is not None else [],
         "quality": quality,
         "media_type": MediaType.SERIES if episode is not None else MediaType.MOVIE,
     }

@@ -4,6 +4,8 @@ in TMDB's format) → attach → publish → broadcast card → wishlist DM."""
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from accounts.models import WishlistEntry
@@ -61,7 +63,7 @@ def test_url_ingest_with_tmdb_publishes_broadcasts_and_notifies(
 
     assert job.status == JobStatus.DONE, job.last_error
     assert job.progress == 100
-    assert job.steps_done[:3] == ["source", "hash", "probe"]
+    assert job.steps_done[:4] == ["source", "hash", "unpack", "probe"]
     assert job.steps_done[-2:] == ["cleanup", "documents"]
     title = Title.objects.get(pk=job.state["result"]["title_id"])
     assert (title.title, title.year, title.tmdb_id) == ("Big Test Movie", 2021, 424242)
@@ -132,6 +134,29 @@ def test_an_omdb_match_publishes_a_title_tmdb_does_not_know(
     assert Broadcast.objects.filter(title=title).exists()
 
 
+def test_a_season_pack_by_url_is_split_into_its_episodes(
+    media, swarm_setup, tmdb, file_server, tmp_path
+):
+    pack = tmp_path / "Test.Show.S01.720p.zip"
+    with zipfile.ZipFile(pack, "w") as zf:
+        zf.write(media.episode1, media.episode1.name)
+        zf.write(media.episode2, media.episode2.name)
+    file_server.expect_request(f"/{pack.name}").respond_with_handler(FileServe(pack))
+    job = ingest_url_create(url=file_server.url_for(f"/{pack.name}"))
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.last_error
+    assert [(line["episode"], line["status"]) for line in job.state["result"]["pack"]] == [
+        (1, "ingested"),
+        (2, "ingested"),
+    ]
+    assert "probe" not in job.steps_done and job.steps_done[-1] == "documents"
+    series = Title.objects.get()
+    assert (series.tmdb_id, series.status) == (777001, TitleStatus.AVAILABLE)  # TMDB vouched
+    assert MediaFile.objects.filter(title=series).count() == 2
+    children = Job.objects.filter(kind=JobKind.INGEST_LOCAL)
+    assert children.count() == 2 and all(not c.payload["publish"] for c in children)
+
+
 def test_blocked_file_is_dropped_and_alerted(media, swarm_setup, file_server):
     from ingest.blocked import blocked_hash_add, file_sha256
 
@@ -156,5 +181,5 @@ def test_not_a_video_fails_with_the_reason(media, swarm_setup, file_server):
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert job.last_error.startswith("not a playable video")
-    assert job.steps_done == ["source", "hash"]
+    assert job.steps_done == ["source", "hash", "unpack"]  # not an archive: on to the probe
     assert not MediaFile.objects.exists() and not Title.objects.exists()

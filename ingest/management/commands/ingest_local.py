@@ -1,4 +1,5 @@
-"""``manage.py ingest_local PATH`` — ingest a local video file, .cbz or folder of images."""
+"""``manage.py ingest_local PATH`` — ingest a local video file, an archive of episodes (.zip,
+.7z, .rar: each episode in it, with a report), a .cbz, a .zip or a folder of images."""
 
 from __future__ import annotations
 
@@ -47,6 +48,16 @@ class Command(BaseCommand):
         except IngestError as exc:
             raise CommandError(str(exc)) from exc
         t = result.title
+        if result.pack is not None:
+            for line in result.pack:
+                where = (
+                    f" S{line['season']:02d}E{line['episode']:02d}" if line.get("episode") else ""
+                )
+                why = f": {line['reason']}" if line.get("reason") else ""
+                self.stdout.write(f"{line['status']}{where}  {line['name']}{why}")
+            if t is not None:
+                self.stdout.write(f"series: {t.title} [{t.short_id}]")
+            return
         if result.chapter is not None:
             ch = result.chapter
             self.stdout.write(
