@@ -1,107 +1,74 @@
 """Backup hosts ("Multi-Source Mirroring"): after the vault put, files above
-``MIRROR_MIN_BYTES`` are uploaded to every host in ``MIRROR_HOSTS``; each URL becomes a
-DownloadMirror and the first one the file's ``backup_url``. A mirror failure is recorded in
-the job and never fails the ingest.
-
-A host is configured, not coded: ``GenericHttpMirror`` posts the file as multipart to
-``upload_url`` (``file_field``), with ``Authorization: Bearer <api_key>`` when a key is set, and
-reads the public URL from the JSON answer at ``url_field`` (a dotted path: ``result.url``,
-``files.0.link``).
-"""
+``MIRROR_MIN_BYTES`` are uploaded to every host in ``MIRROR_HOSTS`` at once (one thread per
+host), each with its own retries (``MIRROR_RETRIES`` more tries, ``MIRROR_RETRY_SECONDS`` apart,
+doubling) for what is worth retrying, and skipped where the file is over the host's limit. Each
+URL becomes a DownloadMirror and the first one the file's ``backup_url`` — the copy the stream
+door switches to when the primary is lost. A mirror failure is recorded in the job and never
+fails the ingest. The hosts themselves are adapters (``ingest.mirror_hosts``)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 from django.conf import settings
 
+from ingest.mirror_hosts import (
+    GenericHttpMirror,
+    MirrorError,
+    MirrorHost,
+    MirrorRefused,
+    mirror_host,
+)
 from jobs.engine import JobContext
 
 log = logging.getLogger(__name__)
 
-
-class MirrorError(Exception):
-    """A mirror host refused or failed an upload or a check."""
+__all__ = ["GenericHttpMirror", "MirrorError", "mirror_hosts", "mirrors_step", "mirrors_upload"]
 
 
-def _dig(data: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        elif isinstance(data, dict) and part in data:
-            data = data[part]
-        else:
-            return None
-    return data
+def mirror_hosts() -> list[MirrorHost]:
+    return [mirror_host(conf) for conf in settings.MIRROR_HOSTS or []]
 
 
-@dataclass
-class GenericHttpMirror:
-    name: str
-    upload_url: str
-    api_key: str = ""
-    file_field: str = "file"
-    url_field: str = "url"
-    icon: str = ""
-    timeout: float = 600.0
+def mirror_host_named(name: str) -> MirrorHost | None:
+    return next((h for h in mirror_hosts() if h.name == name), None)
 
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
-    def upload(self, path: Path, file_name: str) -> str:
+def _upload(host: MirrorHost, path: Path, file_name: str, size: int) -> str:
+    """One host's upload with its retries; MirrorError (the last one) when it gave up."""
+    if host.max_bytes and size > host.max_bytes:
+        raise MirrorRefused(f"{host.name}: the file is over its {host.max_bytes} byte limit")
+    tries = 1 + max(0, settings.MIRROR_RETRIES)
+    for attempt in range(1, tries + 1):
         try:
-            with open(path, "rb") as f:
-                response = httpx.post(
-                    self.upload_url,
-                    files={self.file_field: (file_name, f, "application/octet-stream")},
-                    headers=self._headers(),
-                    timeout=self.timeout,
-                )
-        except httpx.HTTPError as exc:
-            raise MirrorError(f"{self.name}: {type(exc).__name__}") from exc
-        if response.status_code >= 300:
-            raise MirrorError(f"{self.name}: HTTP {response.status_code}")
-        try:
-            url = _dig(response.json(), self.url_field)
-        except ValueError as exc:
-            raise MirrorError(f"{self.name}: answer is not JSON") from exc
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise MirrorError(f"{self.name}: no URL at {self.url_field!r} in the answer")
-        return url
-
-    def check(self, url: str) -> bool:
-        try:
-            response = httpx.head(url, timeout=15.0, follow_redirects=True)
-            if response.status_code == 405:
-                response = httpx.get(
-                    url, headers={"Range": "bytes=0-0"}, timeout=15.0, follow_redirects=True
-                )
-        except httpx.HTTPError:
-            return False
-        return response.status_code < 400
-
-
-def mirror_hosts() -> list[GenericHttpMirror]:
-    hosts = []
-    for conf in settings.MIRROR_HOSTS or []:
-        allowed = {"name", "upload_url", "api_key", "file_field", "url_field", "icon", "timeout"}
-        hosts.append(GenericHttpMirror(**{k: v for k, v in conf.items() if k in allowed}))
-    return hosts
+            return host.upload(path, file_name)
+        except MirrorRefused:
+            raise
+        except MirrorError as exc:
+            if attempt == tries:
+                raise MirrorError(f"{exc} (after {tries} tries)") from exc
+            log.info("mirror upload to %s failed (%s); trying again", host.name, exc)
+            time.sleep(settings.MIRROR_RETRY_SECONDS * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
 
 
 def mirrors_upload(*, path: Path, file_name: str, size: int) -> tuple[list[dict], list[str]]:
-    """Upload to every configured host. Returns (mirrors for ``catalog.services.mirrors_set``,
-    errors). Files below ``MIRROR_MIN_BYTES`` are not mirrored."""
-    if size < settings.MIRROR_MIN_BYTES:
+    """Upload to every configured host in parallel. Returns (mirrors for
+    ``catalog.services.mirrors_set``, in the hosts' order; errors). Files below
+    ``MIRROR_MIN_BYTES`` are not mirrored."""
+    hosts = mirror_hosts()
+    if size < settings.MIRROR_MIN_BYTES or not hosts:
         return [], []
+    with ThreadPoolExecutor(max_workers=len(hosts), thread_name_prefix="mirror") as pool:
+        futures = [(h, pool.submit(_upload, h, path, file_name, size)) for h in hosts]
     mirrors, errors = [], []
-    for host in mirror_hosts():
+    for host, future in futures:
         try:
-            url = host.upload(path, file_name)
+            url = future.result()
         except MirrorError as exc:
             log.warning("mirror upload failed: %s", exc)
             errors.append(str(exc))
@@ -110,10 +77,23 @@ def mirrors_upload(*, path: Path, file_name: str, size: int) -> tuple[list[dict]
     return mirrors, errors
 
 
+def mirror_delete(*, host_name: str, url: str) -> bool:
+    """Remove a copy from its host (False: the host is not configured or cannot delete)."""
+    host = mirror_host_named(host_name)
+    return bool(host is not None and host.delete(url))
+
+
+def mirror_check(*, host_name: str, url: str) -> bool | None:
+    """Whether the copy is still on its host, asked through the host's own API (None: the host
+    is not configured here)."""
+    host = mirror_host_named(host_name)
+    return None if host is None else host.check(url)
+
+
 def mirrors_step(ctx: JobContext) -> None:
     """The ``mirrors`` step of an ingest: upload the source to the configured mirror hosts;
     failures are kept, not fatal."""
-    src = ctx.state["source"]
+    src: dict[str, Any] = ctx.state["source"]
     mirrors, errors = mirrors_upload(
         path=Path(src["path"]), file_name=src["file_name"], size=src["size"]
     )

@@ -41,7 +41,7 @@ from vault import (
 )
 from vault.edge import stream_link_grant
 from vault.ranges import Unsatisfiable, parse_range
-from vault.targets import target_bytes_missing, targets
+from vault.targets import fallback_url, target_bytes_missing, targets
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ class Plan:
     ref: str = ""
     start: int = 0
     end: int = 0  # exclusive; end > start means stream these vault bytes
+    file_hash: str = ""
 
 
 def _error(status: int, code: str, message: str, **headers: str) -> Plan:
@@ -73,6 +74,20 @@ def _error(status: int, code: str, message: str, **headers: str) -> Plan:
         ("X-Content-Type-Options", "nosniff"),
     ]
     return Plan(status, hs + list(headers.items()), body)
+
+
+def _switch(url: str) -> Plan:
+    """The primary copy is lost: the viewer goes to a live backup or mirror of the same bytes
+    at once (the medic is re-copying the primary). Not cached: the next request looks again."""
+    return Plan(
+        302,
+        [
+            ("Location", url),
+            ("Cache-Control", "no-store"),
+            ("Content-Length", "0"),
+            ("X-StreamVault-Source", "mirror"),
+        ],
+    )
 
 
 def _hosts_refresh() -> None:
@@ -123,6 +138,8 @@ async def stream_plan(
     policy = policy_for_host(headers.get("host") or "")
     if not policy.is_open and (target.facts is None or not policy.admits(target.facts)):
         return _error(404, "not_found", "No such file.")  # this site does not show the title
+    if target.lost:
+        return _switch(target.fallback)
     try:
         backend = await backend_ready(target.backend)
     except BackendUnavailable:
@@ -139,6 +156,9 @@ async def stream_plan(
             await sync_to_async(target_bytes_missing)(
                 file_hash, target, outside_django=outside_django
             )
+            fallback = "" if target.rendition_of else await sync_to_async(fallback_url)(file_hash)
+            if fallback:
+                return _switch(fallback)
             return _error(404, "bytes_missing", "The file's bytes are missing; a repair is queued.")
         except VaultError:
             return _error(503, "backend_unavailable", "The file's storage is not reachable now.")
@@ -199,6 +219,7 @@ async def stream_plan(
     plan = Plan(status, [*common, *extra, ("Content-Length", str(end - start))])
     if method == "GET" and end > start:
         plan.backend, plan.ref, plan.start, plan.end = backend, target.ref, start, end
+        plan.file_hash = file_hash
     return plan
 
 
@@ -210,6 +231,10 @@ async def plan_body(plan: Plan) -> AsyncIterator[bytes]:
     try:
         async for chunk in plan.backend.open_range(plan.ref, plan.start, plan.end):
             yield chunk
+    except NotFound:
+        # Gone under a playing stream: the next request looks again (and switches to a mirror).
+        targets.forget([plan.file_hash])
+        log.warning("stream of %s: the bytes vanished in [%d, %d)", plan.ref, plan.start, plan.end)
     except VaultError:
         log.exception("stream of %s broke off in [%d, %d)", plan.ref, plan.start, plan.end)
 

@@ -16,7 +16,15 @@ from django.db import close_old_connections
 from django.db.models import Q
 
 from catalog import services as catalog
-from catalog.models import ChapterPack, FileStatus, MediaFile, SeasonPack, TitleStatus
+from catalog.models import (
+    ChapterPack,
+    DownloadMirror,
+    FileStatus,
+    LinkStatus,
+    MediaFile,
+    SeasonPack,
+    TitleStatus,
+)
 from catalog.policy import FACT_FIELDS, TitleFacts, facts_from_row
 from core.refs import split_tagged
 from core.signals import rendition_missing, vault_object_missing
@@ -50,6 +58,26 @@ class Target:
     rendition_of: str = ""  # a browser-playable rendition: the file hash it was made from
     # What a site's catalog policy looks at (``catalog.policy``): its title's facts.
     facts: TitleFacts | None = None
+    # The primary copy is lost (the file is dead): the door sends viewers to ``fallback``, a
+    # live backup or mirror of the same bytes, while the medic re-copies the primary.
+    lost: bool = False
+    fallback: str = ""
+
+
+def fallback_url(file_hash: str) -> str:
+    """A live copy of a file elsewhere: its backup URL, else its first mirror not known dead
+    ("" when it has none)."""
+    row = MediaFile.objects.filter(file_hash=file_hash).values("pk", "backup_url").first()
+    if row is None:
+        return ""
+    if row["backup_url"]:
+        return row["backup_url"]
+    mirror = (
+        DownloadMirror.objects.filter(media_file_id=row["pk"], status=LinkStatus.ACTIVE)
+        .values_list("url", flat=True)
+        .first()
+    )
+    return mirror or ""
 
 
 def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | None:
@@ -58,10 +86,12 @@ def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | No
         close_old_connections()
     row = (
         MediaFile.objects.filter(
-            Q(file_hash=file_hash) | Q(playable_hash=file_hash), status=FileStatus.ACTIVE
+            Q(file_hash=file_hash, status__in=[FileStatus.ACTIVE, FileStatus.DEAD])
+            | Q(playable_hash=file_hash, status=FileStatus.ACTIVE)
         )
         .exclude(title__status=TitleStatus.BANNED)  # a takedown stops streams at once
         .values(
+            "status",
             "backend",
             "ref",
             "tg_raw",
@@ -82,6 +112,22 @@ def _target_load(file_hash: str, *, outside_django: bool = False) -> Target | No
     if row is None:
         return _pack_target(file_hash)
     facts = facts_from_row(row[f"title__{f}"] for f in FACT_FIELDS)
+    if row["status"] == FileStatus.DEAD:
+        # Lost: served from a live copy elsewhere while it is repaired, else not at all.
+        fallback = fallback_url(file_hash)
+        if not fallback:
+            return None
+        return Target(
+            row["backend"],
+            row["ref"],
+            {},
+            row["size_bytes"],
+            "",
+            "",
+            facts=facts,
+            lost=True,
+            fallback=fallback,
+        )
     rendition = row["file_hash"] != file_hash
     name = {
         "title": row["title__title"],

@@ -37,11 +37,16 @@ def title_documents_rebuild(*, title_ids: Iterable[int]) -> int:
     return len(_rebuild(title_ids))
 
 
+@transaction.atomic
 def _rebuild(title_ids: Iterable[int]) -> dict[int, Title]:
+    """Two writers of one title (a rendition and a pack finishing together) each rebuild it: the
+    rows are locked as they are read (in id order), so the second build waits for the first
+    writer's commit and reads its rows — a build made before another writer's change can never
+    be stored after it."""
     ids = sorted(set(title_ids))
     built: dict[int, Title] = {}
     for start in range(0, len(ids), 500):
-        batch = list(titles_for_build(ids[start : start + 500]))
+        batch = list(titles_for_build(ids[start : start + 500]).select_for_update().order_by("id"))
         for title in batch:
             title.document = title_document_build(title)
             title.card = title_card_build(title.document)

@@ -178,6 +178,8 @@ OMDB_CACHE_SECONDS = env.int("OMDB_CACHE_SECONDS", default=7 * 24 * 3600)
 # [{"name", "upload_url", "api_key", "file_field", "url_field", "icon"}]
 MIRROR_HOSTS = env.json("MIRROR_HOSTS", default=[])
 MIRROR_MIN_BYTES = env.int("MIRROR_MIN_BYTES", default=200 * 1024**2)
+MIRROR_RETRIES = env.int("MIRROR_RETRIES", default=2)
+MIRROR_RETRY_SECONDS = env.float("MIRROR_RETRY_SECONDS", default=5.0)
 SUBMISSION_RATE = env.str("SUBMISSION_RATE", default="10/hour")
 SUBMISSION_IP_RATE = env.str("SUBMISSION_IP_RATE", default="30/hour")  # per client address
 

@@ -225,6 +225,7 @@ def test_generic_mirror_upload_check_and_failures(file_server, blob, settings):
         "down", status=502
     )
     settings.MIRROR_MIN_BYTES = 1000
+    settings.MIRROR_RETRY_SECONDS = 0
     settings.MIRROR_HOSTS = [
         {
             "name": "Good Host",
@@ -245,7 +246,7 @@ def test_generic_mirror_upload_check_and_failures(file_server, blob, settings):
             "status": "active",
         }
     ]
-    assert errors == ["Bad Host: HTTP 502"]
+    assert errors == ["Bad Host: HTTP 502 (after 3 tries)"]
     upload = next(req for req, _ in file_server.log if req.path == "/api/upload")
     assert upload.headers["Authorization"] == "Bearer k1"
     assert upload.files["file"].filename == "Film.mkv"
