@@ -24,6 +24,7 @@ from ingest.models import BlockedAttempt, BlockedHash, Submission, SubmissionSta
 from ingest.packs_auto import packs_schedule_all
 from ingest.pipeline import ingest_url_create
 from ingest.rematch import title_rematch
+from ingest.torrents import torrent_link_error
 from jobs.engine import TransientError
 from jobs.models import Job
 
@@ -163,10 +164,21 @@ class BlockedAttemptAdmin(ReadOnlyAdmin):
 
 
 class IngestUrlForm(forms.Form):
-    url = forms.URLField(max_length=1000, assume_scheme="https")
+    url = forms.CharField(
+        max_length=1000, help_text="A link to a file, a .torrent file, or a magnet link"
+    )
     title_hint = forms.CharField(
         max_length=200, required=False, help_text="Optional: the title, if the file name is junk"
     )
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if url.startswith("magnet:"):
+            problem = torrent_link_error(url)
+            if problem:
+                raise ValidationError(problem)
+            return url
+        return forms.URLField(assume_scheme="https").clean(url)
 
 
 # --- submissions ------------------------------------------------------------------------------

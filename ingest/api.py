@@ -5,12 +5,15 @@ outcome (status, reason)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from rest_framework import generics, permissions, serializers
 
 from accounts.drf import AddressThrottle, NewSessionAwareThrottle
-from core.fields import StrictCharField, StrictURLField
+from core.fields import StrictCharField
 from ingest.models import Submission
 from ingest.submissions import submission_create
+from ingest.torrents import torrent_link_error
 
 
 class SubmissionThrottle(NewSessionAwareThrottle):
@@ -40,7 +43,7 @@ class SubmissionIPThrottle(AddressThrottle):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    url = StrictURLField(max_length=1000)
+    url = StrictCharField(max_length=1000, help_text="An http(s) link, a .torrent or a magnet")
     title_hint = StrictCharField(max_length=200, required=False, allow_blank=True)
 
     class Meta:
@@ -49,8 +52,17 @@ class SubmissionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status", "reject_reason", "created_at", "reviewed_at"]
 
     def validate_url(self, value: str) -> str:
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("Only http and https links are accepted.")
+        if value.startswith("magnet:"):
+            problem = torrent_link_error(value)
+            if problem:
+                raise serializers.ValidationError(problem)
+            return value
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                "Only http and https links (a file or a .torrent) and magnet links are accepted."
+            ) from exc
         return value
 
 

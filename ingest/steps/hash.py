@@ -13,6 +13,8 @@ from jobs.engine import JobContext, PermanentError
 
 def run(ctx: JobContext) -> None:
     src = ctx.state["source"]
+    if src.get("files"):
+        return  # several files (a torrent's season): each is hashed by its own ingest
     sha256 = file_sha256(src["path"])
     try:
         blocked_hash_check(sha256=sha256, source=src["origin"], size_bytes=src["size"])

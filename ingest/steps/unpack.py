@@ -37,7 +37,9 @@ def _episode_of(member: Member, pack_season: int | None) -> tuple[int | None, in
     return season, release.episode
 
 
-def _child(ctx: JobContext, path: Path, member: Member, season: int, episode: int) -> dict:
+def _child(
+    ctx: JobContext, path: Path, member: Member, season: int | None, episode: int | None
+) -> dict:
     """Ingest one episode file in this process; its line of the report."""
     p = ctx.payload
     job = ingest_local_create(
@@ -59,13 +61,55 @@ def _child(ctx: JobContext, path: Path, member: Member, season: int, episode: in
     result = job.state.get("result") or {}
     if status != JobStatus.DONE:
         return {**line, "status": "failed", "reason": job.last_error[:300] or status}
+    if "pack" in result:  # an archive inside a torrent: its own report, in short
+        went_in = sum(1 for entry in result["pack"] if entry["status"] == "ingested")
+        return {**line, "status": "ingested", "reason": f"an archive: {went_in} episode(s) in"}
     if "duplicate_of_media_file" in result:
         return {**line, "status": "already in", "title_id": result["title_id"]}
     return {**line, "status": "ingested", "title_id": result["title_id"]}
 
 
+def _episodes_ingest(
+    ctx: JobContext, items: list[tuple[Member, Path | None]], pack_season: int | None
+) -> list[dict[str, Any]]:
+    """Each video (already on disk, or still in the archive at ``src``) ingested on its own."""
+    report = []
+    archive = Path(ctx.state["source"]["path"])
+    unpacked = work_dir(ctx.job.pk) / "unpacked"
+    for member, on_disk in items:
+        season, episode = _episode_of(member, pack_season)
+        is_archive_file = member.suffix in {".zip", ".7z", ".rar"}
+        if episode is None and not (on_disk and is_archive_file):
+            reason = "no episode number in its name (S01E02, 1x02 or 02)"
+            report.append({"name": member.name, "status": "skipped", "reason": reason})
+            continue
+        try:
+            out = on_disk or archive_extract(archive, [member], unpacked)[member.name]
+        except ArchiveError as exc:
+            report.append({"name": member.name, "status": "failed", "reason": str(exc)})
+            continue
+        try:
+            report.append(_child(ctx, out, member, season, episode))
+        finally:
+            out.unlink(missing_ok=True)
+    return report
+
+
+def _torrent_files(ctx: JobContext, files: list[dict[str, Any]]) -> None:
+    """A torrent that brought several videos (a season): each ingested on its own."""
+    top = files[0]["name"].split("/")[0] if "/" in files[0]["name"] else files[0]["name"]
+    named = parse_release(top)
+    ctx.state["pack_title"] = named.title
+    items = [(Member(f["name"], f["size"]), Path(f["path"])) for f in files]
+    report = _episodes_ingest(ctx, items, named.season)
+    ctx.state["pack"] = sorted(report, key=lambda line: line["name"])
+
+
 def run(ctx: JobContext) -> None:
     src = ctx.state["source"]
+    if src.get("files"):
+        _torrent_files(ctx, src["files"])
+        return
     path = Path(src["path"])
     if not is_archive(path):
         return
@@ -88,20 +132,5 @@ def run(ctx: JobContext) -> None:
         for m in members
         if m not in videos
     ]
-    unpacked = work_dir(ctx.job.pk) / "unpacked"
-    for member in videos:
-        season, episode = _episode_of(member, named.season)
-        if episode is None:
-            reason = "no episode number in its name (S01E02, 1x02 or 02)"
-            report.append({"name": member.name, "status": "skipped", "reason": reason})
-            continue
-        try:
-            out = archive_extract(path, [member], unpacked)[member.name]
-        except ArchiveError as exc:
-            report.append({"name": member.name, "status": "failed", "reason": str(exc)})
-            continue
-        try:
-            report.append(_child(ctx, out, member, season, episode))
-        finally:
-            out.unlink(missing_ok=True)
+    report += _episodes_ingest(ctx, [(m, None) for m in videos], named.season)
     ctx.state["pack"] = sorted(report, key=lambda line: line["name"])

@@ -164,6 +164,12 @@ INGEST_WORK_DIR = env.path(
 LEECH_MAX_BYTES = env.int("LEECH_MAX_BYTES", default=8 * 1024**3)
 LEECH_TIMEOUT = env.float("LEECH_TIMEOUT", default=30.0)
 LEECH_PROXY = env.str("LEECH_PROXY", default="")  # socks5://user:pass@host:port
+# Torrents and magnet links (ingest.torrents).
+TORRENT_LISTEN = env.str("TORRENT_LISTEN", default="0.0.0.0:6881")
+TORRENT_DHT = env.bool("TORRENT_DHT", default=True)
+TORRENT_PEERS = env.list("TORRENT_PEERS", default=[])
+TORRENT_METADATA_SECONDS = env.float("TORRENT_METADATA_SECONDS", default=120.0)
+TORRENT_STALL_SECONDS = env.float("TORRENT_STALL_SECONDS", default=300.0)
 FORWARD_MAX_BYTES = env.int("FORWARD_MAX_BYTES", default=4 * 1024**3)
 TMDB_API_KEY = env.str("TMDB_API_KEY", default="")
 TMDB_BASE_URL = env.str("TMDB_BASE_URL", default="https://api.themoviedb.org/3")
