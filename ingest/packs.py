@@ -36,22 +36,26 @@ def _season_best(series: Title, season: int) -> list[tuple[int, MediaFile]]:
     return best
 
 
-def _digest(parts: list[str]) -> str:
-    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+def _digest(pairs: list[tuple[Any, str]]) -> str:
+    """The fingerprint of what a pack holds: (episode or chapter number, its bytes' id) pairs
+    ("" for none)."""
+    if not pairs:
+        return ""
+    return hashlib.sha1("\n".join(f"{n}:{key}" for n, key in pairs).encode()).hexdigest()
 
 
 def season_fingerprint(*, series: Title, season: int) -> str:
     """What the season's pack holds now: its episodes' best files (empty: none)."""
     best = _season_best(series, season)
-    return _digest([f"{n}:{f.file_hash}" for n, f in best]) if best else ""
+    return _digest([(n, f.file_hash) for n, f in best])
 
 
 def chapters_fingerprint(*, manga: Title) -> str:
     rows = Chapter.objects.filter(manga=manga).order_by("number").values_list("number", "ref")
-    return _digest([f"{n}:{ref}" for n, ref in rows]) if rows else ""
+    return _digest(list(rows))
 
 
-def _forget(old: list[tuple[str, str]], kept: tuple[str, str]) -> None:
+def _forget(old: list[tuple[str, str]], *, kept: tuple[str, str]) -> None:
     """Delete the zips a new pack replaced, once it is linked (after commit)."""
     for backend, ref in old:
         if (backend, ref) != kept and ref:
@@ -89,9 +93,9 @@ def season_pack_build(*, series: Title, season: int, backend: str | None = None)
             ref=stored["ref"],
             size_bytes=stored["size"],
             episodes=[number for number, _ in best],
-            fingerprint=_digest([f"{n}:{f.file_hash}" for n, f in best]),
+            fingerprint=_digest([(n, f.file_hash) for n, f in best]),
         )
-        _forget(old, (pack.backend, pack.ref))
+        _forget(old, kept=(pack.backend, pack.ref))
     return pack
 
 
@@ -128,18 +132,17 @@ def chapter_pack_build(
             backend=stored["backend"],
             ref=stored["ref"],
             size_bytes=stored["size"],
-            fingerprint=_digest([f"{ch.number}:{ch.ref}" for ch in rows]) if whole else "",
+            fingerprint=_digest([(ch.number, ch.ref) for ch in rows]) if whole else "",
         )
-        _forget(replaced, (pack.backend, pack.ref))
+        _forget(replaced, kept=(pack.backend, pack.ref))
     return pack
 
 
 def pack_unlink(*, pack: SeasonPack | ChapterPack) -> None:
     """Unlink a pack whose files are all gone and delete its zip."""
     with transaction.atomic():
-        kept = ("", "")
         catalog.pack_remove(pack=pack)
-        _forget([(pack.backend, pack.ref)], kept)
+        _forget([(pack.backend, pack.ref)], kept=("", ""))
 
 
 def _pack(members: list[PackMember], backend: str | None, file_name: str) -> dict[str, Any]:

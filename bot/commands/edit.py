@@ -206,13 +206,17 @@ async def on_field_reply(client: Any, message: Any) -> None:
     await reply(message, ("Saved.\n" if changed else "No change.\n") + text, markup)
 
 
-async def on_poster(client: Any, query: Any) -> None:
+async def _ask(query: Any, hint: str, prompt: str) -> None:
+    """Ask the admin for a reply to ``prompt`` (formatted with the title's short id)."""
     _, title = await _admin_title(query)
     if title is None:
         return
-    await answer(query, "Reply with a photo.")
-    prompt = POSTER_PROMPT.format(short_id=title.short_id)
-    await reply(query.message, prompt, ForceReply(selective=True))
+    await answer(query, hint)
+    await reply(query.message, prompt.format(short_id=title.short_id), ForceReply(selective=True))
+
+
+async def on_poster(client: Any, query: Any) -> None:
+    await _ask(query, "Reply with a photo.", POSTER_PROMPT)
 
 
 def _store_poster(path: Path, title: Title, admin: Any) -> bool:
@@ -238,12 +242,7 @@ async def on_poster_reply(client: Any, message: Any) -> None:
 
 
 async def on_imdb(client: Any, query: Any) -> None:
-    _, title = await _admin_title(query)
-    if title is None:
-        return
-    await answer(query, "Reply with the IMDb id.")
-    prompt = IMDB_PROMPT.format(short_id=title.short_id)
-    await reply(query.message, prompt, ForceReply(selective=True))
+    await _ask(query, "Reply with the IMDb id.", IMDB_PROMPT)
 
 
 async def on_imdb_reply(client: Any, message: Any) -> None:

@@ -16,6 +16,7 @@ from ingest.work import work_dir
 from jobs.engine import JobContext, PermanentError, job_run
 from jobs.models import JobStatus
 from media.archives import (
+    ARCHIVE_SUFFIXES,
     ArchiveError,
     Member,
     archive_extract,
@@ -78,8 +79,7 @@ def _episodes_ingest(
     unpacked = work_dir(ctx.job.pk) / "unpacked"
     for member, on_disk in items:
         season, episode = _episode_of(member, pack_season)
-        is_archive_file = member.suffix in {".zip", ".7z", ".rar"}
-        if episode is None and not (on_disk and is_archive_file):
+        if episode is None and not (on_disk and member.suffix in ARCHIVE_SUFFIXES):
             reason = "no episode number in its name (S01E02, 1x02 or 02)"
             report.append({"name": member.name, "status": "skipped", "reason": reason})
             continue
