@@ -68,6 +68,9 @@ class TelegramClient(Protocol):
 RefreshHook = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
+GONE_KEPT = 4096  # deleted messages remembered per backend
+
+
 def make_ref(chat_id: int, message_id: int) -> str:
     return f"{chat_id}:{message_id}"
 
@@ -163,13 +166,17 @@ class TelegramBackend:
         # decides whether to wait or move the work to another account.
         self.sleep_threshold = sleep_threshold
         self._locations: dict[str, dict[str, Any]] = {}
+        # Messages found deleted: a location stored in a row no longer stands in for them.
+        self._gone: dict[str, None] = {}
         self._lock = asyncio.Lock()
 
     def remember(self, ref: str, tg_raw: dict[str, Any]) -> None:
         """Seed the location cache from a stored ``tg_raw`` (saves one get_messages). A
-        location this account already resolved wins over the stored one."""
+        location this account already resolved wins over the stored one, and a message found
+        deleted is not brought back by it."""
         parse_ref(ref)
-        self._locations.setdefault(ref, dict(tg_raw))
+        if ref not in self._gone:
+            self._locations.setdefault(ref, dict(tg_raw))
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -213,7 +220,13 @@ class TelegramBackend:
         except errors.FloodWait as exc:
             raise FloodWaitError(int(exc.value or 0)) from exc
         if message is None or getattr(message, "empty", False):
+            # Forgotten too: a later stat() must not answer from the stale location.
+            self._locations.pop(ref, None)
+            self._gone[ref] = None
+            while len(self._gone) > GONE_KEPT:
+                self._gone.pop(next(iter(self._gone)))
             raise NotFound(f"message {ref} is gone")
+        self._gone.pop(ref, None)
         tg_raw = tg_raw_from_message(message)
         self._locations[ref] = tg_raw
         return tg_raw
