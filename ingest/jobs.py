@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ingest.broadcast import broadcast_run
 from ingest.kinds import JobKind
+from ingest.mirrors import mirror_delete_run
 from ingest.packs_auto import pack_build_run
 from ingest.pipeline import ingest_run
 from ingest.recopy import recopy_run
@@ -29,6 +30,7 @@ job_handler(JobKind.RENDITION, label="Make a browser-playable copy of a file", q
     rendition_run
 )
 job_handler(JobKind.PACK_BUILD, label="Build a download pack", queue="heavy")(pack_build_run)
+job_handler(JobKind.MIRROR_DELETE, label="Delete a copy on a mirror host")(mirror_delete_run)
 job_handler(JobKind.BROADCAST, label="Broadcast card", queue="telegram")(broadcast_run)
 job_handler(JobKind.WISHLIST_NOTIFY, label="Wishlist notifications", queue="telegram")(
     wishlist_notify_run

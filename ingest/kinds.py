@@ -17,3 +17,4 @@ class JobKind(StrEnum):
     SUBTITLES_REBUILD = "subtitles_rebuild"
     RENDITION = "rendition"
     PACK_BUILD = "pack_build"
+    MIRROR_DELETE = "mirror_delete"

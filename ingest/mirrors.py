@@ -8,6 +8,7 @@ fails the ingest. The hosts themselves are adapters (``ingest.mirror_hosts``).""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,8 @@ from typing import Any
 
 from django.conf import settings
 
+from catalog.models import DownloadMirror
+from ingest.kinds import JobKind
 from ingest.mirror_hosts import (
     GenericHttpMirror,
     MirrorError,
@@ -23,7 +26,7 @@ from ingest.mirror_hosts import (
     MirrorRefused,
     mirror_host,
 )
-from jobs.engine import JobContext
+from jobs.engine import JobContext, PermanentError, TransientError, job_create
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +86,14 @@ def mirror_delete(*, host_name: str, url: str) -> bool:
     return bool(host is not None and host.delete(url))
 
 
+def mirror_hosts_checked_by_api() -> set[str]:
+    """The configured hosts that say through their own API whether a copy is still there."""
+    return {h.name for h in mirror_hosts() if h.checks_by_api}
+
+
 def mirror_check(*, host_name: str, url: str) -> bool | None:
     """Whether the copy is still on its host, asked through the host's own API (None: the host
-    is not configured here)."""
+    is not configured here). MirrorError: the host could not say."""
     host = mirror_host_named(host_name)
     return None if host is None else host.check(url)
 
@@ -99,3 +107,33 @@ def mirrors_step(ctx: JobContext) -> None:
     )
     ctx.state["mirrors"] = mirrors
     ctx.state["mirror_errors"] = errors
+
+
+def mirror_deletes_queue(*, copies: list[tuple[str, str]]) -> None:
+    """A media file is gone from the catalog (deleted, or its title deleted): its copies on the
+    configured hosts are deleted too, each by a ``mirror_delete`` job sent after commit (durable:
+    a broker outage delays it, the stale sweep sends it again). Hosts not configured here, or
+    unable to delete, are left alone."""
+    configured = {h.name for h in mirror_hosts()}
+    for host, url in copies:
+        if host in configured:
+            job_create(
+                kind=JobKind.MIRROR_DELETE,
+                payload={"host": host, "url": url},
+                priority=8,
+                dedupe_key="mirror_delete:" + hashlib.sha1(url.encode()).hexdigest(),
+            )
+
+
+def mirror_delete_run(ctx: JobContext) -> dict[str, Any]:
+    """The ``mirror_delete`` job: delete one copy, unless a file in the catalog lists it again."""
+    host, url = ctx.payload["host"], ctx.payload["url"]
+    if DownloadMirror.objects.filter(url=url).exists():
+        return {"skipped": "another file lists this copy"}
+    try:
+        deleted = mirror_delete(host_name=host, url=url)
+    except MirrorRefused as exc:
+        raise PermanentError(str(exc)) from exc
+    except MirrorError as exc:
+        raise TransientError(str(exc)) from exc
+    return {"deleted": deleted}

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
+from catalog.models import MediaFile
 from core.signals import pack_contents_changed, rendition_missing, title_published
+from ingest.mirrors import mirror_deletes_queue
 from ingest.packs_auto import pack_schedule
 from ingest.renditions import renditions_queue
 from ingest.wishlist import wishlist_notify_queue
@@ -32,3 +35,12 @@ def _on_pack_contents_changed(sender: Any, title_id: int, season: int | None, **
     (``ingest.packs_auto``), when ``PACKS_AUTO`` is on."""
     if settings.PACKS_AUTO:
         pack_schedule(title_id=title_id, season=season)
+
+
+@receiver(pre_delete, sender=MediaFile, dispatch_uid="ingest-mirror-copies-deleted")
+def _on_media_file_deleted(sender: Any, instance: MediaFile, **kwargs: Any) -> None:
+    """A file leaves the catalog (its row or its title deleted): its copies on our mirror hosts
+    go too — the jobs are written in the same transaction, so a rolled-back delete queues none."""
+    copies = list(instance.mirrors.values_list("host", "url"))
+    if copies:
+        mirror_deletes_queue(copies=copies)

@@ -392,7 +392,7 @@ class TakedownAdmin(admin.ModelAdmin):
 
     @admin.display(description="mirrors to remove by hand")
     def mirrors(self, obj):
-        return pretty_json(obj.mirrors_to_remove)
+        return pretty_json(services.takedown_mirrors_by_hand(obj))
 
     @admin.display(description="nginx purge")
     def purges(self, obj):

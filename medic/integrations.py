@@ -7,6 +7,7 @@ records the step as "not available" — and never pretends the work was done.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +18,13 @@ import vault
 from catalog.models import SubtitleTrack
 from core.alerts import alert_raise
 from core.models import AdminAlert
-from ingest import repair, subtitles
+from ingest import mirrors, repair, subtitles
 from ingest.kinds import JobKind
+from ingest.mirror_hosts import MirrorError
 from jobs.engine import job_create
 from jobs.services import job_status
+
+from .checks import UrlCheck
 
 log = logging.getLogger(__name__)
 
@@ -210,3 +214,41 @@ def delete_source_bytes(*, backend: str, ref: str, pending: str = "") -> str:
         return "deleted" if async_to_sync(store.delete)(ref) else "absent"
     except vault.BackendUnavailable as exc:
         raise Unavailable(str(exc)) from exc
+
+
+# --- mirror hosts -------------------------------------------------------------------------------
+
+
+def mirror_hosts_with_api() -> set[str]:
+    """Names of the configured mirror hosts that say through their own API whether a copy is
+    there (their links are checked that way, not by a plain HTTP request)."""
+    return mirrors.mirror_hosts_checked_by_api()
+
+
+def mirror_check_api(*, host: str, url: str) -> UrlCheck:
+    """One copy asked about through its host's API; a host that cannot say is a transient
+    failure (counted towards ``MEDIC_DEAD_AFTER``, like a timeout)."""
+    started = time.monotonic()
+    try:
+        there = mirrors.mirror_check(host_name=host, url=url)
+        error, transient = ("" if there else f"not on {host} (its API)"), False
+    except MirrorError as exc:
+        there, error, transient = False, str(exc)[:300], True
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    return UrlCheck(
+        url=url,
+        ok=bool(there),
+        error=error,
+        elapsed_ms=elapsed_ms,
+        method="API",
+        transient=transient,
+    )
+
+
+def mirror_remove(*, host: str, url: str) -> str:
+    """Delete a copy from its host: ``"deleted"``; ``"by hand"`` when the host is not configured
+    here or cannot delete; ``"error: …"`` when it failed (worth another try)."""
+    try:
+        return "deleted" if mirrors.mirror_delete(host_name=host, url=url) else "by hand"
+    except MirrorError as exc:
+        return f"error: {exc}"[:200]

@@ -21,12 +21,15 @@ class MirrorHost(Protocol):
     name: str
     icon: str
     max_bytes: int  # 0: no limit of its own
+    # True: ``check`` asks the host's own API (the medic uses it instead of a plain HTTP check).
+    checks_by_api: bool
 
     def upload(self, path: Path, file_name: str) -> str:
         """Put the file on the host; its public URL."""
 
     def check(self, url: str) -> bool:
-        """Whether the copy at ``url`` is still there."""
+        """Whether the copy at ``url`` is still there. MirrorError: the host could not say
+        (no answer, a 5xx) — ask again later."""
 
     def delete(self, url: str) -> bool:
         """Remove the copy at ``url``; False when the host cannot delete."""

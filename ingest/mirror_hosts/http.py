@@ -37,6 +37,7 @@ class GenericHttpMirror:
     max_bytes: int = 0
     delete_method: str = ""
     kind: str = "http"
+    checks_by_api = False  # a HEAD on the public URL: the medic's own HTTP check does better
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}

@@ -24,6 +24,7 @@ class PixeldrainMirror:
     timeout: float = 600.0
     max_bytes: int = 20 * 10**9
     kind: str = "pixeldrain"
+    checks_by_api = True
 
     def _id(self, url: str) -> str:
         prefix = f"{self.public_url.rstrip('/')}/u/"
@@ -64,13 +65,15 @@ class PixeldrainMirror:
         return f"{self.public_url.rstrip('/')}/u/{file_id}"
 
     def check(self, url: str) -> bool:
+        """200: there; 404 (or not one of its URLs): gone; anything else (a bad key, a 5xx, no
+        answer) says nothing about the copy: MirrorError."""
         file_id = self._id(url)
         if not file_id:
             return False
-        try:
-            return self._call("GET", f"/file/{file_id}/info").status_code == 200
-        except MirrorError:
-            return False
+        response = self._call("GET", f"/file/{file_id}/info")
+        if response.status_code in (200, 404):
+            return response.status_code == 200
+        raise MirrorError(f"{self.name}: HTTP {response.status_code}")
 
     def delete(self, url: str) -> bool:
         file_id = self._id(url)

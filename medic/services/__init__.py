@@ -13,7 +13,13 @@ from .reports import (
     report_notify,
     reports_fix_for_target,
 )
-from .takedown import takedown_execute, title_restore, title_takedown
+from .takedown import (
+    takedown_execute,
+    takedown_incomplete,
+    takedown_mirrors_by_hand,
+    title_restore,
+    title_takedown,
+)
 from .triage import report_triage
 
 __all__ = [
@@ -32,6 +38,8 @@ __all__ = [
     "report_triage",
     "reports_fix_for_target",
     "takedown_execute",
+    "takedown_incomplete",
+    "takedown_mirrors_by_hand",
     "title_restore",
     "title_takedown",
 ]

@@ -22,8 +22,7 @@ from catalog import services as catalog
 from catalog.models import DownloadMirror, Embed, LinkStatus, MediaFile, TitleStatus
 from medic.models import LinkCheck, LinkKind
 
-from .. import checks
-from .linkchecks import linkcheck_row
+from .linkchecks import linkcheck_row, links_check
 from .repair import repair_open
 
 
@@ -89,8 +88,8 @@ def links_check_mirrors(*, mirror_ids: list[int]) -> dict[str, Any]:
 def _check_links(*, mirrors: list, embeds: list, backups: list) -> dict[str, Any]:
     now = timezone.now()
     min_age = datetime.timedelta(hours=settings.MEDIC_HEALTH_MIN_AGE_HOURS)
-    results = checks.check_urls(
-        [m.url for m in mirrors] + [e.url for e in embeds] + [f.backup_url for f in backups]
+    results = links_check(
+        mirrors=mirrors, urls=[e.url for e in embeds] + [f.backup_url for f in backups]
     )
     since = now - 4 * min_age - datetime.timedelta(days=1)
     counts = {"checked": 0, "alive": 0, "dead": 0, "newly_dead": 0, "repairs": 0}

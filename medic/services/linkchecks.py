@@ -3,13 +3,34 @@ probes: written by the repair loop, the health sweep and report triage."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from catalog import services as catalog
-from catalog.models import LinkStatus, MediaFile
+from catalog.models import DownloadMirror, LinkStatus, MediaFile
 from medic.models import LinkCheck, LinkKind
 
 from .. import checks, integrations
+
+
+def links_check(
+    *, mirrors: Iterable[DownloadMirror] = (), urls: Iterable[str] = ()
+) -> dict[str, checks.UrlCheck]:
+    """Check links (no transaction open): a mirror on a configured host with an API of its own
+    is asked through that API (a host may answer a plain request for a deleted file with a 200
+    page); every other URL by HTTP (``checks.check_urls``)."""
+    mirrors = list(mirrors)
+    with_api = integrations.mirror_hosts_with_api() if mirrors else set()
+    asked = [m for m in mirrors if m.host in with_api]
+    results = checks.check_urls([m.url for m in mirrors if m.host not in with_api] + list(urls))
+    if asked:
+        with ThreadPoolExecutor(max_workers=min(8, len(asked))) as pool:
+            for r in pool.map(
+                lambda m: integrations.mirror_check_api(host=m.host, url=m.url), asked
+            ):
+                results[r.url] = r
+    return results
 
 
 def links_record(media_file: MediaFile, results: dict[str, checks.UrlCheck]) -> None:

@@ -53,7 +53,7 @@ from medic.models import (
 )
 
 from .. import checks, integrations
-from .linkchecks import links_record, vault_check_fields
+from .linkchecks import links_check, links_record, vault_check_fields
 from .reports import report_needs_human, reports_fix_for_target
 
 log = logging.getLogger(__name__)
@@ -186,10 +186,10 @@ def repair_step(*, repair_id: int) -> str:
 
     # --- the current state: vault bytes and every alternative link (no transaction) ----------
     probe = _vault_probe(media_file)
-    urls = [m.url for m in media_file.mirrors.all()] + [e.url for e in media_file.embeds.all()]
+    urls = [e.url for e in media_file.embeds.all()]
     if media_file.backup_url:
         urls.append(media_file.backup_url)
-    results = checks.check_urls(urls)
+    results = links_check(mirrors=media_file.mirrors.all(), urls=urls)
     with transaction.atomic():
         links_record(media_file, results)
         LinkCheck.objects.create(**vault_check_fields(media_file, probe))

@@ -45,8 +45,9 @@ def _may_take_down(actor: Any) -> bool:
 def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
     """Ban the title: status banned (document rebuilt, caches purged), open reports and
     repairs closed, and after commit the nginx cache entry of every file purged and its
-    stored bytes (the storage-channel messages) deleted. Mirrors on outside hosts are listed
-    for a human to file removals. Idempotent: a second call returns the same takedown."""
+    stored bytes (the storage-channel messages) and its copies on the configured mirror hosts
+    deleted. Mirrors on hosts that cannot delete are left for a human to file removals
+    (``takedown_mirrors_by_hand``). Idempotent: a second call returns the same takedown."""
     if not _may_take_down(actor):
         raise PermissionDenied("Only a superuser or a user allowed to take titles down can.")
     reason = (reason or "").strip()
@@ -122,7 +123,8 @@ def title_takedown(*, title: Title, actor: Any, reason: str) -> Takedown:
     return takedown
 
 
-DONE = {"deleted", "absent", "purged", "not cached", "disabled", "kept"}
+DONE = {"deleted", "absent", "purged", "not cached", "disabled", "kept", "by hand"}
+MIRROR = "mirror:"  # messages_results key of a copy on a mirror host
 
 
 def takedown_execute(*, takedown_id: int) -> Takedown | None:
@@ -162,6 +164,10 @@ def takedown_execute(*, takedown_id: int) -> Takedown | None:
         messages[key] = _delete_bytes(
             takedown_id, messages.get(key), where["backend"], where["ref"]
         )
+    # Copies on mirror hosts, through each host's API where it can delete.
+    for m in takedown.mirrors_to_remove:
+        key = MIRROR + m["url"]
+        messages[key] = _delete_mirror(messages.get(key), m["host"], m["url"])
     cache.delete(catalog.title_cache_key(title.short_id))
     Takedown.objects.filter(pk=takedown.pk).update(
         purge_results=purged, messages_results=messages, executed_at=timezone.now()
@@ -189,6 +195,20 @@ def _delete_bytes(takedown_id: int, previous: str | None, backend: str, ref: str
     except Exception as exc:  # a Telegram/storage error: retried on the next run
         log.warning("takedown %s: deleting %s:%s failed: %s", takedown_id, backend, ref, exc)
         return f"error: {type(exc).__name__}"
+
+
+def _delete_mirror(previous: str | None, host: str, url: str) -> str:
+    if previous in DONE:
+        return previous
+    if not settings.MEDIC_TAKEDOWN_DELETE_SOURCES:
+        return "kept"
+    return integrations.mirror_remove(host=host, url=url)
+
+
+def takedown_mirrors_by_hand(takedown: Takedown) -> list[dict[str, str]]:
+    """The mirrors a human still has to have removed: those no host API deleted."""
+    results = takedown.messages_results
+    return [m for m in takedown.mirrors_to_remove if results.get(MIRROR + m["url"]) != "deleted"]
 
 
 def takedown_incomplete(takedown: Takedown) -> bool:

@@ -14,7 +14,7 @@ from catalog.models import FileStatus, LinkStatus, MediaFile
 from medic.models import LinkCheck, LinkKind, Report, ReportIssue, ReportStatus
 
 from .. import checks, integrations
-from .linkchecks import linkcheck_row, vault_check_fields
+from .linkchecks import linkcheck_row, links_check, vault_check_fields
 from .repair import repair_open
 from .reports import report_attach_check, report_transition
 
@@ -52,10 +52,10 @@ def report_triage(*, report_id: int) -> dict[str, Any] | None:
     # --- I/O, outside any transaction ---------------------------------------------------
     urls: list[str] = []
     for f in files:
-        urls += [m.url for m in f.mirrors.all()] + [e.url for e in f.embeds.all()]
+        urls += [e.url for e in f.embeds.all()]
         if f.backup_url:
             urls.append(f.backup_url)
-    url_results = checks.check_urls(urls)
+    url_results = links_check(mirrors=[m for f in files for m in f.mirrors.all()], urls=urls)
     probes = {
         f.pk: (
             integrations.vault_probe(backend=f.backend, ref=f.ref, read_bytes=read_bytes)

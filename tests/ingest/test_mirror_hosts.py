@@ -9,10 +9,16 @@ import threading
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from werkzeug import Request, Response
 
+from catalog import services as catalog
+from catalog.models import Title
 from ingest.mirror_hosts import GenericHttpMirror, PixeldrainMirror, mirror_host
 from ingest.mirrors import mirror_check, mirror_delete, mirrors_upload
+from jobs.models import Job
+from tests.factories import TitleFactory
+from tests.medic.factories import stored_file
 
 
 @pytest.fixture
@@ -22,7 +28,7 @@ def blob(tmp_path):
     return path
 
 
-def _pixeldrain(server, key="pd-key") -> dict:
+def pixeldrain_api(server, key="pd-key") -> dict:
     """pixeldrain's file API for one key: PUT a file, its info, DELETE it."""
     files: dict[str, bytes] = {}
 
@@ -54,7 +60,7 @@ def _pixeldrain(server, key="pd-key") -> dict:
 
 
 def test_pixeldrain_uploads_checks_and_deletes(file_server, blob, settings):
-    files = _pixeldrain(file_server)
+    files = pixeldrain_api(file_server)
     settings.MIRROR_MIN_BYTES = 1
     settings.MIRROR_HOSTS = [
         {
@@ -132,3 +138,43 @@ def test_an_unknown_kind_is_a_configuration_error():
         mirror_host({"name": "Old", "kind": "ftp"})
     with pytest.raises(ImproperlyConfigured, match="'PD'"):
         mirror_host({"name": "PD", "kind": "pixeldrain"})  # no api_key
+
+
+@pytest.mark.django_db
+def test_deleting_a_file_deletes_its_copies_on_our_hosts(
+    file_server, settings, django_capture_on_commit_callbacks
+):
+    """A title deleted (its files with it): the copy on a configured host is deleted by a job;
+    a copy on a host we do not run is left alone; a delete rolled back queues nothing."""
+    files = pixeldrain_api(file_server)
+    files["abc123"] = b"copy"
+    settings.MIRROR_HOSTS = [
+        {
+            "kind": "pixeldrain",
+            "name": "pixeldrain",
+            "api_key": "pd-key",
+            "api_url": file_server.url_for("/api"),
+            "public_url": "https://pd.example",
+        }
+    ]
+    title = TitleFactory()
+    media_file = stored_file(title)
+    catalog.mirrors_set(
+        media_file=media_file,
+        mirrors=[
+            {"host": "pixeldrain", "url": "https://pd.example/u/abc123"},
+            {"host": "mega", "url": "https://mega.example/x"},
+        ],
+    )
+    title_id = title.pk
+    with pytest.raises(RuntimeError), transaction.atomic():
+        catalog.title_delete(title=title)
+        raise RuntimeError("rolled back")
+    assert not Job.objects.filter(kind="mirror_delete").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.title_delete(title=Title.objects.get(pk=title_id))
+    job = Job.objects.get(kind="mirror_delete")
+    assert job.payload == {"host": "pixeldrain", "url": "https://pd.example/u/abc123"}
+    assert job.status == "done" and job.state["result"] == {"deleted": True}
+    assert files == {}

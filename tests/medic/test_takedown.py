@@ -62,7 +62,10 @@ def test_takedown_bans_purges_and_is_idempotent(
         {"file_hash": f.file_hash, "host": "mega", "url": "https://mega.example/x"}
     ]
     assert takedown.purge_results == {f.file_hash: "disabled"}  # no nginx configured
-    assert takedown.messages_results == {f.file_hash: "deleted"}
+    assert takedown.messages_results == {
+        f.file_hash: "deleted",
+        "mirror:https://mega.example/x": "by hand",  # no such host configured here
+    }
     assert not LocalBackend().path(f.ref).exists()
     assert Report.objects.get(pk=report.pk).status == "ignored"
     # Again: same row, no second audit entry, nothing re-run.

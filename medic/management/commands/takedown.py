@@ -36,9 +36,11 @@ class Command(BaseCommand):
             ("nginx purge", takedown.purge_results),
             ("stored bytes", takedown.messages_results),
         ):
-            for file_hash, outcome in results.items():
-                self.stdout.write(f"  {name} {file_hash[:16]}: {outcome}")
-        if takedown.mirrors_to_remove:
+            for key, outcome in results.items():
+                label = key if ":" in key else key[:16]  # a file hash, or mirror:/card: keys
+                self.stdout.write(f"  {name} {label}: {outcome}")
+        by_hand = services.takedown_mirrors_by_hand(takedown)
+        if by_hand:
             self.stdout.write("Mirrors to remove by hand:")
-            for m in takedown.mirrors_to_remove:
+            for m in by_hand:
                 self.stdout.write(f"  {m['host']}: {m['url']}")
