@@ -1,10 +1,11 @@
-"""Season packs in: an archive of episodes (.zip, .7z) is unpacked and each episode ingested as
+"""Season packs in: an archive of episodes (.zip, .7z, .rar) is unpacked and each episode ingested as
 a file of its own, with a report of what matched and what did not; a broken archive leaves
 nothing; a .zip of images stays a manga chapter; a multi-episode file (S01E03E04) is mapped to
 every episode it holds."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import zipfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from ingest.kinds import JobKind
 from ingest.local import path_ingest
 from jobs.models import Job
 from tests.support.media import make_video
+from tests.support.rar import write_rar
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +90,25 @@ def test_a_7z_named_by_season_with_numbered_members(tmp_path):
     assert result.title.title == "Other Show"
     assert sorted(Episode.objects.values_list("season", "number")) == [(2, 1), (2, 2)]
     assert [line["status"] for line in result.pack] == ["ingested", "ingested"]
+
+
+def test_a_rar_of_episodes(media, tmp_path):
+    archive = write_rar(
+        tmp_path / "Test.Show.S01.rar",
+        {
+            f"Test Show S01/{media.episode1.name}": media.episode1.read_bytes(),
+            f"Test Show S01/{media.episode2.name}": media.episode2.read_bytes(),
+        },
+    )
+    result = path_ingest(path=archive)
+    assert result.title.title == "Test Show"
+    assert sorted(Episode.objects.values_list("season", "number")) == [(1, 1), (1, 2)]
+    assert [line["status"] for line in result.pack] == ["ingested", "ingested"]
+    # Each episode holds its member's own bytes, read out of the archive.
+    assert set(MediaFile.objects.values_list("file_hash", flat=True)) == {
+        hashlib.sha256(media.episode1.read_bytes()).hexdigest(),
+        hashlib.sha256(media.episode2.read_bytes()).hexdigest(),
+    }
 
 
 def test_a_broken_archive_leaves_nothing(season_zip, tmp_path, settings):
