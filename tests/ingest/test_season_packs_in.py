@@ -1,7 +1,7 @@
-"""Season packs in: an archive of episodes (.zip, .7z, .rar) is unpacked and each episode ingested as
-a file of its own, with a report of what matched and what did not; a broken archive leaves
-nothing; a .zip of images stays a manga chapter; a multi-episode file (S01E03E04) is mapped to
-every episode it holds."""
+"""Season packs in: an archive of episodes (.zip, .7z, .rar) is unpacked and each episode
+ingested as a file of its own, with a report of what matched and what did not; a broken archive
+leaves nothing; a .zip of images stays a manga chapter; a multi-episode file (S01E03E04) is
+mapped to every episode it holds."""
 
 from __future__ import annotations
 
