@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.admin_audit import AuditedAdmin
 from core.parsing import ascii_int
 
 from . import (
@@ -80,7 +81,7 @@ class DeviceBoundFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = (
         "username",
         "first_name",
@@ -262,7 +263,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(WishlistEntry)
-class WishlistEntryAdmin(admin.ModelAdmin):
+class WishlistEntryAdmin(AuditedAdmin):
     """Read-only view of wishlists; the free-text requests are what the library lacks."""
 
     list_display = ("id", "user", "title", "query", "status", "notified_at", "created_at")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.admin_audit import AuditedAdmin
+
 from . import otp
 
 if admin.site.is_registered(TOTPDevice):
@@ -14,7 +16,7 @@ if admin.site.is_registered(TOTPDevice):
 
 
 @admin.register(TOTPDevice)
-class TOTPDeviceAdmin(admin.ModelAdmin):
+class TOTPDeviceAdmin(AuditedAdmin):
     list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
     list_filter = ("confirmed",)
     search_fields = ("user__username", "user__email")

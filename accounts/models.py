@@ -149,6 +149,7 @@ class WatchProgress(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "watch progress"
         constraints = [
             models.UniqueConstraint(fields=["user", "title"], name="watchprogress_unique_title")
         ]
@@ -168,6 +169,7 @@ class ReadProgress(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "read progress"
         constraints = [
             models.UniqueConstraint(fields=["user", "manga"], name="readprogress_unique_manga")
         ]
@@ -204,6 +206,7 @@ class WishlistEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "wishlist entries"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "title"],

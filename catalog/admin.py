@@ -11,6 +11,8 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from core.admin_audit import AuditedAdmin
+
 from . import services
 from .documents import intro_timings
 from .models import (
@@ -45,7 +47,7 @@ def pretty_json(value) -> str:
 
 
 @admin.register(Genre)
-class GenreAdmin(admin.ModelAdmin):
+class GenreAdmin(AuditedAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -144,7 +146,7 @@ def _set_title_status(status: str):
 
 
 @admin.register(Title)
-class TitleAdmin(admin.ModelAdmin):
+class TitleAdmin(AuditedAdmin):
     list_display = (
         "title",
         "media_type",
@@ -338,7 +340,7 @@ def _set_file_status(status: str):
 
 
 @admin.register(MediaFile)
-class MediaFileAdmin(admin.ModelAdmin):
+class MediaFileAdmin(AuditedAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ("file_hash_short", "title", "episode", "quality", "size", "status", "backend")
     list_select_related = ("title", "episode")
@@ -396,7 +398,7 @@ class EpisodeFileInline(MediaFileInline):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(admin.ModelAdmin):
+class EpisodeAdmin(AuditedAdmin):
     list_display = ("__str__", "series", "season", "number", "air_date")
     list_select_related = ("series",)
     list_filter = ("season",)
@@ -418,7 +420,7 @@ class EpisodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(admin.ModelAdmin):
+class ChapterAdmin(AuditedAdmin):
     list_display = ("__str__", "manga", "name", "page_count", "backend")
     list_select_related = ("manga",)
     search_fields = ("manga__title", "name")

@@ -8,10 +8,11 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from core.admin_audit import AuditedAdmin
 from core.models import AdminAlert, AuditEntry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     """For records the system writes (checks, audit entries, alerts): listed and opened, never
     added, edited or deleted in the admin."""
 
@@ -66,7 +67,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor_repr", "action", "target_type", "target_repr", "reason")
     list_filter = (ActorFilter, ActionFilter, ("at", admin.DateFieldListFilter), "target_type")
     list_select_related = ("target_type",)
-    search_fields = ("target_repr", "reason", "actor_repr")
+    search_fields = ("target_repr", "=target_id", "reason", "actor_repr")
     date_hierarchy = "at"
     readonly_fields = (
         "at",

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 
 from catalog.models import Title
 from core.admin import ReadOnlyAdmin
+from core.admin_audit import AuditedAdmin
 from ingest import submissions
 from ingest.blocked import blocked_hash_add, blocked_hash_remove
 from ingest.blocked_lists import MAX_SOURCE, blocked_list_import
@@ -83,7 +84,7 @@ class BlockedListForm(forms.Form):
 
 
 @admin.register(BlockedHash)
-class BlockedHashAdmin(admin.ModelAdmin):
+class BlockedHashAdmin(AuditedAdmin):
     form = BlockedHashForm
     change_list_template = "admin/ingest/blockedhash/change_list.html"
     list_display = ("sha256", "reason", "source", "attempt_count", "created_at")
@@ -189,7 +190,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(AuditedAdmin):
     list_display = ["id", "url", "title_hint", "user", "status", "created_at", "reviewed_by"]
     list_filter = ["status"]
     search_fields = ["url", "title_hint", "user__username"]

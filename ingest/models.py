@@ -17,6 +17,7 @@ class BlockedHash(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "blocked hashes"
         db_table = "swarm_blockedhash"  # moved from the swarm app; table kept
         ordering = ["-created_at"]
         verbose_name = "blocked hash"

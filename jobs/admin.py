@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html
 
+from core.admin_audit import AuditedAdmin
 from jobs import services
 from jobs.engine import kind_label, kinds
 from jobs.models import Job, JobStatus
@@ -25,7 +26,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(AuditedAdmin):
     list_display = [
         "id",
         "kind_name",

@@ -13,6 +13,8 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 
+from core.admin_audit import AuditedAdmin
+
 from . import approval, chat, reports, services
 from .images import image_store
 from .models import (
@@ -37,7 +39,7 @@ class ReasonActionForm(ActionForm):
 
 
 @admin.register(Creator)
-class CreatorAdmin(admin.ModelAdmin):
+class CreatorAdmin(AuditedAdmin):
     list_display = (
         "channel_name", "user", "status", "is_blocked", "is_deleted", "total_followers",
         "total_streams", "total_stream_views", "stream_key_updated_at",
@@ -107,7 +109,7 @@ class CreatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stream)
-class StreamAdmin(admin.ModelAdmin):
+class StreamAdmin(AuditedAdmin):
     list_display = (
         "title", "creator", "status", "is_reported", "current_viewers", "peak_viewers",
         "total_views", "started_at", "ended_at",
@@ -174,7 +176,7 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     form = CategoryForm
     list_display = ("name", "is_active", "created_at")
     list_filter = ("is_active",)
@@ -182,7 +184,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(AuditedAdmin):
     """The chat moderation log: every line, deleted ones kept with who deleted them."""
 
     list_display = ("created_at", "stream", "user", "message_type", "message", "is_deleted",
@@ -204,7 +206,7 @@ class ChatMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatBan)
-class ChatBanAdmin(admin.ModelAdmin):
+class ChatBanAdmin(AuditedAdmin):
     list_display = ("user", "creator", "until", "reason", "by", "created_at")
     list_select_related = ("user", "creator", "by")
     search_fields = ("creator__channel_name", "reason")
@@ -224,7 +226,7 @@ class ChatBanAdmin(admin.ModelAdmin):
 
 
 @admin.register(StreamReport)
-class StreamReportAdmin(admin.ModelAdmin):
+class StreamReportAdmin(AuditedAdmin):
     """Viewers' reports of live streams: open ones first; uphold (take the stream down) or
     dismiss, each audited."""
 
@@ -264,7 +266,7 @@ class StreamReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(StreamAnalytics)
-class StreamAnalyticsAdmin(admin.ModelAdmin):
+class StreamAnalyticsAdmin(AuditedAdmin):
     list_display = ("stream", "creator", "view_count", "unique_viewers", "peak_concurrent_viewers",
                     "watch_duration", "likes", "comments", "created_at")  # fmt: skip
     list_select_related = ("stream", "creator")
@@ -277,7 +279,7 @@ class StreamAnalyticsAdmin(admin.ModelAdmin):
 
 
 @admin.register(PageSettings)
-class PageSettingsAdmin(admin.ModelAdmin):
+class PageSettingsAdmin(AuditedAdmin):
     list_display = ("__str__", "last_updated")
 
     def has_add_permission(self, request):

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from catalog.models import Title
 from core.admin import ReadOnlyAdmin, pretty_json
+from core.admin_audit import AuditedAdmin
 from medic.models import (
     OPEN_STATUSES,
     LinkCheck,
@@ -91,7 +92,7 @@ class AgeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(AuditedAdmin):
     list_display = (
         "id",
         "status_badge",
@@ -279,7 +280,7 @@ class RepairAttemptInline(admin.TabularInline):
 
 
 @admin.register(Repair)
-class RepairAdmin(admin.ModelAdmin):
+class RepairAdmin(AuditedAdmin):
     list_display = (
         "id",
         "title",
@@ -355,7 +356,7 @@ class MirrorHealthAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Takedown)
-class TakedownAdmin(admin.ModelAdmin):
+class TakedownAdmin(AuditedAdmin):
     list_display = ("title", "reason", "requested_by", "created_at", "executed_at", "restored_at")
     list_filter = (("restored_at", admin.EmptyFieldListFilter),)
     list_select_related = ("title", "requested_by")

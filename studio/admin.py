@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin, pretty_json
+from core.admin_audit import AuditedAdmin
 from jobs.models import JobStatus
 
 from . import admin_prompts, admin_providers  # noqa: F401  (register their admins)
@@ -54,14 +55,14 @@ def badge(status: str) -> str:
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(AuditedAdmin):
     list_display = [
         "name", "max_projects", "max_episodes_per_project", "monthly_budget", "features",
     ]  # fmt: skip
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(AuditedAdmin):
     list_display = ["user", "role", "tier", "projects_used", "theme", "language", "created_at"]
     list_filter = ["role", "tier"]
     search_fields = ["user__username", "user__email"]
@@ -127,7 +128,7 @@ class CharacterInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditedAdmin):
     list_display = [
         "title",
         "created_by",

@@ -16,6 +16,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from core.admin import ReadOnlyAdmin, pretty_json
+from core.admin_audit import AuditedAdmin
 
 from .errors import Invalid
 from .models import PromptExecution, PromptTemplate
@@ -51,7 +52,7 @@ class PromptTemplateForm(forms.ModelForm):
 
 
 @admin.register(PromptTemplate)
-class PromptTemplateAdmin(admin.ModelAdmin):
+class PromptTemplateAdmin(AuditedAdmin):
     form = PromptTemplateForm
     list_display = ["name", "app", "feature", "stage", "label_list", "version_count", "updated_at"]
     list_filter = ["app", "stage"]

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from core.admin import ReadOnlyAdmin, pretty_json
+from core.admin_audit import AuditedAdmin
 
 from .errors import StudioError
 from .models import GENERATORS, Embedding, FalRequest, GeneratorChoice
@@ -55,7 +56,7 @@ class GeneratorChoiceForm(forms.ModelForm):
 
 
 @admin.register(GeneratorChoice)
-class GeneratorChoiceAdmin(admin.ModelAdmin):
+class GeneratorChoiceAdmin(AuditedAdmin):
     """Which code makes each task type's output (instead of STUDIO_GENERATORS): offline, or a
     provider whose key is set. Studio admins only; every change is audited."""
 

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin_audit import AuditedAdmin
 from swarm import workers
 from swarm.models import Channel, Worker, WorkerStatus
 
@@ -35,7 +36,7 @@ class WorkerForm(forms.ModelForm):
 
 
 @admin.register(Worker)
-class WorkerAdmin(admin.ModelAdmin):
+class WorkerAdmin(AuditedAdmin):
     form = WorkerForm
     list_display = [
         "name",
@@ -166,7 +167,7 @@ class WorkerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(AuditedAdmin):
     list_display = ["name", "kind", "chat_id", "username", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "username"]

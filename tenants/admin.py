@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from core.admin_audit import AuditedAdmin
 from core.charts import bar_chart
 
 from . import services
@@ -69,7 +70,7 @@ class TenantDomainInline(admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(AuditedAdmin):
     list_display = (
         "name",
         "primary_domain",

@@ -131,6 +131,7 @@ class TenantDailyStats(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name_plural = "tenant daily stats"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "day"], name="tenantdailystats_one_per_day")
         ]
