@@ -181,6 +181,12 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
     @admin.display(description="invited users")
     def invited_users(self, obj: User) -> str:
+        # The theme reads a read-only field more than once per page: one query, kept on obj.
+        if not hasattr(obj, "_invited_users_html"):
+            obj._invited_users_html = self._invited_users(obj)
+        return obj._invited_users_html
+
+    def _invited_users(self, obj: User) -> str:
         if obj.pk is None:
             return "—"
         invited = list(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import update_wrapper
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_protect
 from django_otp import login as otp_login
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from unfold.sites import UnfoldAdminSite
 
 from . import otp
 
@@ -53,7 +54,7 @@ class CodeForm(forms.Form):
     token = forms.CharField(label="Code from the app", max_length=8)
 
 
-class AdminSite(admin.AdminSite):
+class AdminSite(UnfoldAdminSite):
     login_form = LoginForm
     login_template = "admin/accounts/login.html"
 

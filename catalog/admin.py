@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from core.admin_audit import AuditedAdmin
 
@@ -66,7 +67,7 @@ def image_preview(ref: str, height: int = 80) -> str:
     return format_html('<img src="{}" alt="" style="height:{}px">', url, height)
 
 
-class ScreenshotInline(admin.TabularInline):
+class ScreenshotInline(TabularInline):
     model = Screenshot
     extra = 0
     fields = ("thumbnail", "position", "media_file", "backend", "ref")
@@ -79,7 +80,7 @@ class ScreenshotInline(admin.TabularInline):
         return image_preview(obj.ref)
 
 
-class EpisodeInline(admin.TabularInline):
+class EpisodeInline(TabularInline):
     model = Episode
     extra = 0
     fields = ("season", "number", "name", "air_date", "intro_votes", "intro_start", "intro_end")
@@ -105,7 +106,7 @@ def intro_summary(votes: list) -> str:
     )
 
 
-class ChapterInline(admin.TabularInline):
+class ChapterInline(TabularInline):
     model = Chapter
     extra = 0
     fields = ("number", "name", "page_count", "backend", "ref")
@@ -113,7 +114,7 @@ class ChapterInline(admin.TabularInline):
     show_change_link = True
 
 
-class MediaFileInline(admin.TabularInline):
+class MediaFileInline(TabularInline):
     model = MediaFile
     fk_name = "title"
     extra = 0
@@ -303,14 +304,14 @@ class TitleAdmin(AuditedAdmin):
             )
 
 
-class SubtitleTrackInline(admin.TabularInline):
+class SubtitleTrackInline(TabularInline):
     model = SubtitleTrack
     extra = 0
     fields = ("stream_index", "lang", "label", "codec", "kind", "vtt_ref")
     readonly_fields = ("vtt_ref",)
 
 
-class EmbedInline(admin.TabularInline):
+class EmbedInline(TabularInline):
     formfield_overrides = URL_FIELDS
     model = Embed
     extra = 0
@@ -318,7 +319,7 @@ class EmbedInline(admin.TabularInline):
     readonly_fields = ("last_checked_at",)
 
 
-class DownloadMirrorInline(admin.TabularInline):
+class DownloadMirrorInline(TabularInline):
     formfield_overrides = URL_FIELDS
     model = DownloadMirror
     extra = 0
@@ -394,7 +395,7 @@ class EpisodeFileInline(MediaFileInline):
     fk_name = "episode"
 
     def get_queryset(self, request):
-        return admin.TabularInline.get_queryset(self, request)
+        return TabularInline.get_queryset(self, request)
 
 
 @admin.register(Episode)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from core.admin import ReadOnlyAdmin
 
@@ -15,7 +16,7 @@ from . import services
 from .models import Comment, CommentFlag, ModerationStatus
 
 
-class FlagInline(admin.TabularInline):
+class FlagInline(TabularInline):
     model = CommentFlag
     fields = ("user", "reason", "created_at")
     readonly_fields = fields

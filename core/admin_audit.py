@@ -15,11 +15,11 @@ import json
 import re
 from typing import Any
 
-from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Max
+from unfold.admin import ModelAdmin
 
 from core.audit import audit_record
 from core.models import AuditEntry
@@ -95,7 +95,7 @@ def _record(request: Any, action: str, obj: models.Model, **kw: Any) -> None:
         audit_record(actor=request.user, action=action, target=obj, **kw)
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(ModelAdmin):
     """The base of every admin page of ours: see the module's docstring."""
 
     def changeform_view(self, request, *args, **kwargs):

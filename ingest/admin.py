@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.admin import TabularInline
 
 from catalog.models import Title
 from core.admin import ReadOnlyAdmin
@@ -30,7 +31,7 @@ from jobs.engine import TransientError
 from jobs.models import Job
 
 
-class BlockedAttemptInline(admin.TabularInline):
+class BlockedAttemptInline(TabularInline):
     model = BlockedAttempt
     extra = 0
     fields = ("created_at", "source", "size_bytes")

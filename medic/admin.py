@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from catalog.models import Title
 from core.admin import ReadOnlyAdmin, pretty_json
@@ -268,7 +269,7 @@ class ReportAdmin(AuditedAdmin):
         return TemplateResponse(request, "admin/medic/report/by_target.html", context)
 
 
-class RepairAttemptInline(admin.TabularInline):
+class RepairAttemptInline(TabularInline):
     model = RepairAttempt
     extra = 0
     can_delete = False

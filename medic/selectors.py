@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -22,12 +22,15 @@ PENDING_KEY = "medic:pending-count"
 PENDING_TTL = 30  # seconds: the badge is on every admin page, so it is cached briefly
 
 
+def pending_reports() -> QuerySet[Report]:
+    """Reports waiting for a human (the admin's badge)."""
+    return Report.objects.filter(status__in=[ReportStatus.PENDING, ReportStatus.NEEDS_HUMAN])
+
+
 def pending_reports_count() -> int:
     count = cache.get(PENDING_KEY)
     if count is None:
-        count = Report.objects.filter(
-            status__in=[ReportStatus.PENDING, ReportStatus.NEEDS_HUMAN]
-        ).count()
+        count = pending_reports().count()
         cache.set(PENDING_KEY, count, PENDING_TTL)
     return count
 

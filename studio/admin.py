@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from core.admin import ReadOnlyAdmin, pretty_json
 from core.admin_audit import AuditedAdmin
@@ -96,7 +97,7 @@ class MemberAdmin(AuditedAdmin):
         members.member_update(actor=request.user, member=fresh, changes=data)
 
 
-class EpisodeInline(admin.TabularInline):
+class EpisodeInline(TabularInline):
     model = Episode
     fields = [
         "episode_number",
@@ -115,7 +116,7 @@ class EpisodeInline(admin.TabularInline):
         return False
 
 
-class CharacterInline(admin.TabularInline):
+class CharacterInline(TabularInline):
     model = Character
     fields = ["name", "age", "gender", "voice_id"]
     readonly_fields = fields

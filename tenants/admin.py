@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from unfold.admin import TabularInline
 
 from core.admin_audit import AuditedAdmin
 from core.charts import bar_chart
@@ -39,7 +40,7 @@ class PaymentForm(forms.Form):
     )
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(TabularInline):
     model = Payment
     extra = 0
     can_delete = False
@@ -63,7 +64,7 @@ class TenantDomainForm(forms.ModelForm):
         return domain
 
 
-class TenantDomainInline(admin.TabularInline):
+class TenantDomainInline(TabularInline):
     model = TenantDomain
     form = TenantDomainForm
     extra = 1

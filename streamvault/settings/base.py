@@ -63,6 +63,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
 
 INSTALLED_APPS = [
+    "unfold.apps.BasicAppConfig",  # the admin's theme (templates; our site stays admin.site)
     "accounts.apps.AdminSiteConfig",  # Django's admin, with two-factor login
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -302,5 +303,39 @@ LOGGING = {
         # One line per finished task: useful in a worker's log, noise in scripts/dev.sh (eager).
         "celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", default="INFO")},
         "pyrogram.crypto.aes": {"level": "WARNING"},
+    },
+}
+
+# The admin console's theme (django-unfold, docs/admin.md): our brand (a tenant's on its own
+# domain), the sidebar grouped by work with what waits, the two-factor page in the account menu,
+# and the index's dashboard — all computed per request in streamvault/admin_console.py.
+UNFOLD = {
+    "SITE_TITLE": "streamvault.admin_console.brand",
+    "SITE_HEADER": "streamvault.admin_console.brand",
+    "SITE_SUBHEADER": "Console",
+    "SITE_SYMBOL": "live_tv",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": True,
+    "DASHBOARD_CALLBACK": "streamvault.admin_dashboard.dashboard",
+    "ACCOUNT": {"navigation": [{"title": "Two-factor login", "link": "/admin/two-factor/"}]},
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "streamvault.admin_console.navigation",
+    },
+    "COLORS": {
+        "primary": {
+            "50": "oklch(97.1% .013 17.38)",
+            "100": "oklch(93.6% .032 17.717)",
+            "200": "oklch(88.5% .062 18.334)",
+            "300": "oklch(80.8% .114 19.571)",
+            "400": "oklch(70.4% .191 22.216)",
+            "500": "oklch(63.7% .237 25.331)",
+            "600": "oklch(57.7% .245 27.325)",
+            "700": "oklch(50.5% .213 27.518)",
+            "800": "oklch(44.4% .177 26.899)",
+            "900": "oklch(39.6% .141 25.723)",
+            "950": "oklch(25.8% .092 26.042)",
+        },
     },
 }
