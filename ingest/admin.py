@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from unfold.admin import TabularInline
 
-from catalog.models import Title
+from catalog.models import MediaFile, Title
 from core.admin import ReadOnlyAdmin
 from core.admin_audit import AuditedAdmin
 from ingest import submissions
@@ -26,6 +26,7 @@ from ingest.models import BlockedAttempt, BlockedHash, Submission, SubmissionSta
 from ingest.packs_auto import packs_schedule_all
 from ingest.pipeline import ingest_url_create
 from ingest.rematch import title_rematch
+from ingest.renditions import rendition_create
 from ingest.torrents import torrent_link_error
 from jobs.engine import TransientError
 from jobs.models import Job
@@ -323,8 +324,28 @@ def build_packs(modeladmin, request, queryset):
         )
 
 
-# The catalog's TitleAdmin is registered before ours (INSTALLED_APPS order); the actions join
-# its list rather than a second Title admin.
+@admin.action(description="Make browser-playable copies where missing", permissions=["change"])
+def make_renditions(modeladmin, request, queryset):
+    """Queue the rendition each selected file needs and lacks (one that failed before is tried
+    again; a file a browser plays as it is needs none)."""
+    queued = 0
+    for media_file in queryset:
+        try:
+            queued += (
+                rendition_create(media_file_id=media_file.pk, created_by=request.user) is not None
+            )
+        except ValidationError as exc:
+            modeladmin.message_user(
+                request, f"{media_file}: {' '.join(exc.messages)}", messages.ERROR
+            )
+    modeladmin.message_user(request, f"{queued} rendition job(s) queued or already under way.")
+
+
+# The catalog's admins are registered before ours (INSTALLED_APPS order); the actions join
+# their lists rather than second admins of the same models.
 _title_admin = admin.site._registry.get(Title)
 if _title_admin is not None:
     _title_admin.actions = [*(_title_admin.actions or []), rematch_metadata, build_packs]
+_file_admin = admin.site._registry.get(MediaFile)
+if _file_admin is not None:
+    _file_admin.actions = [*(_file_admin.actions or []), make_renditions]

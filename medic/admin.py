@@ -362,7 +362,7 @@ class TakedownAdmin(AuditedAdmin):
     list_filter = (("restored_at", admin.EmptyFieldListFilter),)
     list_select_related = ("title", "requested_by")
     search_fields = ("title__title", "title__short_id", "reason")
-    actions = ["restore"]
+    actions = ["run_again", "restore"]
     readonly_fields = (
         "title",
         "reason",
@@ -381,6 +381,9 @@ class TakedownAdmin(AuditedAdmin):
 
     def has_restore_permission(self, request) -> bool:
         return request.user.is_superuser  # title_restore refuses anyone else too
+
+    def has_takedown_permission(self, request) -> bool:
+        return request.user.has_perm("medic.takedown_title")
 
     def has_add_permission(self, request):
         return False
@@ -403,6 +406,15 @@ class TakedownAdmin(AuditedAdmin):
     @admin.display(description="stored bytes / channel messages")
     def messages(self, obj):
         return pretty_json(obj.messages_results)
+
+    @admin.action(
+        description="Run again what did not finish (purges, deletions)", permissions=["takedown"]
+    )
+    def run_again(self, request, queryset):
+        sent = sum(services.takedown_run_again(takedown=t) for t in queryset)
+        self.message_user(
+            request, f"{sent} unfinished takedown(s) sent again; finished ones are left alone."
+        )
 
     @admin.action(description="Restore the selected titles (superusers)…", permissions=["restore"])
     def restore(self, request, queryset):

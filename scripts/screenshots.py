@@ -5,7 +5,8 @@
 A private embedded deployment in a temporary directory (SQLite, the local vault, the demo
 library of ``seed_demo`` — its media files are reused from ``var/demo-media``), served by
 uvicorn as ``scripts/dev.sh`` does, photographed by Debian's Chromium through Playwright: the
-site, a title, the player playing, the reader, the admin, live, and the studio (sign-in,
+site, a title, the player playing, the reader, the admin (its dashboard light and dark, the
+reports list), live, and the studio (sign-in,
 projects, a project, the scene board, the assistant, prompt templates; the studio demo is made
 first) — the studio's also at a phone's 390 px. Nothing of the developer's own
 database or admin password is touched.
@@ -119,9 +120,17 @@ def _shoot(base: str, facts: dict) -> list[Path]:
         page.goto(f"{base}/admin/login/")
         page.fill("#id_username", "screenshots")
         page.fill("#id_password", STAFF_PASSWORD)
-        page.click("input[type=submit]")
+        page.click("#login-form button[type=submit]")
         page.wait_for_url(f"{base}/admin/")
+        page.wait_for_load_state("networkidle")
         shot("admin")
+        page.goto(f"{base}/admin/medic/report/")
+        shot("admin-reports")
+        page.emulate_media(color_scheme="dark")
+        page.goto(f"{base}/admin/")
+        page.wait_for_load_state("networkidle")
+        shot("admin-dark")
+        page.emulate_media(color_scheme="light")
         studio = [
             ("studio-projects", "/studio/", "#tier"),
             ("studio-project", f"/studio/projects/{facts['project']}/", "#cast"),

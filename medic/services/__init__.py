@@ -17,6 +17,7 @@ from .takedown import (
     takedown_execute,
     takedown_incomplete,
     takedown_mirrors_by_hand,
+    takedown_run_again,
     title_restore,
     title_takedown,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "takedown_execute",
     "takedown_incomplete",
     "takedown_mirrors_by_hand",
+    "takedown_run_again",
     "title_restore",
     "title_takedown",
 ]

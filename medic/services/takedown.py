@@ -211,6 +211,15 @@ def takedown_mirrors_by_hand(takedown: Takedown) -> list[dict[str, str]]:
     return [m for m in takedown.mirrors_to_remove if results.get(MIRROR + m["url"]) != "deleted"]
 
 
+def takedown_run_again(*, takedown: Takedown) -> bool:
+    """Send an unfinished takedown's outside effects again (the admin's "run again"; the
+    moderation sweep does the same on its own). False: finished, or restored."""
+    if takedown.restored_at is not None or not takedown_incomplete(takedown):
+        return False
+    task_send("medic.tasks.takedown_execute", takedown.pk)
+    return True
+
+
 def takedown_incomplete(takedown: Takedown) -> bool:
     results = list(takedown.purge_results.values()) + list(takedown.messages_results.values())
     return takedown.executed_at is None or any(r not in DONE for r in results)

@@ -13,11 +13,14 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog import services as catalog
-from catalog.models import DownloadMirror, Genre
+from catalog.models import DownloadMirror, Genre, MediaFile
 from core.admin_audit import HIDDEN, AuditedAdmin
 from core.models import AuditEntry
+from jobs.models import Job
+from medic.models import Takedown
 from tests.factories import StaffFactory, TitleFactory
 from tests.medic.factories import stored_file
 
@@ -195,3 +198,44 @@ def test_secrets_are_recorded_as_changed_without_their_value(client):
     entry = AuditEntry.objects.get(target_id=str(user.pk), action="admin_change")
     assert set(entry.after.values()) <= {HIDDEN}
     assert "a-Long-new-pass-42" not in str(entry.before) + str(entry.after)
+
+
+def test_the_file_list_queues_missing_renditions(client):
+    """An MKV with AC3 audio needs a browser-playable copy: the action queues its job once."""
+    staff = StaffFactory()
+    client.force_login(staff)
+    media_file = stored_file(TitleFactory())
+    MediaFile.objects.filter(pk=media_file.pk).update(
+        container="matroska", video_codec="h264", audio_codec="ac3"
+    )
+    url = reverse("admin:catalog_mediafile_changelist")
+    data = {"action": "make_renditions", ACTION_CHECKBOX_NAME: [media_file.pk], "index": "0"}
+    for _ in range(2):
+        assert client.post(url, data).status_code == 302
+    job = Job.objects.get(kind="rendition")
+    assert job.payload["media_file_id"] == media_file.pk and job.created_by == staff
+
+
+def test_an_unfinished_takedown_runs_again_from_its_list(
+    client, django_capture_on_commit_callbacks
+):
+    staff = StaffFactory()
+    client.force_login(staff)
+    title = TitleFactory()
+    media_file = stored_file(title)
+    takedown = Takedown.objects.create(
+        title=title,
+        reason="DMCA",
+        file_hashes=[media_file.file_hash],
+        purge_results={media_file.file_hash: "error: nginx did not answer"},
+        messages_results={media_file.file_hash: "deleted"},
+        executed_at=timezone.now(),
+    )
+    done = Takedown.objects.create(title=TitleFactory(), reason="done", executed_at=timezone.now())
+    url = reverse("admin:medic_takedown_changelist")
+    data = {"action": "run_again", ACTION_CHECKBOX_NAME: [takedown.pk, done.pk], "index": "0"}
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        assert client.post(url, data).status_code == 302
+    assert len(sent) == 1  # only the unfinished one is sent again
+    takedown.refresh_from_db()
+    assert takedown.purge_results == {media_file.file_hash: "disabled"}  # no nginx configured

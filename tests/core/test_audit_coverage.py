@@ -46,6 +46,11 @@ NOT_MODERATION = {
         "refetches from TMDB and OMDb; each change is a title_edit row (tests/ingest/test_omdb.py)"
     ),
     ("medic.mirrorhealth", "check_now"): "runs a link check (kept as LinkCheck rows)",
+    (
+        "medic.takedown",
+        "run_again",
+    ): "re-sends an audited takedown's execution (results on its row)",
+    ("catalog.mediafile", "make_renditions"): "queues rendition jobs (the job rows are the record)",
     **{
         ("django_celery_beat.periodictask", name): "third-party schedule admin"
         for name in ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks")

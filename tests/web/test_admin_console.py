@@ -1,0 +1,70 @@
+"""The admin console in Chromium: a moderator signs in with the theme's form, lands on the
+dashboard, follows the sidebar's Reports badge to the pending report, marks it fixed with the
+list's action bar, and the badge is gone — with no JavaScript error and nothing that fails to
+load (the theme's CSS, fonts and charts are its own static files). Then the dashboard in dark
+mode, with its charts drawn."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from medic.models import Report, ReportStatus
+from tests.factories import StaffFactory, TitleFactory, UserFactory
+from tests.medic.factories import report_on, stored_file
+
+PASSWORD = "a long moderator password"
+REPORTS = "/admin/medic/report/"
+
+
+def _sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_moderator_works_a_report_from_the_sidebar(site, page):
+    report = report_on(stored_file(TitleFactory(title="Broken Film")))
+    moderator = UserFactory(is_staff=True, username="moderator")
+    moderator.set_password(PASSWORD)
+    moderator.save()
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+
+    _sign_in(page, site.url, "moderator")
+    assert page.locator("#admin-dashboard").is_visible()
+    sidebar = page.locator(f'a[href="{REPORTS}"]')
+    assert sidebar.inner_text().split() == ["flag", "Reports", "1"]  # icon, name, badge
+    # A moderator has no business with tenants or workers: not in the sidebar.
+    assert page.locator('a[href="/admin/tenants/tenant/"]').count() == 0
+    assert page.locator('a[href="/admin/swarm/worker/"]').count() == 0
+
+    sidebar.click()
+    page.wait_for_url(f"{site.url}{REPORTS}")
+    page.check('input[name="_selected_action"]')
+    page.select_option('select[name="action"]', "mark_fixed")
+    page.click('button[name="index"]')
+    page.wait_for_selector("text=1 report(s) marked fixed.")
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.FIXED
+    assert page.locator(f'a[href="{REPORTS}"]').inner_text().split() == ["flag", "Reports"]
+    assert page.errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboard_in_dark_mode_draws_its_charts(site, page):
+    staff = StaffFactory(username="staff")
+    staff.set_password(PASSWORD)
+    staff.save()
+    page.emulate_media(color_scheme="dark")
+    _sign_in(page, site.url, "staff")
+    page.wait_for_load_state("networkidle")
+    assert "dark" in (page.locator("html").get_attribute("class") or "")
+    # Chart.js drew both canvases (a drawn chart has a size and a Chart instance).
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('canvas.chart')]"
+        ".map(c => !!window.Chart && !!Chart.getChart(c) && c.width > 0)"
+    )
+    assert drawn == [True, True]
+    assert page.errors == []
