@@ -55,6 +55,8 @@ class CodeForm(forms.Form):
 
 
 class AdminSite(UnfoldAdminSite):
+    site_title = site_header = "StreamVault"  # the theme's header shows the request's brand
+    index_title = "Dashboard"
     login_form = LoginForm
     login_template = "admin/accounts/login.html"
 

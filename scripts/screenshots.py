@@ -50,6 +50,12 @@ episode = Episode.objects.select_related("project").order_by("id").first()
 facts = {{"movie": movie.short_id, "manga": chapter.manga.short_id, "chapter": chapter.pk,
          "project": episode.project_id, "episode": episode.pk,
          "prompt": PromptTemplate.objects.order_by("id").first().pk}}
+# Two viewers' reports for the moderation pages (the medic triages them as it would).
+from medic.services import report_create
+for n, issue in enumerate(("dead_link", "out_of_sync")):
+    viewer, _ = get_user_model().objects.get_or_create(username=f"viewer{{n}}")
+    if not movie.reports.filter(reported_by=viewer).exists():
+        report_create(actor=viewer, title=movie, media_file=movie.files.first(), issue=issue)
 print(json.dumps(facts))
 """
 

@@ -88,6 +88,7 @@ GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
     ),
 ]
 APP_GROUPS = {"studio": "Studio", "tenants": "Tenants"}
+TITLES = {"ingest.submission": "Quarantine"}  # the work's name, where it is not the model's
 ICONS = {"studio": "movie_edit", "tenants": "storefront"}
 
 
@@ -155,7 +156,8 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
 
     def item(label: str, icon: str) -> dict[str, Any]:
         model = allowed[label].model
-        entry = {"title": str(model._meta.verbose_name_plural).capitalize(), "icon": icon}
+        name = TITLES.get(label) or str(model._meta.verbose_name_plural).capitalize()
+        entry = {"title": name, "icon": icon}
         entry["link"] = _link(label)
         if counts.get(label):
             entry["badge"] = str(counts[label])
