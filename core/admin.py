@@ -99,3 +99,19 @@ class AdminAlertAdmin(ReadOnlyAdmin):
     search_fields = ("message",)
     date_hierarchy = "created_at"
     list_per_page = 50
+
+
+def _on_our_base(model_admin: admin.ModelAdmin) -> type[AuditedAdmin]:
+    """A third-party admin class on top of ours: its options first, then the theme and the
+    audit (the order the theme asks of such admins)."""
+    cls = type(model_admin)
+    return type(cls.__name__, (cls, AuditedAdmin), {"__module__": cls.__module__})
+
+
+# Admins registered before this module by Django and third-party apps (groups, the beat
+# schedule): the same pages on our base, so they wear the theme (its list actions work) and
+# every change made in them is audited like ours.
+for _model, _model_admin in list(admin.site._registry.items()):
+    if not isinstance(_model_admin, AuditedAdmin):
+        admin.site.unregister(_model)
+        admin.site.register(_model, _on_our_base(_model_admin))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
+from unfold.forms import ActionForm
 
 from core.admin_audit import AuditedAdmin
 

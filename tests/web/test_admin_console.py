@@ -1,16 +1,21 @@
-"""The admin console in Chromium: a moderator signs in with the theme's form, lands on the
+"""The admin console in Chromium. A moderator signs in with the theme's form, lands on the
 dashboard, follows the sidebar's Reports badge to the pending report, marks it fixed with the
 list's action bar, and the badge is gone — in dark mode, the dashboard's charts drawn, with no
 JavaScript error and nothing that fails to load (the theme's CSS, fonts and charts are its own
-static files)."""
+static files). A superuser's day: a submission rejected from quarantine, a held comment removed,
+a creator blocked and a title taken down, each from its list's action bar."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
 
+from core.models import AuditEntry
+from ingest.models import Submission
+from live.models import Creator
 from medic.models import Report, ReportStatus
-from tests.factories import TitleFactory, UserFactory
+from tests.community.factories import held_comment
+from tests.factories import StaffFactory, TitleFactory, UserFactory
 from tests.medic.factories import report_on, stored_file
 from tests.support.threads import in_other_thread
 
@@ -61,4 +66,57 @@ def test_a_moderator_works_a_report_from_the_sidebar(site, page):
     assert Report.objects.get(pk=report.pk).status == ReportStatus.FIXED
     sidebar = page.locator(f'a[href="{REPORTS}"]').first  # then the breadcrumbs' link
     assert sidebar.inner_text().split() == ["flag", "Reports"]
+    assert page.errors == []
+
+
+def _run(page, base: str, changelist: str, row: str, action: str) -> None:
+    """Tick the row that shows ``row`` on a list, pick the action in the bar, Run."""
+    page.goto(f"{base}{changelist}")
+    page.locator("tr", has_text=row).locator('input[name="_selected_action"]').check()
+    page.select_option('select[name="action"]', action)
+    page.click('button[name="index"]')
+
+
+def _give_reason(page, reason: str) -> None:
+    """An action's intermediate page: the reason, then its button."""
+    page.fill("#id_reason", reason)
+    page.click("form input[type=submit]")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_superusers_day_quarantine_a_comment_a_creator_and_a_takedown(site, page):
+    admin = StaffFactory(username="chief")
+    admin.set_password(PASSWORD)
+    admin.save()
+    submission = Submission.objects.create(user=UserFactory(), url="https://spam.example/x.mkv")
+    comment = in_other_thread(held_comment)
+    creator = Creator.objects.create(user=UserFactory(), channel_name="Loud", status="active")
+    title = TitleFactory(title="Pirated Film")
+
+    _sign_in(page, site.url, "chief")
+    _run(page, site.url, "/admin/ingest/submission/", "spam.example", "reject")
+    _give_reason(page, "not a film")
+    page.wait_for_selector("text=Rejected 1 submission(s).")
+    _run(page, site.url, "/admin/community/comment/", comment.body[:20], "remove")
+    page.wait_for_selector("text=1 removed.")
+    _run(page, site.url, "/admin/live/creator/", "Loud", "block")
+    page.wait_for_selector("text=1 blocked.")
+    _run(page, site.url, "/admin/catalog/title/", "Pirated Film", "take_down")
+    _give_reason(page, "DMCA notice 7")
+    page.wait_for_selector("text=Take titles down: 1 changed.")
+
+    submission.refresh_from_db()
+    comment.refresh_from_db()
+    creator.refresh_from_db()
+    title.refresh_from_db()
+    assert (submission.status, submission.reject_reason) == ("rejected", "not a film")
+    assert comment.moderation_status == "deleted"
+    assert creator.is_blocked
+    assert title.status == "banned"
+    assert set(AuditEntry.objects.filter(actor=admin).values_list("action", flat=True)) >= {
+        "submission_reject",
+        "comment_remove",
+        "creator_block",
+        "title_takedown",
+    }
     assert page.errors == []
