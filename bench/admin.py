@@ -1,0 +1,177 @@
+"""The admin console at size: the lists a moderator works from and the dashboard, over the
+titles ``load_bulk`` made (100,000 by default) and, made here, 20,000 reports, 50,000 jobs,
+100,000 audit entries and 20,000 comments — each page rendered in-process by Django's test
+client for a signed-in superuser (theme, sidebar, badges and all), p50/p95 over ``--rounds``,
+with the number of queries it made. The baseline, measured in the same run, is the same list
+asked for no rows (``?id__exact=0``; for the dashboard, the password-change page): the frame's
+own cost, so the ratio is what the rows cost.
+
+    bash bench/run_api_read.sh --titles 100000 --script bench/admin.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamvault.settings")
+django.setup()
+
+# After django.setup(): these import models.
+from django.conf import settings  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from accounts.models import User, UserKind  # noqa: E402
+from bench.harness import pct  # noqa: E402
+from catalog.models import MediaFile, Title  # noqa: E402
+from community.models import Comment  # noqa: E402
+from core.models import AuditEntry  # noqa: E402
+from jobs.models import Job  # noqa: E402
+from medic.models import Report  # noqa: E402
+
+PAGES = [
+    ("titles", "/admin/catalog/title/"),
+    ("media files", "/admin/catalog/mediafile/"),
+    ("episodes", "/admin/catalog/episode/"),
+    ("reports", "/admin/medic/report/"),
+    ("reports, pending", "/admin/medic/report/?status__exact=pending"),
+    ("jobs", "/admin/jobs/job/"),
+    ("audit entries", "/admin/core/auditentry/"),
+    ("audit, searched", "/admin/core/auditentry/?q=Bulk"),
+    ("comments", "/admin/community/comment/"),
+    ("users", "/admin/accounts/user/"),
+    ("quarantine", "/admin/ingest/submission/"),
+]
+BATCH = 5000
+
+
+def load(reports: int, jobs: int, audits: int, comments: int) -> None:
+    if Report.objects.count() >= reports:
+        return
+    print(f">> {reports} reports, {jobs} jobs, {audits} audit entries, {comments} comments")
+    users = User.objects.bulk_create(
+        User(username=f"viewer{i}", kind=UserKind.TELEGRAM, telegram_id=2 * 10**9 + i)
+        for i in range(200)
+    )
+    files = list(
+        MediaFile.objects.order_by("id").values_list("id", "title_id")[: max(reports, comments)]
+    )
+    issues = ["dead_link", "out_of_sync", "wrong_file", "wrong_audio"]
+    statuses = ["pending", "fixed", "ignored", "repairing"]
+    Report.objects.bulk_create(
+        (
+            Report(
+                title_id=files[i % len(files)][1],
+                media_file_id=files[i % len(files)][0],
+                target_type="file",
+                target_key=f"file:{files[i % len(files)][0]}",
+                reported_by=users[i % len(users)],
+                issue=issues[(i // len(files)) % len(issues)],
+                status=statuses[i % len(statuses)],
+            )
+            for i in range(reports)
+        ),
+        batch_size=BATCH,
+    )
+    kinds = ["ingest_url", "rendition", "pack_build", "broadcast"]
+    states = ["done", "done", "done", "failed", "queued"]
+    Job.objects.bulk_create(
+        (Job(kind=kinds[i % 4], status=states[i % 5], payload={"n": i}) for i in range(jobs)),
+        batch_size=BATCH,
+    )
+    title_type = ContentType.objects.get_for_model(Title)
+    AuditEntry.objects.bulk_create(
+        (
+            AuditEntry(
+                actor=users[i % len(users)],
+                actor_repr=users[i % len(users)].username,
+                action=["title_edit", "report_fix", "comment_remove"][i % 3],
+                target_type=title_type,
+                target_id=str(files[i % len(files)][1]),
+                target_repr=f"Bulk title {i}",
+                after={"n": i},
+            )
+            for i in range(audits)
+        ),
+        batch_size=BATCH,
+    )
+    Comment.objects.bulk_create(
+        (
+            Comment(
+                target_type="title",
+                target_key=f"title:{files[i % len(files)][1]}",
+                title_id=files[i % len(files)][1],
+                user=users[i % len(users)],
+                nickname=f"viewer{i % len(users)}",
+                avatar_seed=f"{i:016x}",
+                body=f"Comment {i}",
+                moderation_status="flagged" if i % 50 == 0 else "active",
+            )
+            for i in range(comments)
+        ),
+        batch_size=BATCH,
+    )
+
+
+def measure(client: Client, url: str, rounds: int) -> tuple[float, float, int]:
+    for _ in range(2):  # warm: the badge cache, Django's template cache
+        assert client.get(url).status_code == 200, url
+    times = []
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, url
+    return pct(times, 50), pct(times, 95), len(queries.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", help="(given by run_api_read.sh; unused)")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--reports", type=int, default=20_000)
+    parser.add_argument("--jobs", type=int, default=50_000)
+    parser.add_argument("--audits", type=int, default=100_000)
+    parser.add_argument("--comments", type=int, default=20_000)
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    load(args.reports, args.jobs, args.audits, args.comments)
+    admin, _ = User.objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(admin)
+    print(f"titles: {Title.objects.count():,}; rounds per page: {args.rounds}")
+    print(
+        "| page | p50 / p95 ms | queries | empty list (baseline) p50 / p95 ms | ratio p50 |"
+        "\n|---|---|---|---|---|"
+    )
+    worst = 0.0
+    for name, url in [*PAGES, ("dashboard", "/admin/")]:
+        p50, p95, queries = measure(client, url, args.rounds)
+        if url == "/admin/":
+            base = "/admin/password_change/"
+        else:
+            base = url + ("&" if "?" in url else "?") + "id__exact=0"
+        b50, b95, _ = measure(client, base, args.rounds)
+        worst = max(worst, p95)
+        print(
+            f"| {name} | {p50:.1f} / {p95:.1f} | {queries} | {b50:.1f} / {b95:.1f} |"
+            f" {p50 / b50:.2f}x |"
+        )
+    print(f"\nslowest p95: {worst:.1f} ms (target: every page under 200 ms)")
+
+
+if __name__ == "__main__":
+    main()
