@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Title, TitleStatus
+from catalog.plays import plays_by_hour
 from ingest.kinds import JobKind
 from jobs.models import Job, JobStatus
 from live.models import Stream, StreamStatus
@@ -82,6 +83,15 @@ def traffic_series() -> dict[str, Any]:
     }
 
 
+def plays_series() -> dict[str, Any]:
+    """Plays per hour over the last day (the cache's hourly counters: no query)."""
+    hours = plays_by_hour(24)
+    return {
+        "labels": [timezone.localtime(h).strftime("%H:00") for h, _ in hours],
+        "datasets": [{"label": "plays", "data": [n for _, n in hours], "backgroundColor": BLUE}],
+    }
+
+
 def jobs_by_state() -> list[dict[str, Any]]:
     counts = dict(Job.objects.order_by().values_list("status").annotate(n=Count("id")))
     url = reverse("admin:jobs_job_changelist")
@@ -105,6 +115,7 @@ def dashboard(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
         health=medic_dashboard(),
         ingests=json.dumps(ingest_series()),
         traffic=json.dumps(traffic_series()),
+        plays=json.dumps(plays_series()),
         jobs=jobs_by_state(),
         top_titles=[{**t, "url": change.format(t["id"])} for t in top],
         live_now=Stream.objects.filter(status=StreamStatus.LIVE).count(),

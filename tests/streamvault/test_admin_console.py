@@ -4,6 +4,8 @@ on; and the index's dashboard from measured data in a fixed number of queries.""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 
 import pytest
@@ -12,6 +14,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from catalog.models import Title
+from catalog.plays import play_record
 from core.hosts import AllowedHosts
 from ingest.models import Submission
 from jobs.models import Job
@@ -94,13 +97,19 @@ def test_the_dashboard_is_drawn_from_the_data_in_fixed_queries(
     for views in (5, 50, 500):
         Title.objects.filter(pk=TitleFactory(title=f"Seen {views}").pk).update(views=views)
     Job.objects.create(kind="ingest_url", status="done", payload={})
+    seen = Title.objects.get(title="Seen 5")
+    for visitor in ("a", "b", "c", "c"):  # c's second play the same day does not count
+        play_record(title_id=seen.pk, visitor_id=visitor)
     with django_assert_max_num_queries(30) as first:
         body = client.get(reverse("admin:index")).content.decode()
     top = body.split('id="top-titles"')[1].split("</ol>")[0]
     assert top.index("Seen 500") < top.index("Seen 50<") < top.index("Seen 5<")
     assert 'id="live-now">1<' in body
     assert "&quot;label&quot;: &quot;failed&quot;, &quot;data&quot;: [0," in body  # Chart.js data
-    assert body.count('class="chart"') == 2 and 'id="medic-chart"' in body
+    after = body.split("Plays per hour", 1)[1]
+    plays = json.loads(html.unescape(after.split('data-value="', 1)[1].split('"', 1)[0]))
+    assert plays["datasets"][0]["data"][-1] == 3  # this hour's plays
+    assert body.count('class="chart"') == 3 and 'id="medic-chart"' in body
     # Ten times the titles and jobs: not one query more.
     for n in range(30):
         TitleFactory(title=f"More {n}")
