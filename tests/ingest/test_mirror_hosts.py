@@ -59,18 +59,22 @@ def pixeldrain_api(server, key="pd-key") -> dict:
     return files
 
 
+def pixeldrain_host(server, name: str = "pixeldrain", path: str = "/api") -> dict:
+    """A MIRROR_HOSTS entry for ``pixeldrain_api`` on ``server`` (public pages on pd.example,
+    which nothing fetches)."""
+    return {
+        "kind": "pixeldrain",
+        "name": name,
+        "api_key": "pd-key",
+        "api_url": server.url_for(path),
+        "public_url": f"https://{'pd' if name == 'pixeldrain' else name}.example",
+    }
+
+
 def test_pixeldrain_uploads_checks_and_deletes(file_server, blob, settings):
     files = pixeldrain_api(file_server)
     settings.MIRROR_MIN_BYTES = 1
-    settings.MIRROR_HOSTS = [
-        {
-            "kind": "pixeldrain",
-            "name": "pixeldrain",
-            "api_key": "pd-key",
-            "api_url": file_server.url_for("/api"),
-            "public_url": "https://pd.example",
-        }
-    ]
+    settings.MIRROR_HOSTS = [pixeldrain_host(file_server)]
     mirrors, errors = mirrors_upload(path=blob, file_name="Film.mkv", size=blob.stat().st_size)
     assert errors == [] and mirrors[0]["url"] == "https://pd.example/u/abc123"
     assert files["abc123"] == blob.read_bytes()
@@ -148,15 +152,7 @@ def test_deleting_a_file_deletes_its_copies_on_our_hosts(
     a copy on a host we do not run is left alone; a delete rolled back queues nothing."""
     files = pixeldrain_api(file_server)
     files["abc123"] = b"copy"
-    settings.MIRROR_HOSTS = [
-        {
-            "kind": "pixeldrain",
-            "name": "pixeldrain",
-            "api_key": "pd-key",
-            "api_url": file_server.url_for("/api"),
-            "public_url": "https://pd.example",
-        }
-    ]
+    settings.MIRROR_HOSTS = [pixeldrain_host(file_server)]
     title = TitleFactory()
     media_file = stored_file(title)
     catalog.mirrors_set(

@@ -11,7 +11,7 @@ from catalog.models import DownloadMirror
 from medic import services
 from medic.models import LinkCheck, Repair
 from tests.factories import StaffFactory, TitleFactory
-from tests.ingest.test_mirror_hosts import pixeldrain_api
+from tests.ingest.test_mirror_hosts import pixeldrain_api, pixeldrain_host
 from tests.medic.factories import stored_file
 
 pytestmark = pytest.mark.django_db
@@ -24,22 +24,8 @@ GONE = "https://pd.example/u/gone"
 def pixeldrain(web, settings):
     files = pixeldrain_api(web)
     files["abc123"] = b"the copy"
-    settings.MIRROR_HOSTS = [
-        {
-            "kind": "pixeldrain",
-            "name": "pixeldrain",
-            "api_key": "pd-key",
-            "api_url": web.url_for("/api"),
-            "public_url": "https://pd.example",  # never fetched: it does not even resolve here
-        },
-        {
-            "kind": "pixeldrain",
-            "name": "busy",
-            "api_key": "pd-key",
-            "api_url": web.url_for("/busy"),
-            "public_url": "https://busy.example",
-        },
-    ]
+    # The public pages (pd.example) are never fetched: they do not even resolve here.
+    settings.MIRROR_HOSTS = [pixeldrain_host(web), pixeldrain_host(web, "busy", "/busy")]
     settings.MEDIC_CHECK_TIMEOUT = 0.5
     return files
 
