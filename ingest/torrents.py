@@ -29,6 +29,7 @@ from media.archives import ARCHIVE_SUFFIXES, VIDEO_SUFFIXES
 MAGNET = re.compile(r"^magnet:\?(?:.*&)?xt=urn:bt(?:ih|mh):[0-9A-Za-z]{32,68}(?:&|$)")
 MAX_TORRENT_FILE = 10 * 1024 * 1024
 POLL = 0.2
+FLUSH_SECONDS = 60  # for the written-out check after the download
 
 
 def is_torrent_link(url: str) -> bool:
@@ -63,7 +64,7 @@ def _session() -> lt.session:
             "enable_upnp": False,
             "enable_natpmp": False,
             "user_agent": "StreamVault",
-            "alert_mask": 0,
+            "alert_mask": int(lt.alert_category.storage),  # for cache_flushed_alert
             # Until the files are chosen we want nothing: keep the peers that sent the metadata.
             "close_redundant_connections": False,
         }
@@ -142,6 +143,7 @@ def torrent_download(
             )
         handle.prioritize_files([4 if i in wanted else 0 for i in range(files.num_files())])
         _wait(handle, wanted, total, on_progress)
+        _flushed(session, handle)
         session.remove_torrent(handle)
         # A piece shared with a video brings the edge of its neighbour: nothing unwanted stays.
         for i in set(range(files.num_files())) - set(wanted):
@@ -153,6 +155,21 @@ def torrent_download(
     finally:
         session.pause()
         del session
+
+
+def _flushed(session: lt.session, handle) -> None:
+    """Every byte in the files before they are read: libtorrent counts a piece as had once it
+    is hashed, which can be before its blocks leave the write buffer (a CI run read a file
+    with part of a piece missing)."""
+    handle.flush_cache()
+    deadline = time.monotonic() + FLUSH_SECONDS
+    while time.monotonic() < deadline:
+        if session.wait_for_alert(int(POLL * 1000)) is None:
+            continue
+        for alert in session.pop_alerts():
+            if isinstance(alert, lt.cache_flushed_alert) and alert.handle == handle:
+                return
+    raise TransientError("the torrent's files were not written out in time")
 
 
 def _wait(handle, wanted: list[int], total: int, on_progress) -> None:
