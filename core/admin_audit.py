@@ -10,6 +10,7 @@ passwords, tokens, sessions) are recorded as changed without their value.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -47,10 +48,8 @@ def _shown(form: Any, name: str, value: Any) -> Any:
         return HIDDEN
     field = form.fields.get(name)
     if field is not None:
-        try:
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
             value = field.prepare_value(value)
-        except (TypeError, ValueError, AttributeError):
-            pass
     if isinstance(value, models.Model):
         value = value.pk
     return _json(value)

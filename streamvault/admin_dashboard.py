@@ -110,14 +110,15 @@ def dashboard(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
         .order_by("-views", "id")
         .values("id", "title", "views")[:10]
     )
-    change = reverse("admin:catalog_title_change", args=[0]).replace("/0/", "/{}/")
     context.update(
         health=medic_dashboard(),
         ingests=json.dumps(ingest_series()),
         traffic=json.dumps(traffic_series()),
         plays=json.dumps(plays_series()),
         jobs=jobs_by_state(),
-        top_titles=[{**t, "url": change.format(t["id"])} for t in top],
+        top_titles=[
+            {**t, "url": reverse("admin:catalog_title_change", args=[t["id"]])} for t in top
+        ],
         live_now=Stream.objects.filter(status=StreamStatus.LIVE).count(),
         live_url=reverse("admin:live_stream_changelist") + "?status__exact=live",
     )

@@ -4,8 +4,6 @@ opens a repair that re-copies the primary from that mirror."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient
@@ -16,9 +14,8 @@ from catalog.models import FileStatus, MediaFile
 from ingest.local import media_ingest
 from medic.models import Repair
 from swarm.storage.account import TelegramBackend
-from tests.factories import TitleFactory
 from tests.support.telegram import CHAT, FakeTelegram
-from tests.vault.test_stream import signed_path
+from tests.vault.test_stream import signed_path, telegram_file
 from vault.backends.local import LocalBackend
 from vault.targets import targets
 
@@ -90,17 +87,7 @@ def test_a_deleted_telegram_message_switches_to_the_mirror(media, fake_telegram,
     cloud = FakeTelegram()
     backend = TelegramBackend(cloud, chat_id=CHAT)
     data = media.movie.read_bytes()
-    stored = async_to_sync(backend.put)(io.BytesIO(data), file_name="m.mkv")
-    media_file = catalog.media_file_add(
-        title=TitleFactory(),
-        quality="720p",
-        file_hash=stored.sha256,
-        size_bytes=stored.size,
-        backend="telegram",
-        ref=stored.ref,
-        tg_raw=stored.tg_raw,
-        container="mkv",
-    )
+    media_file = telegram_file(backend, data, container="mkv")
     file_server.expect_request("/f/tg-copy").respond_with_data(
         data, content_type="video/x-matroska"
     )
@@ -123,7 +110,7 @@ def test_a_deleted_telegram_message_switches_to_the_mirror(media, fake_telegram,
         playing, body = async_to_sync(fetch)("bytes=0-99")
         assert playing.status_code == 206 and body == data[:100]
 
-        message_id = int(stored.ref.rsplit(":", 1)[-1])
+        message_id = int(media_file.ref.rsplit(":", 1)[-1])
         document_id = cloud.messages[message_id]
         async_to_sync(cloud.delete_messages)(CHAT, message_id)
         cloud.documents[document_id]["reference"] = b"expired"

@@ -3,6 +3,7 @@ clients), and behind real nginx with X-Accel-Redirect."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -29,6 +30,21 @@ def signed_path(file_hash: str, *, ttl: int = 600, expires: int | None = None) -
     uri = f"/s/{file_hash}"
     expires = expires if expires is not None else int(time.time()) + ttl
     return f"{uri}?md5={signature(uri=uri, expires=expires)}&expires={expires}"
+
+
+def telegram_file(backend: TelegramBackend, data: bytes, *, container: str):
+    """A media file whose bytes are a message in the (fake) storage channel."""
+    stored = async_to_sync(backend.put)(io.BytesIO(data), file_name="m.mkv")
+    return catalog.media_file_add(
+        title=TitleFactory(),
+        quality="720p",
+        file_hash=stored.sha256,
+        size_bytes=stored.size,
+        backend="telegram",
+        ref=stored.ref,
+        tg_raw=stored.tg_raw,
+        container=container,
+    )
 
 
 @pytest.fixture
@@ -195,18 +211,7 @@ def test_telegram_backed_file_streams_through_the_endpoint(settings, fake_telegr
     cloud = FakeTelegram()
     backend = TelegramBackend(cloud, chat_id=CHAT)
     data = os.urandom(2 * 1024 * 1024 + 77)
-    stored = async_to_sync(backend.put)(__import__("io").BytesIO(data), file_name="m.mkv")
-    title = TitleFactory()
-    mf = catalog.media_file_add(
-        title=title,
-        quality="720p",
-        file_hash=stored.sha256,
-        size_bytes=stored.size,
-        backend="telegram",
-        ref=stored.ref,
-        tg_raw=stored.tg_raw,
-        container="mp4",
-    )
+    mf = telegram_file(backend, data, container="mp4")
     client = AsyncClient()
 
     async def fetch(headers):
