@@ -107,6 +107,12 @@ def tasks_queued(*, user: Any) -> QuerySet[Task]:
     return _tasks(qs).order_by("-job__priority", "job__created_at", "job_id")
 
 
+def tasks_listed(*, project: Project, pks: list[int]) -> list[Task]:
+    """The project's tasks ``pks``, in that order (one query and its prefetch)."""
+    rows = {t.pk: t for t in _tasks(Task.objects.filter(project=project, pk__in=pks))}
+    return [rows[pk] for pk in pks]
+
+
 def task_visible(*, user: Any, pk: int) -> Task | None:
     return _tasks(under_projects(Task.objects.filter(pk=pk), user)).first()
 

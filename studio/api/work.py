@@ -14,7 +14,7 @@ from jobs.models import JobStatus
 from .. import assistant
 from ..models import Media, MediaType, Session
 from ..progress import progress_snapshot
-from ..selectors import media_of, task_visible, tasks_of, tasks_queued
+from ..selectors import media_of, task_visible, tasks_listed, tasks_of, tasks_queued
 from ..services import media as media_services
 from ..services import sessions, tasks
 from .base import StudioView, choice_param, paged, project_or_404, row_or_404
@@ -173,7 +173,7 @@ class TasksView(StudioView):
         made = tasks.tasks_create(
             actor=request.user, project=project, specs=[dict(s) for s in data["tasks"]]
         )
-        rows = [task_visible(user=request.user, pk=task.pk) for task, _ in made]
+        rows = tasks_listed(project=project, pks=[task.pk for task, _ in made])
         return Response(TaskOut(rows, many=True).data, status=201)
 
 

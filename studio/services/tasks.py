@@ -103,11 +103,22 @@ def tasks_create(
     made: dict[int, tuple[Task, bool]] = {}
     index = {f"#{keys[i] or i}": i for i in range(len(specs))}
     gate = _budget_gate(actor, project, specs)
+    content_keys = {_key(project, spec) for spec in specs}
+    known = {  # one look-up for the batch; tasks it creates join as they are made
+        t.content_key: t
+        for t in Task.objects.select_related("job").filter(content_key__in=content_keys)
+    }
     for node in order:
         if node in index:
             i = index[node]
             made[i] = _task_one(
-                actor=actor, project=project, spec=specs[i], made=made, named=named, gate=gate
+                actor=actor,
+                project=project,
+                spec=specs[i],
+                made=made,
+                named=named,
+                gate=gate,
+                known=known,
             )
     return [made[i] for i in range(len(specs))]
 
@@ -159,14 +170,20 @@ def _deps(project: Project, spec: dict, made: dict, named: dict) -> list[Job]:
 
 
 def _task_one(
-    *, actor: Any, project: Project, spec: dict, made: dict, named: dict, gate: Job | None
+    *,
+    actor: Any,
+    project: Project,
+    spec: dict,
+    made: dict,
+    named: dict,
+    gate: Job | None,
+    known: dict[str, Task],
 ):
     target = _target(project, spec)  # the ids are checked: the key is the spec's own
     parameters = spec.get("parameters", {})
     key = _key(project, spec)
-    existing = Task.objects.select_related("job").filter(content_key=key).first()
-    if existing is not None:
-        return existing, False
+    if key in known:
+        return known[key], False
     depends_on = _deps(project, spec, made, named)
     if gate is not None and task_estimate(spec["task_type"]) > 0:
         depends_on.append(gate)  # paused until the budget allows (top up and continue)
@@ -187,6 +204,7 @@ def _task_one(
         created_by=job.created_by,
         **target,
     )
+    known[key] = task
     Job.objects.filter(pk=job.pk).update(payload={"task": task.pk, "task_type": task.task_type})
     if depends_on:
         try:
