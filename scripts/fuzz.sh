@@ -10,8 +10,9 @@
 #   bash scripts/fuzz.sh prepare    # only the database, then only the fuzzing (scripts/test.sh
 #   bash scripts/fuzz.sh run        #   runs both while pytest runs): both need the same FUZZ_WORK
 #
-# Everything is its own: a database, a Redis database (1: the tests' fake Telegram and counters
-# in database 0 are never touched), a vault and a demo-media directory under FUZZ_WORK.
+# Everything is its own: a database, a Redis database (15, the last: pytest's run uses 0 and its
+# xdist workers 1, 2, … — their test Celery workers would otherwise take the jobs this server
+# queues), a vault and a demo-media directory under FUZZ_WORK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -23,7 +24,7 @@ mkdir -p "$WORK"
 PORT=$(free_port)
 FUZZ_DB="streamvault_fuzz"
 export DATABASE_URL="postgres://streamvault@127.0.0.1:${PG_PORT}/${FUZZ_DB}"
-export REDIS_URL="${REDIS_URL%/*}/1"
+export REDIS_URL="${REDIS_URL%/*}/15"
 export DEMO_MEDIA_DIR="$WORK/demo-media"
 export DEBUG=false SECRET_KEY="fuzz-only-secret-key" ALLOWED_HOSTS="127.0.0.1,localhost"
 export VAULT_DIR="$WORK/vault" TELEGRAM_GATEWAY=fake TELEGRAM_LOGIN_BOT_TOKEN="123:fuzz"

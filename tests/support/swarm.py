@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import Now
 from werkzeug import Request, Response
 
 from jobs.models import Job, JobStatus
@@ -288,12 +290,14 @@ class Workers:
         """Wait (bounded) while live workers finish the jobs a test left behind — an ingest's
         rendition, a document rebuild — so the read-model check after the test sees the end
         state and not a write in flight. False when jobs were still open at the bound (a test
-        that leaves work queued on purpose)."""
+        that leaves work queued on purpose). A job due later (``not_before``: a debounced pack
+        build, a retry's countdown) is not waited for."""
         if not any(wp.proc.poll() is None for wp in self.procs):
             return True
         deadline = time.monotonic() + timeout
-        open_states = [JobStatus.QUEUED, JobStatus.RUNNING]
-        while Job.objects.filter(status__in=open_states).exists():
+        due = Q(not_before__isnull=True) | Q(not_before__lte=Now())
+        open_now = Q(status=JobStatus.RUNNING) | (Q(status=JobStatus.QUEUED) & due)
+        while Job.objects.filter(open_now).exists():
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.2)
