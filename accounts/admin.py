@@ -272,6 +272,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 class WishlistEntryAdmin(AuditedAdmin):
     """Read-only view of wishlists; the free-text requests are what the library lacks."""
 
+    ordering = ("-id",)  # newest first
+
     list_display = ("id", "user", "title", "query", "status", "notified_at", "created_at")
     list_filter = ("status",)
     search_fields = ("query", "query_clean")

@@ -148,6 +148,7 @@ def _set_title_status(status: str):
 
 @admin.register(Title)
 class TitleAdmin(AuditedAdmin):
+    ordering = ("-id",)  # newest first (the primary key: no sort of every title per page)
     list_display = (
         "title",
         "media_type",

@@ -78,20 +78,35 @@ def _mark(request: Any) -> None:
         setattr(request, _SINCE, AuditEntry.objects.aggregate(last=Max("id"))["last"] or 0)
 
 
-def _already(request: Any, obj: models.Model) -> bool:
+def _service_fields(request: Any, obj: models.Model) -> set[str] | None:
+    """The fields an audited service already recorded for ``obj`` in this request (the keys
+    of its rows' before and after), or None when none did."""
     since = getattr(request, _SINCE, None)
-    return since is not None and (
-        AuditEntry.objects.filter(
-            id__gt=since,
-            target_type=ContentType.objects.get_for_model(obj),
-            target_id=str(obj.pk),
-        ).exists()
-    )
+    if since is None:
+        return None
+    rows = AuditEntry.objects.filter(
+        id__gt=since,
+        target_type=ContentType.objects.get_for_model(obj),
+        target_id=str(obj.pk),
+    ).values_list("before", "after")
+    if not rows:
+        return None
+    return {key for pair in rows for side in pair if isinstance(side, dict) for key in side}
 
 
 def _record(request: Any, action: str, obj: models.Model, **kw: Any) -> None:
-    if not _already(request, obj):
-        audit_record(actor=request.user, action=action, target=obj, **kw)
+    """Once per change: an object a service already audited in this request is not recorded
+    again — but for a change, the fields the service's rows do not hold still are (an
+    episode's name changed beside its intro, which the pinning service records)."""
+    covered = _service_fields(request, obj)
+    if covered is not None:
+        if action != "admin_change":
+            return
+        kw["before"] = {k: v for k, v in kw.get("before", {}).items() if k not in covered}
+        kw["after"] = {k: v for k, v in kw.get("after", {}).items() if k not in covered}
+        if not (kw["before"] or kw["after"]):
+            return
+    audit_record(actor=request.user, action=action, target=obj, **kw)
 
 
 class AuditedAdmin(ModelAdmin):

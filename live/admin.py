@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from unfold.forms import ActionForm
 
 from core.admin_audit import AuditedAdmin
+from core.charts import bar_chart
 
 from . import approval, chat, reports, services
 from .images import image_store
@@ -30,6 +35,7 @@ from .models import (
     StreamReportStatus,
     StreamStatus,
 )  # fmt: skip
+from .selectors import creator_daily
 
 
 class ReasonActionForm(ActionForm):
@@ -49,12 +55,51 @@ class CreatorAdmin(AuditedAdmin):
     list_select_related = ("user",)
     exclude = ("stream_key_hash",)
     readonly_fields = (
-        "user", "status", "rejection_reason", "reviewed_by", "reviewed_at", "is_blocked",
-        "is_deleted", "stream_key_updated_at", "total_followers", "total_streams",
+        "dashboard", "user", "status", "rejection_reason", "reviewed_by", "reviewed_at",
+        "is_blocked", "is_deleted", "stream_key_updated_at", "total_followers", "total_streams",
         "total_stream_views", "total_likes", "created_at", "updated_at",
     )  # fmt: skip
     action_form = ReasonActionForm
     actions = ["approve", "reject", "block", "unblock", "soft_delete", "restore", "reset_key"]
+
+    @admin.display(description="dashboard")
+    def dashboard(self, obj: Creator) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:live_creator_dashboard", args=[obj.pk])
+        return format_html('<a href="{}">Views, viewers and hours watched, 30 days</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.dashboard_view)
+        return [
+            path("<int:creator_id>/dashboard/", view, name="live_creator_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request, creator_id: int):
+        creator = get_object_or_404(Creator, pk=creator_id)
+        if not self.has_view_permission(request, creator):
+            raise PermissionDenied
+        series = creator_daily(creator=creator)
+        days = [p["day"].isoformat() for p in series]
+
+        def chart(key: str, label: str, color: str):
+            points = list(zip(days, (p[key] for p in series), strict=True))
+            return bar_chart(chart_id=f"creator-{key}", label=label, points=points, color=color)
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{creator.channel_name}: broadcasts, last 30 days",
+            "creator": creator,
+            "opts": self.model._meta,
+            "charts": [
+                chart("views", "views", "#417690"),
+                chart("peak", "peak viewers", "#e65100"),
+                chart("hours", "hours watched", "#8e24aa"),
+            ],
+            "broadcasts": sum(p["broadcasts"] for p in series),
+        }
+        return TemplateResponse(request, "admin/live/creator_dashboard.html", context)
 
     def get_queryset(self, request):
         waiting_first = Case(
@@ -177,6 +222,7 @@ class CategoryForm(forms.ModelForm):
 
 @admin.register(Category)
 class CategoryAdmin(AuditedAdmin):
+    ordering = ("name",)
     form = CategoryForm
     list_display = ("name", "is_active", "created_at")
     list_filter = ("is_active",)
@@ -186,6 +232,8 @@ class CategoryAdmin(AuditedAdmin):
 @admin.register(ChatMessage)
 class ChatMessageAdmin(AuditedAdmin):
     """The chat moderation log: every line, deleted ones kept with who deleted them."""
+
+    ordering = ("-id",)  # newest first
 
     list_display = ("created_at", "stream", "user", "message_type", "message", "is_deleted",
                     "deleted_by")  # fmt: skip
@@ -207,6 +255,7 @@ class ChatMessageAdmin(AuditedAdmin):
 
 @admin.register(ChatBan)
 class ChatBanAdmin(AuditedAdmin):
+    ordering = ("-id",)  # newest first
     list_display = ("user", "creator", "until", "reason", "by", "created_at")
     list_select_related = ("user", "creator", "by")
     search_fields = ("creator__channel_name", "reason")
@@ -267,6 +316,7 @@ class StreamReportAdmin(AuditedAdmin):
 
 @admin.register(StreamAnalytics)
 class StreamAnalyticsAdmin(AuditedAdmin):
+    ordering = ("-view_count",)  # the most watched first
     list_display = ("stream", "creator", "view_count", "unique_viewers", "peak_concurrent_viewers",
                     "watch_duration", "likes", "comments", "created_at")  # fmt: skip
     list_select_related = ("stream", "creator")
@@ -280,6 +330,7 @@ class StreamAnalyticsAdmin(AuditedAdmin):
 
 @admin.register(PageSettings)
 class PageSettingsAdmin(AuditedAdmin):
+    ordering = ("id",)  # one row
     list_display = ("__str__", "last_updated")
 
     def has_add_permission(self, request):

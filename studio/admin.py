@@ -64,6 +64,7 @@ class TierAdmin(AuditedAdmin):
 
 @admin.register(Member)
 class MemberAdmin(AuditedAdmin):
+    ordering = ("-id",)  # newest first
     list_display = ["user", "role", "tier", "projects_used", "theme", "language", "created_at"]
     list_filter = ["role", "tier"]
     search_fields = ["user__username", "user__email"]

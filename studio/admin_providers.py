@@ -33,6 +33,7 @@ class FalRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(Embedding)
 class EmbeddingAdmin(ReadOnlyAdmin):
+    ordering = ("-id",)  # newest first
     list_display = ["media", "model", "dimensions", "created_at"]
     list_filter = ["model", "dimensions"]
     search_fields = ["media__filename", "media__description"]

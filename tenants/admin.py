@@ -72,6 +72,7 @@ class TenantDomainInline(TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(AuditedAdmin):
+    ordering = ("name",)
     list_display = (
         "name",
         "primary_domain",

@@ -70,8 +70,8 @@ def intro_pin(
         raise ValidationError(errors)
     row = episode if episode is not None else title
     stored = type(row).objects.filter(pk=row.pk).values("intro_start", "intro_end").get()
-    before = {"start": stored["intro_start"], "end": stored["intro_end"]}  # not the form's copy
-    if before == {"start": start, "end": end}:
+    before = dict(stored)  # not the form's copy
+    if before == {"intro_start": start, "intro_end": end}:
         return False
     type(row).objects.filter(pk=row.pk).update(intro_start=start, intro_end=end)
     row.intro_start, row.intro_end = start, end
@@ -80,7 +80,7 @@ def intro_pin(
         action="intro_pin",
         target=row,
         before=before,
-        after={"start": start, "end": end},
+        after={"intro_start": start, "intro_end": end},  # the fields, as the admin's forms
     )
     title_refresh(title)
     return True

@@ -108,7 +108,7 @@ def test_an_editors_pin_wins_and_is_audited(movie, settings):
     document = Title.objects.get(pk=movie.pk).document
     assert document["intro_timings"] == {"start": 30, "end": 95, "votes": 1, "pinned": True}
     pin = AuditEntry.objects.get(action="intro_pin")
-    assert pin.actor == editor and pin.after == {"start": 30, "end": 95}
+    assert pin.actor == editor and pin.after == {"intro_start": 30, "intro_end": 95}
     catalog.intro_pin(title=movie, start=None, end=None, actor=editor)  # back to the viewers
     assert Title.objects.get(pk=movie.pk).document["intro_timings"]["pinned"] is False
 
@@ -148,11 +148,16 @@ def test_an_episode_pin_in_the_title_admin_goes_through_the_audited_service(clie
         if i.formset.model.__name__ == "Episode"
     )
     data[f"{prefix}-0-intro_start"], data[f"{prefix}-0-intro_end"] = "12", "80"
+    data[f"{prefix}-0-name"] = "Low Tide"  # changed beside the pin: recorded too, once
     response = client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     episode.refresh_from_db()
     assert (episode.intro_start, episode.intro_end) == (12, 80)
     pin = AuditEntry.objects.get(action="intro_pin")
-    assert pin.actor == editor and pin.after == {"start": 12, "end": 80}
+    assert pin.actor == editor and pin.after == {"intro_start": 12, "intro_end": 80}
+    (named,) = AuditEntry.objects.filter(
+        action="admin_change", target_type__model="episode", target_id=str(episode.pk)
+    )
+    assert (named.before, named.after) == ({"name": ""}, {"name": "Low Tide"})
     (entry,) = Title.objects.get(pk=series.pk).document["seasons"]["1"]
     assert entry["intro_timings"] == {"start": 12, "end": 80, "votes": 0, "pinned": True}

@@ -3,7 +3,10 @@ whatever the number of rows, live streams first, the key never shown."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from live.models import ChatBan, ChatMessage, StreamAnalytics, StreamReport, StreamStatus
 from tests.factories import CreatorFactory, LiveStreamFactory, StaffFactory, UserFactory
@@ -44,3 +47,41 @@ def test_live_streams_come_first_and_keys_never_show(client):
     assert body.index("On air now") < body.index("Old show")
     creator_page = client.get(f"/admin/live/creator/{live.creator_id}/change/").content.decode()
     assert "f" * 64 not in creator_page
+
+
+def test_a_creators_dashboard_charts_their_broadcasts_by_day(client, django_assert_max_num_queries):
+    """Views, peak viewers and hours watched per day for 30 days, from the analytics rows of
+    the channel's broadcasts (another channel's not counted), in a fixed number of queries;
+    linked from the creator's page; staff without the view permission get a 403."""
+    creator = CreatorFactory(channel_name="Harbour Live")
+    other = CreatorFactory(channel_name="Elsewhere")
+    for views, peak, seconds in ((40, 12, 7200), (60, 30, 3600)):
+        stream = LiveStreamFactory(status=StreamStatus.OFFLINE, creator=creator)
+        StreamAnalytics.objects.create(
+            stream=stream, creator=creator, view_count=views,
+            peak_concurrent_viewers=peak, watch_duration=seconds,
+        )  # fmt: skip
+    stream = LiveStreamFactory(status=StreamStatus.OFFLINE, creator=other)
+    StreamAnalytics.objects.create(stream=stream, creator=other, view_count=999)
+    old = LiveStreamFactory(status=StreamStatus.OFFLINE, creator=creator)
+    gone = StreamAnalytics.objects.create(stream=old, creator=creator, view_count=500)
+    StreamAnalytics.objects.filter(pk=gone.pk).update(
+        created_at=timezone.now() - timedelta(days=40)
+    )
+
+    client.force_login(StaffFactory())
+    url = f"/admin/live/creator/{creator.pk}/dashboard/"
+    assert url in client.get(f"/admin/live/creator/{creator.pk}/change/").content.decode()
+    client.get(url)
+    with django_assert_max_num_queries(10):
+        body = client.get(url).content.decode()
+    today = timezone.localdate().isoformat()
+    assert f"<title>{today}: 100</title>" in body  # views, today: 40 + 60, not 999
+    assert f"<title>{today}: 30</title>" in body  # the higher peak
+    assert f"<title>{today}: 3</title>" in body  # 3 hours watched
+    assert 'id="broadcasts">2<' in body  # the one of 40 days ago is out of the window
+    assert body.count("<rect") == 3 * 30
+
+    moderator = UserFactory(is_staff=True)
+    client.force_login(moderator)
+    assert client.get(url).status_code == 403

@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import reverse
@@ -116,3 +117,34 @@ def test_the_dashboard_is_drawn_from_the_data_in_fixed_queries(
         Job.objects.create(kind="ingest_local", status="failed", payload={})
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get(reverse("admin:index")).status_code == 200
+
+
+# Settings tables of a few rows: nothing to search in.
+FEW_ROWS = {
+    "live.PageSettings",
+    "live.StreamAnalytics",
+    "studio.GeneratorChoice",
+    "studio.Session",
+    "studio.Tier",
+}
+
+
+def test_every_list_of_ours_is_ordered_on_purpose_and_searchable(rf):
+    """Each changelist of our apps states its order (its admin's, its model's or its admin's
+    queryset's, as "pending first" — not the primary key Django falls back to by accident) and
+    has a search box, but for the settings tables of a few rows."""
+    request = rf.get("/admin/")
+    request.user = StaffFactory()
+    ours = {"accounts", "catalog", "community", "core", "ingest", "jobs", "live", "medic"}
+    ours |= {"studio", "swarm", "tenants"}
+    unordered, unsearchable = [], []
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label
+        if model._meta.app_label not in ours:
+            continue
+        stated = model_admin.ordering or model._meta.ordering
+        if not (stated or model_admin.get_queryset(request).query.order_by):
+            unordered.append(label)
+        if not model_admin.search_fields and label not in FEW_ROWS:
+            unsearchable.append(label)
+    assert unordered == [] and unsearchable == [], (unordered, unsearchable)

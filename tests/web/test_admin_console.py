@@ -3,13 +3,16 @@ dashboard, follows the sidebar's Reports badge to the pending report, marks it f
 list's action bar, and the badge is gone — in dark mode, the dashboard's charts drawn, with no
 JavaScript error and nothing that fails to load (the theme's CSS, fonts and charts are its own
 static files). A superuser's day: a submission rejected from quarantine, a held comment removed,
-a creator blocked and a title taken down, each from its list's action bar."""
+a creator blocked and a title taken down, each from its list's action bar. An editor's day: an
+episode's name and pinned intro changed in its series' inline, the document rebuilt, a genre
+deleted — each audited — with no moderation in their sidebar and no takedown in their actions."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
 
+from catalog.models import Episode, Genre, Title
 from core.models import AuditEntry
 from ingest.models import Submission
 from live.models import Creator
@@ -119,4 +122,49 @@ def test_a_superusers_day_quarantine_a_comment_a_creator_and_a_takedown(site, pa
         "creator_block",
         "title_takedown",
     }
+    assert page.errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_editors_day_an_episode_a_document_and_a_genre(site, page):
+    editor = UserFactory(is_staff=True, username="editor")
+    editor.set_password(PASSWORD)
+    editor.save()
+    editor.groups.add(Group.objects.get(name="Editors"))
+    series = TitleFactory(title="Harbour Nights", media_type="series", genres=["Drama"])
+    episode = Episode.objects.create(series=series, season=1, number=1, name="Pilot")
+    Genre.objects.create(name="Misfiled", slug="misfiled")
+
+    _sign_in(page, site.url, "editor")
+    # The catalog is theirs; reports, users and workers are not (not in the sidebar).
+    assert page.locator('a[href="/admin/catalog/title/"]').count() >= 1
+    for other in ("/admin/medic/report/", "/admin/accounts/user/", "/admin/swarm/worker/"):
+        assert page.locator(f'a[href="{other}"]').count() == 0
+
+    page.goto(f"{site.url}/admin/catalog/title/{series.pk}/change/")
+    page.fill('input[name$="-0-name"]', "Low Tide")
+    page.fill('input[name$="-0-intro_start"]', "5")
+    page.fill('input[name$="-0-intro_end"]', "65")
+    page.click('button[name="_save"]')
+    page.wait_for_selector("text=was changed successfully")
+    episode.refresh_from_db()
+    assert (episode.name, episode.intro_start, episode.intro_end) == ("Low Tide", 5, 65)
+
+    page.goto(f"{site.url}/admin/catalog/title/")
+    options = page.locator('select[name="action"] option').evaluate_all(
+        "os => os.map(o => o.value)"
+    )
+    assert "rebuild_documents" in options and "take_down" not in options  # not theirs
+    _run(page, site.url, "/admin/catalog/title/", "Harbour Nights", "rebuild_documents")
+    page.wait_for_selector("text=Rebuilt 1 document(s).")
+    assert Title.objects.get(pk=series.pk).document["seasons"]["1"][0]["title"] == "Low Tide"
+
+    _run(page, site.url, "/admin/catalog/genre/", "Misfiled", "delete_selected")
+    page.click('button[type="submit"]:has-text("Yes")')  # the confirmation page
+    page.wait_for_selector("text=Successfully deleted 1")
+    assert not Genre.objects.filter(slug="misfiled").exists()
+
+    done = list(AuditEntry.objects.filter(actor=editor).values_list("action", "target_repr"))
+    actions = {action for action, _ in done}
+    assert {"intro_pin", "admin_change", "admin_delete"} <= actions, done
     assert page.errors == []
