@@ -133,7 +133,13 @@ def wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 60) 
     raise RuntimeError(f"{name} did not answer {url} within {timeout} s")
 
 
-def start_gunicorn(procs: Processes, work: Path, kind: str, workers: int) -> str:
+def start_gunicorn(
+    procs: Processes,
+    work: Path,
+    kind: str,
+    workers: int,
+    app: str = "streamvault.wsgi:application",
+) -> str:
     port = free_port()
     cmd = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -147,9 +153,9 @@ def start_gunicorn(procs: Processes, work: Path, kind: str, workers: int) -> str
         "warning",
     ]
     if kind == "sync":
-        cmd += ["--worker-class", "sync", "streamvault.wsgi:application"]
+        cmd += ["--worker-class", "sync", app]
     elif kind == "gthread":
-        cmd += ["--worker-class", "gthread", "--threads", "4", "streamvault.wsgi:application"]
+        cmd += ["--worker-class", "gthread", "--threads", "4", app]
     elif kind == "uvicorn":
         cmd += ["--worker-class", "uvicorn.workers.UvicornWorker", "streamvault.asgi:application"]
     else:

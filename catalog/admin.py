@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -13,9 +14,10 @@ from django.utils.html import format_html
 from unfold.admin import TabularInline
 
 from core.admin_audit import AuditedAdmin
+from core.admin_filters import fixed_filter
 
 from . import services
-from .documents import intro_timings
+from .documents import QUALITY_ORDER, intro_timings
 from .models import (
     Chapter,
     DownloadMirror,
@@ -346,7 +348,12 @@ class MediaFileAdmin(AuditedAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ("file_hash_short", "title", "episode", "quality", "size", "status", "backend")
     list_select_related = ("title", "episode")
-    list_filter = ("status", "quality", "backend", "title__media_type")
+    list_filter = (
+        "status",
+        fixed_filter("quality", "quality", lambda: QUALITY_ORDER),
+        fixed_filter("backend", "backend", lambda: list(settings.VAULT_BACKENDS)),
+        "title__media_type",
+    )
     search_fields = ("=file_hash", "title__title", "label")
     autocomplete_fields = ("title", "episode")
     readonly_fields = (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import django_filters
 from django.db.models import F
 from django.http import HttpResponse
@@ -17,7 +15,7 @@ from rest_framework.views import APIView
 
 from .models import ContentRating, Genre, MediaType, Title, TitleStatus
 from .policy import policy_of
-from .selectors import public_titles, title_document_bytes, title_search
+from .selectors import document_answer, public_titles, title_document_bytes, title_search
 
 
 @extend_schema_field({"type": "integer", "minimum": 1870, "maximum": 2100})
@@ -136,9 +134,6 @@ class TitleListView(generics.ListAPIView):
         return public_titles().filter(policy_of(self.request).q()).only("id", "card")
 
 
-DOCUMENT_CACHE_CONTROL = "public, no-cache"
-
-
 class TitleDetailView(APIView):
     """The whole title document. One indexed query, none when cached; banned titles, titles
     the site's catalog policy hides and unknown ids are all 404. The document is the same for
@@ -153,11 +148,8 @@ class TitleDetailView(APIView):
         body = title_document_bytes(short_id, policy=policy_of(request))
         if body is None:
             raise NotFound("No title with this id.")
-        # As nginx answers it from the edge (deploy/nginx.conf.template): browsers and CDNs may
-        # keep it but revalidate every time — a takedown must not outlive a cache.
-        etag = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
-        headers = {"ETag": etag, "Cache-Control": DOCUMENT_CACHE_CONTROL}
-        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        status, headers = document_answer(body, request.headers.get("If-None-Match", ""))
+        if status == 304:
             return HttpResponse(status=304, headers=headers)
         return HttpResponse(body, content_type="application/json", headers=headers)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from itertools import combinations
 
@@ -64,6 +65,20 @@ def title_document_bytes(short_id: str, *, policy: CatalogPolicy = OPEN) -> byte
         cache.set(key, cached, settings.TITLE_CACHE_TIMEOUT)
     body, facts = cached
     return body if policy.admits(facts) else None
+
+
+# As nginx answers it from the edge (deploy/nginx.conf.template): browsers and CDNs may keep it
+# but revalidate every time — a takedown must not outlive a cache.
+DOCUMENT_CACHE_CONTROL = "public, no-cache"
+
+
+def document_answer(body: bytes, if_none_match: str) -> tuple[int, dict[str, str]]:
+    """The status (200, or 304 when the client holds this body) and the headers of a title
+    document's answer: the API view's and the lean door's (``tenants.door``)."""
+    etag = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": DOCUMENT_CACHE_CONTROL}
+    held = [t.strip() for t in if_none_match.split(",")]
+    return (304 if etag in held else 200), headers
 
 
 _TITLE_LINK = re.compile(r"/title/([0-9A-Za-z]{7})(?:[/?#]|$)")

@@ -23,24 +23,29 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        sites_refresh()  # a domain added a moment ago is allowed below
-        host = request.get_host()  # Django's check: an unknown host is a 400 here
-        site = site_for_host(host) or default_site()
-        request.site = site  # type: ignore[attr-defined]
-        if site is None or request.path.startswith("/admin/"):
-            return self.get_response(request)
-        if site.suspended:
-            if request.path.startswith(("/api/", "/s/")):
-                return JsonResponse(
-                    error_body(code="site_suspended", message=SUSPENDED), status=503
-                )
-            return HttpResponse(SUSPENDED, status=503, content_type="text/plain; charset=utf-8")
-        if not site.policy.is_open:
-            request.catalog_policy = site.policy  # type: ignore[attr-defined]
-        request.site_limits = site.limits  # type: ignore[attr-defined]
-        visit(
-            site=site,
-            ip=client_ip(request) or "",
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
-        return self.get_response(request)
+        return site_admit(request) or self.get_response(request)
+
+
+def site_admit(request: HttpRequest) -> HttpResponse | None:
+    """What the middleware does before the view (also the lean document door's,
+    ``tenants.door``): the request's site and policy set, its visitor counted; a suspended
+    site's answer, else None. An unknown host raises ``DisallowedHost``."""
+    sites_refresh()  # a domain added a moment ago is allowed below
+    host = request.get_host()  # Django's check: an unknown host is a 400 here
+    site = site_for_host(host) or default_site()
+    request.site = site  # type: ignore[attr-defined]
+    if site is None or request.path.startswith("/admin/"):
+        return None
+    if site.suspended:
+        if request.path.startswith(("/api/", "/s/")):
+            return JsonResponse(error_body(code="site_suspended", message=SUSPENDED), status=503)
+        return HttpResponse(SUSPENDED, status=503, content_type="text/plain; charset=utf-8")
+    if not site.policy.is_open:
+        request.catalog_policy = site.policy  # type: ignore[attr-defined]
+    request.site_limits = site.limits  # type: ignore[attr-defined]
+    visit(
+        site=site,
+        ip=client_ip(request) or "",
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    return None

@@ -49,6 +49,32 @@ def _redis_ok() -> bool:
         return False
 
 
+# The modules that take longest (scripts/test.sh prints the slowest tests), run first: the
+# xdist workers take files in collection order, and a long one taken last keeps one worker busy
+# while the others wait (longest first packs the run tighter).
+SLOW_FIRST = [
+    "tests/web/test_demo_plays.py",
+    "tests/streamvault/test_migrations.py",
+    "tests/studio/test_production.py",
+    "tests/web/test_producer_browser.py",
+    "tests/streamvault/test_outages.py",
+    "tests/web/test_playback_matrix.py",
+    "tests/streamvault/test_topology.py",
+    "tests/streamvault/test_edge_doors.py",
+    "tests/swarm/test_upload_and_stream.py",
+    "tests/web/test_browser.py",
+    "tests/swarm/test_swarm_celery.py",
+    "tests/studio/test_tasks_celery.py",
+    "tests/core/test_queue.py",
+]
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not SERVICES_REQUIRED:
         return

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import SLOW_FIRST
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -49,3 +51,9 @@ def test_each_requirements_file_is_installed_once_whatever_ran_before(tmp_path):
         timeout=60,
     )
     assert log.read_text().splitlines()[-2].split()[-1] == "requirements-dev.txt"
+
+
+def test_the_modules_run_first_exist():
+    """The suite runs its slowest modules first (tests/conftest.py): a renamed one would
+    silently fall back to its place in the alphabet."""
+    assert [p for p in SLOW_FIRST if not (ROOT / p).is_file()] == []
