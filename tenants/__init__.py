@@ -9,7 +9,9 @@ Owns: ``Tenant`` (brand, catalog policy, plan and billing state, add-ons, cached
 traffic meters (``tenants.traffic``: visitors, bytes, ad clicks in Redis; ``tenants.nginxlog``:
 bytes nginx sent itself); the roll-up into daily rows and month figures (``tenants.stats``);
 the billing clock, payments, suspend and reinstate (``tenants.services``, audited); periodic
-tasks (``tenants.tasks``); ``GET /api/site/``; the admin with its dashboard. docs/tenants.md.
+tasks (``tenants.tasks``); ``GET /api/site/``; the admin with its dashboard; the lean door for
+the title document in the web process (``tenants.door``, the middleware's checks without the
+rest of the stack). docs/tenants.md.
 
 May import: ``catalog``, ``accounts``, ``core``.
 """

@@ -2,8 +2,9 @@
 dashboard, follows the sidebar's Reports badge to the pending report, marks it fixed with the
 list's action bar, and the badge is gone — in dark mode, the dashboard's charts drawn, with no
 JavaScript error and nothing that fails to load (the theme's CSS, fonts and charts are its own
-static files). A superuser's day: a submission rejected from quarantine, a held comment removed,
-a creator blocked and a title taken down, each from its list's action bar. An editor's day: an
+static files). A superuser's day: a submission approved and another rejected from quarantine,
+a held comment removed, a creator blocked and a title taken down, each from its list's action
+bar. An editor's day: an
 episode's name and pinned intro changed in its series' inline, the document rebuilt, a genre
 deleted — each audited — with no moderation in their sidebar and no takedown in their actions."""
 
@@ -92,11 +93,16 @@ def test_a_superusers_day_quarantine_a_comment_a_creator_and_a_takedown(site, pa
     admin.set_password(PASSWORD)
     admin.save()
     submission = Submission.objects.create(user=UserFactory(), url="https://spam.example/x.mkv")
+    # Approved, it becomes an ingest job (run here at once: this address refuses, so it fails
+    # fast — what is checked is the approval).
+    wanted = Submission.objects.create(user=UserFactory(), url="http://127.0.0.1:9/film.mkv")
     comment = in_other_thread(held_comment)
     creator = Creator.objects.create(user=UserFactory(), channel_name="Loud", status="active")
     title = TitleFactory(title="Pirated Film")
 
     _sign_in(page, site.url, "chief")
+    _run(page, site.url, "/admin/ingest/submission/", "127.0.0.1:9", "approve")
+    page.wait_for_selector("text=Approved 1 submission(s).")
     _run(page, site.url, "/admin/ingest/submission/", "spam.example", "reject")
     _give_reason(page, "not a film")
     page.wait_for_selector("text=Rejected 1 submission(s).")
@@ -113,10 +119,13 @@ def test_a_superusers_day_quarantine_a_comment_a_creator_and_a_takedown(site, pa
     creator.refresh_from_db()
     title.refresh_from_db()
     assert (submission.status, submission.reject_reason) == ("rejected", "not a film")
+    wanted.refresh_from_db()
+    assert wanted.status == "approved" and wanted.job is not None
     assert comment.moderation_status == "deleted"
     assert creator.is_blocked
     assert title.status == "banned"
     assert set(AuditEntry.objects.filter(actor=admin).values_list("action", flat=True)) >= {
+        "submission_approve",
         "submission_reject",
         "comment_remove",
         "creator_block",
