@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from unfold.forms import ActionForm
 
+from catalog.models import title_heavy
 from core.admin_audit import AuditedAdmin
 from core.parsing import ascii_int
 
@@ -278,6 +279,7 @@ class WishlistEntryAdmin(AuditedAdmin):
     list_filter = ("status",)
     search_fields = ("query", "query_clean")
     list_select_related = ("user", "title")
+    list_defer = title_heavy("title")
     raw_id_fields = ("user", "title")
 
     def get_queryset(self, request):

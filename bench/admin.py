@@ -182,7 +182,9 @@ def profile(client: Client, url: str) -> None:
     profiler.enable()
     client.get(url)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    # PROF_SORT=cumulative PROF_N=80 for the call tree's heaviest branches.
+    stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROF_SORT", "tottime"))
+    stats.print_stats(int(os.environ.get("PROF_N", "25")))
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from core.admin_filters import fixed_filter
 from . import services
 from .documents import QUALITY_ORDER, intro_timings
 from .models import (
+    TITLE_HEAVY,
     Chapter,
     DownloadMirror,
     Embed,
@@ -31,6 +32,7 @@ from .models import (
     SubtitleTrack,
     Title,
     TitleStatus,
+    title_heavy,
 )
 from .tasks import documents_rebuild
 from .text import size_human
@@ -151,6 +153,7 @@ def _set_title_status(status: str):
 @admin.register(Title)
 class TitleAdmin(AuditedAdmin):
     ordering = ("-id",)  # newest first (the primary key: no sort of every title per page)
+    list_defer = TITLE_HEAVY
     list_display = (
         "title",
         "media_type",
@@ -348,6 +351,7 @@ class MediaFileAdmin(AuditedAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ("file_hash_short", "title", "episode", "quality", "size", "status", "backend")
     list_select_related = ("title", "episode")
+    list_defer = ("tg_raw", *title_heavy("title"))
     list_filter = (
         "status",
         fixed_filter("quality", "quality", lambda: QUALITY_ORDER),
@@ -410,6 +414,7 @@ class EpisodeFileInline(MediaFileInline):
 class EpisodeAdmin(AuditedAdmin):
     list_display = ("__str__", "series", "season", "number", "air_date")
     list_select_related = ("series",)
+    list_defer = title_heavy("series")
     list_filter = ("season",)
     search_fields = ("series__title", "name")
     autocomplete_fields = ("series",)
@@ -432,6 +437,7 @@ class EpisodeAdmin(AuditedAdmin):
 class ChapterAdmin(AuditedAdmin):
     list_display = ("__str__", "manga", "name", "page_count", "backend")
     list_select_related = ("manga",)
+    list_defer = title_heavy("manga")
     search_fields = ("manga__title", "name")
     autocomplete_fields = ("manga",)
     readonly_fields = ("page_count", "backend", "ref", "pages_pretty", "created_at")

@@ -91,6 +91,16 @@ class IssuedShortId(models.Model):
         return self.short_id
 
 
+# A title's read model and search text: what a list of other rows beside their titles never
+# shows (its ``list_defer``).
+TITLE_HEAVY = ("document", "card", "search_text", "overview", "genre_slugs", "ratings")
+
+
+def title_heavy(via: str) -> tuple[str, ...]:
+    """``TITLE_HEAVY`` reached through the relation ``via`` ("title", "series")."""
+    return tuple(f"{via}__{name}" for name in TITLE_HEAVY)
+
+
 class Title(models.Model):
     media_type = models.CharField(max_length=8, choices=MediaType.choices)
     tmdb_id = models.PositiveIntegerField(null=True, blank=True)

@@ -10,6 +10,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html
 from unfold.admin import TabularInline
 
+from catalog.models import title_heavy
 from core.admin import ReadOnlyAdmin
 
 from . import services
@@ -42,6 +43,7 @@ class CommentAdmin(ReadOnlyAdmin):
     )
     list_filter = ("moderation_status", "target_type", "is_spoiler")
     list_select_related = ("title",)
+    list_defer = title_heavy("title")
     search_fields = ("body", "nickname", "title__title", "title__short_id")
     readonly_fields = (
         "title",

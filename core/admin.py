@@ -7,7 +7,6 @@ import json
 
 from django.contrib import admin
 from django.utils.html import format_html
-from unfold.templatetags import unfold_list
 
 from core.admin_audit import AuditedAdmin
 from core.models import AdminAlert, AuditEntry
@@ -117,19 +116,3 @@ for _model, _model_admin in list(admin.site._registry.items()):
     if not isinstance(_model_admin, AuditedAdmin):
         admin.site.unregister(_model)
         admin.site.register(_model, _on_our_base(_model_admin))
-
-
-# django-unfold 0.91 builds a list's column headers again for every row it renders (100 rows:
-# 100 passes over every column, a quarter of a long list's render, bench/admin.py). They depend
-# on the list alone, so each list builds them once; callers copy the list and only read it.
-_result_headers = unfold_list.result_headers
-
-
-def _result_headers_once(cl):
-    headers = getattr(cl, "_headers_once", None)
-    if headers is None:
-        headers = cl._headers_once = list(_result_headers(cl))
-    return iter(headers)
-
-
-unfold_list.result_headers = _result_headers_once

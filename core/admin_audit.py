@@ -16,12 +16,14 @@ import json
 import re
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Max
 from unfold.admin import ModelAdmin
 
+from core.admin_theme import DeferringChangeList, row_checkbox
 from core.audit import audit_record
 from core.models import AuditEntry
 
@@ -111,6 +113,16 @@ def _record(request: Any, action: str, obj: models.Model, **kw: Any) -> None:
 
 class AuditedAdmin(ModelAdmin):
     """The base of every admin page of ours: see the module's docstring."""
+
+    # Heavy columns of related rows the list never shows (``core.admin_theme``).
+    list_defer: tuple[str, ...] = ()
+
+    def get_changelist(self, request, **kwargs):
+        return DeferringChangeList
+
+    @admin.display(description=ModelAdmin.action_checkbox.short_description)
+    def action_checkbox(self, obj):
+        return row_checkbox(obj.pk)
 
     def changeform_view(self, request, *args, **kwargs):
         _mark(request)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from unfold.admin import TabularInline
 
-from catalog.models import Title
+from catalog.models import Title, title_heavy
 from core.admin import ReadOnlyAdmin, pretty_json
 from core.admin_audit import AuditedAdmin
 from medic.models import (
@@ -109,6 +109,7 @@ class ReportAdmin(AuditedAdmin):
     list_filter = ("status", "issue", AgeFilter, "target_type", "auto_fix_attempted")
     search_fields = ("title__title", "title__short_id", "media_file__file_hash", "note")
     list_select_related = ("title", "media_file", "episode", "chapter", "reported_by")
+    list_defer = ("check_result", "media_file__tg_raw", *title_heavy("title"))
     actions = ["start_repair", "mark_fixed", "ignore"]
     date_hierarchy = "created_at"
     readonly_fields = (
@@ -294,6 +295,7 @@ class RepairAdmin(AuditedAdmin):
     )
     list_filter = ("status", "needs_new_bytes", "needs_subtitles")
     list_select_related = ("title", "media_file", "chapter")
+    list_defer = ("media_file__tg_raw", *title_heavy("title"))
     search_fields = ("title__title", "title__short_id", "media_file__file_hash")
     inlines = [RepairAttemptInline]
     readonly_fields = (
@@ -361,6 +363,7 @@ class TakedownAdmin(AuditedAdmin):
     list_display = ("title", "reason", "requested_by", "created_at", "executed_at", "restored_at")
     list_filter = (("restored_at", admin.EmptyFieldListFilter),)
     list_select_related = ("title", "requested_by")
+    list_defer = title_heavy("title")
     search_fields = ("title__title", "title__short_id", "reason")
     actions = ["run_again", "restore"]
     readonly_fields = (
