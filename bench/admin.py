@@ -1,7 +1,8 @@
 """The admin console at size: the lists a moderator works from and the dashboard, over the
 titles ``load_bulk`` made (100,000 by default) and, made here, 20,000 reports, 50,000 jobs,
 100,000 audit entries and 20,000 comments — each page rendered in-process by Django's test
-client for a signed-in superuser (theme, sidebar, badges and all), p50/p95 over ``--rounds``,
+client for a signed-in superuser (theme, sidebar, badges and all), p50/p95 over ``--rounds``
+(each round goes through every page in turn, so the machine's slow spells fall on all alike),
 with the number of queries it made. The baseline, measured in the same run, is the same list
 asked for no rows (``?id__exact=0``; for the dashboard, the password-change page): the frame's
 own cost, so the ratio is what the rows cost.
@@ -145,34 +146,47 @@ PAUSES = Pauses()
 SLOW: list[str] = []  # the slow rounds and what was going on in them
 
 
-def measure(client: Client, url: str, rounds: int) -> tuple[float, float, int]:
-    for _ in range(2):  # warm: the badge cache, Django's template cache
-        assert client.get(url).status_code == 200, url
-    times, why = [], []
-    queries = 0
+def _queries(client: Client, url: str) -> int:
+    n = 0
 
     def count(execute, sql, params, many, context):
-        nonlocal queries
-        queries += 1
+        nonlocal n
+        n += 1
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):  # survives the request's reconnects
         client.get(url)
+    return n
+
+
+def measure(client: Client, urls: list[str], rounds: int) -> dict[str, tuple[float, float, int]]:
+    """p50, p95 and queries of each URL. The rounds go through every URL in turn, so a slow
+    spell of the machine (a neighbour on the host) falls on all pages alike, not on one."""
+    for url in urls:
+        for _ in range(2):  # warm: the badge cache, Django's template cache
+            assert client.get(url).status_code == 200, url
+    queries = {url: _queries(client, url) for url in urls}
+    times: dict[str, list[float]] = {url: [] for url in urls}
+    why: dict[str, list[tuple[bool, float]]] = {url: [] for url in urls}
     for _ in range(rounds):
-        cold = cache.get(WAITING_KEY) is None  # the sidebar's counts are made in this request
-        gc_before = PAUSES.ms
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        why.append((cold, PAUSES.ms - gc_before))
-        assert response.status_code == 200, url
-    p50 = pct(times, 50)
-    for ms, (cold, gc_ms) in zip(times, why, strict=True):
-        if ms > 1.5 * p50:
-            SLOW.append(
-                f"{url}: {ms:.0f} ms (p50 {p50:.0f}); badges counted: {cold}; GC {gc_ms:.0f} ms"
-            )
-    return p50, pct(times, 95), queries
+        for url in urls:
+            cold = cache.get(WAITING_KEY) is None  # the sidebar's counts are made in this request
+            gc_before = PAUSES.ms
+            started = time.perf_counter()
+            response = client.get(url)
+            times[url].append((time.perf_counter() - started) * 1000)
+            why[url].append((cold, PAUSES.ms - gc_before))
+            assert response.status_code == 200, url
+    result = {}
+    for url in urls:
+        p50 = pct(times[url], 50)
+        for ms, (cold, gc_ms) in zip(times[url], why[url], strict=True):
+            if ms > 1.5 * p50:
+                SLOW.append(
+                    f"{url}: {ms:.0f} ms (p50 {p50:.0f}); badges counted: {cold}; GC {gc_ms:.0f} ms"
+                )
+        result[url] = (p50, pct(times[url], 95), queries[url])
+    return result
 
 
 def profile(client: Client, url: str) -> None:
@@ -185,6 +199,13 @@ def profile(client: Client, url: str) -> None:
     # PROF_SORT=cumulative PROF_N=80 for the call tree's heaviest branches.
     stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROF_SORT", "tottime"))
     stats.print_stats(int(os.environ.get("PROF_N", "25")))
+
+
+def _baseline(url: str) -> str:
+    """The same frame with no rows (for the dashboard: a page of the same frame)."""
+    if url == "/admin/":
+        return "/admin/password_change/"
+    return url + ("&" if "?" in url else "?") + "id__exact=0"
 
 
 def main() -> None:
@@ -222,13 +243,10 @@ def main() -> None:
         "\n|---|---|---|---|---|"
     )
     worst = 0.0
-    for name, url in [*PAGES, ("dashboard", "/admin/")]:
-        p50, p95, queries = measure(client, url, args.rounds)
-        if url == "/admin/":
-            base = "/admin/password_change/"
-        else:
-            base = url + ("&" if "?" in url else "?") + "id__exact=0"
-        b50, b95, _ = measure(client, base, args.rounds)
+    pages = [(name, url, _baseline(url)) for name, url in [*PAGES, ("dashboard", "/admin/")]]
+    figures = measure(client, [u for _, url, base in pages for u in (url, base)], args.rounds)
+    for name, url, base in pages:
+        (p50, p95, queries), (b50, b95, _) = figures[url], figures[base]
         worst = max(worst, p95)
         print(
             f"| {name} | {p50:.1f} / {p95:.1f} | {queries} | {b50:.1f} / {b95:.1f} |"

@@ -26,6 +26,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from core.edge import edge_dir, edge_lock, remove, write_atomic
+from core.edge_feed import edge_kind
 
 from .models import Title, TitleStatus
 from .policy import FACT_FIELDS, CatalogPolicy, TitleFacts, facts_from_row
@@ -106,6 +107,7 @@ def _write(dirs: dict[Path, CatalogPolicy], short_id: str, row: tuple | None) ->
             remove(target)
 
 
+@edge_kind("docs")
 def documents_edge_refresh(short_ids: Iterable[str]) -> int:
     """Write (or remove) these titles' files in every policy directory, from their committed
     rows. Called after commit; returns how many titles were looked at. No edge: nothing."""

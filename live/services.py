@@ -29,8 +29,10 @@ from core.alerts import alert_raise
 from core.audit import audit_record
 from core.models import AdminAlert
 from ingest.kinds import JobKind
+from ingest.work import put
 from jobs.engine import job_create
 from jobs.models import Job
+from vault import BackendUnavailable
 
 from . import chat, control, viewers
 from .models import (
@@ -380,13 +382,36 @@ def recording_ingest(*, path: str) -> Job | None:
     ``LIVE_RECORD_DIR``) becomes a catalog title of the channel, through the same pipeline as
     any file (an ``ingest_local`` job on the heavy queue: vault, probe, screenshots, playable
     rendition). Once per stream; a path outside the directory is refused, and the recording of
-    a broadcast taken down (or of a blocked or deleted channel) is deleted, not ingested."""
+    a broadcast taken down (or of a blocked or deleted channel) is deleted, not ingested.
+
+    With ``LIVE_RECORD_VAULT`` the recording is first put in that vault backend and removed
+    from this disk, and the job copies it from there: the worker may be on any machine. If the
+    vault cannot take it, the recording stays where it is and staff are alerted."""
     root = Path(settings.LIVE_RECORD_DIR).resolve() if settings.LIVE_RECORD_DIR else None
     source = Path(path).resolve()
     if root is None or root not in source.parents or not source.is_file():
         log.warning("recording %s refused: not a file in LIVE_RECORD_DIR", path)
         return None
     public = source.stem.rsplit("-", 1)[0]
+    payload: dict[str, Any] = {"path": str(source)}
+    if (
+        settings.LIVE_RECORD_VAULT
+        and Stream.objects.filter(
+            public_id=public, recording__isnull=True, is_taken_down=False
+        ).exists()
+    ):
+        try:
+            stored = put(source, source.name, backend=settings.LIVE_RECORD_VAULT)
+        except BackendUnavailable as exc:
+            alert_raise(
+                kind=AdminAlert.Kind.OTHER,
+                message=f"Recording {source.name} kept in LIVE_RECORD_DIR: the vault refused "
+                f"it ({exc}); ingest it with manage.py ingest_local.",
+                payload={"path": str(source)},
+            )
+            return None
+        keys = ("backend", "ref", "size")
+        payload = {"staged": {**{k: stored[k] for k in keys}, "file_name": source.name}}
     with transaction.atomic():
         stream = (
             Stream.objects.select_for_update().select_related("creator")
@@ -409,11 +434,14 @@ def recording_ingest(*, path: str) -> Job | None:
         )
         stream.recording = title
         stream.save(update_fields=["recording", "updated_at"])
-        return job_create(
+        job = job_create(
             kind=JobKind.INGEST_LOCAL,
-            payload={"path": str(source), "title_id": title.pk, "publish": True},
+            payload={**payload, "title_id": title.pk, "publish": True},
             max_attempts=3,
         )
+    if "staged" in payload:
+        source.unlink(missing_ok=True)  # in the vault now, and the job is committed
+    return job
 
 
 def stream_takedown(*, stream: Stream, actor: Any, reason: str) -> bool:

@@ -8,5 +8,5 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenants"
 
     def ready(self) -> None:
-        # Connects the signal receivers and registers the traffic meter.
-        from tenants import receivers, traffic  # noqa: F401
+        # Connects the signal receivers, registers the traffic meter and the "hosts" edge kind.
+        from tenants import edge, receivers, traffic  # noqa: F401

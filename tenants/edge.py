@@ -10,15 +10,18 @@ commit) and by ``manage.py edge_sync``.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import shutil
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from catalog.edge import policy_dir_ensure, policy_dirs_prune, policy_key
 from catalog.policy import OPEN, CatalogPolicy
-from core.edge import edge_dir, symlink_atomic
+from core.edge import CACHE, edge_dir, symlink_atomic
+from core.edge_feed import edge_kind
 
 from .domains import domain_normalize
 from .models import Tenant, TenantStatus
@@ -65,6 +68,7 @@ def _ipv4(entry: str) -> str | None:
         return None
 
 
+@edge_kind("hosts")
 def edge_hosts_sync() -> EdgeSync:
     """Point every host at its policy's (filled) directory, remove the links of hosts that
     left or were suspended, and the directories nothing points at."""
@@ -85,3 +89,20 @@ def edge_hosts_sync() -> EdgeSync:
             result.removed.append(entry)
     result.pruned = policy_dirs_prune({policy_key(p) for p in wanted.values()})
     return result
+
+
+def edge_rebuild() -> EdgeSync:
+    """This node's whole edge again from the database (an edge node new to the feed, or one
+    that fell behind it): its documents, host links and stream links go, and so do nginx's
+    cached answers, then every host's directory is filled afresh. Meanwhile nginx asks the
+    app, which answers everything itself."""
+    root = edge_dir()
+    if root is None:
+        return EdgeSync()
+    for name in ("hosts", "docs"):
+        shutil.rmtree(root / name, ignore_errors=True)
+    for folder, _dirs, files in os.walk(root / CACHE):
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(folder, name))
+    return edge_hosts_sync()

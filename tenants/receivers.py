@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from core.edge_feed import edge_active
 from core.queue import task_send
 
 from .models import Tenant, TenantDomain
@@ -20,5 +20,5 @@ from .resolve import tenants_changed
 @receiver([post_save, post_delete], sender=TenantDomain, dispatch_uid="tenants-domain-changed")
 def _changed(sender: Any, **kwargs: Any) -> None:
     tenants_changed()
-    if settings.EDGE_DIR:  # nginx's host → documents links follow (tenants.edge)
+    if edge_active():  # nginx's host → documents links follow (tenants.edge)
         task_send("tenants.tasks.edge_sync")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from core.edge_feed import edge_send
+
 from . import services, stats
-from .edge import edge_hosts_sync
 from .nginxlog import nginx_bytes_ingest
 
 
@@ -29,5 +30,5 @@ def nginx_bytes() -> int:
 
 
 @shared_task(name="tenants.tasks.edge_sync", ignore_result=True)
-def edge_sync() -> dict[str, str]:
-    return edge_hosts_sync().hosts
+def edge_sync() -> None:
+    edge_send("hosts")  # here, or on every edge node (EDGE_FEED)

@@ -28,7 +28,7 @@ from tenants.resolve import tenants_hold
 ROOT = Path(__file__).resolve().parent.parent
 
 # Media, live servers, Celery workers and the fake Telegram, for every app's tests.
-pytest_plugins = ["tests.support.media"]
+pytest_plugins = ["tests.support.media", "tests.support.s3"]
 
 # The tests choose the in-Redis fake Telegram explicitly (scripts/test.sh exports it for the
 # processes they start too); the product's default is the real gateway.

@@ -33,6 +33,7 @@ from django.http.request import split_domain_port
 
 from catalog.models import Chapter, ChapterPack, MediaFile, SeasonPack, SubtitleTrack
 from core.edge import edge_dir, edge_lock, edge_purge, policy_roots, remove, symlink_atomic
+from core.edge_feed import edge_active, edge_kind, edge_send
 from core.signals import titles_changed
 
 from .targets import CONTENT_TYPES, Target, _target_load
@@ -132,6 +133,7 @@ def _titles_bytes(short_ids: list[str]) -> tuple[list[str], list[str]]:
     return [h for h in hashes if h], paths
 
 
+@edge_kind("titles_withdraw")
 def titles_edge_withdraw(short_ids: list[str]) -> tuple[int, int]:
     """Withdraw these titles' stream links and purge their cached subtitles and pages; the
     next request goes to the app, which decides again."""
@@ -141,15 +143,21 @@ def titles_edge_withdraw(short_ids: list[str]) -> tuple[int, int]:
     return stream_links_withdraw(hashes), edge_purge(paths)
 
 
+@edge_kind("withdraw")
+def edge_withdraw(hashes: list[str], keys: list[str]) -> None:
+    """Remove these files' links and these paths' cached answers."""
+    stream_links_withdraw([h for h in hashes if h])
+    edge_purge(keys)
+
+
 def _after_commit(hashes: list[str], keys: list[str]) -> None:
     def withdraw() -> None:
         try:
-            stream_links_withdraw([h for h in hashes if h])
-            edge_purge(keys)
+            edge_send("withdraw", hashes=[h for h in hashes if h], keys=keys)
         except OSError:
             log.exception("edge withdrawal of deleted rows failed")
 
-    if settings.EDGE_DIR:
+    if edge_active():
         transaction.on_commit(withdraw)
 
 
@@ -168,7 +176,7 @@ def _pack_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 @receiver(post_delete, sender=SubtitleTrack, dispatch_uid="vault-edge-subtitle-deleted")
 def _subtitle_deleted(sender: Any, instance: SubtitleTrack, **kwargs: Any) -> None:
-    if not settings.EDGE_DIR:
+    if not edge_active():
         return
     file_hash = (
         MediaFile.objects.filter(pk=instance.media_file_id)
@@ -187,7 +195,9 @@ def _chapter_deleted(sender: Any, instance: Chapter, **kwargs: Any) -> None:
 
 @receiver(titles_changed, dispatch_uid="vault-edge-withdraw")
 def _titles_changed(sender: Any, short_ids: list[str], **kwargs: Any) -> None:
+    if not edge_active():
+        return
     try:
-        titles_edge_withdraw(short_ids)
+        edge_send("titles_withdraw", short_ids=short_ids)
     except OSError:
         log.exception("edge withdrawal of %s failed", short_ids[:5])

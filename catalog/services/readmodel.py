@@ -10,10 +10,10 @@ from collections.abc import Iterable, Iterator
 from django.core.cache import cache
 from django.db import transaction
 
+from core.edge_feed import edge_send
 from core.signals import titles_changed
 
 from ..documents import title_card_build, title_document_build, titles_for_build
-from ..edge import documents_edge_refresh
 from ..models import (
     Title,
 )
@@ -73,7 +73,7 @@ def cache_invalidate(short_ids: list[str]) -> None:
 def _committed(keys: list[str], short_ids: list[str]) -> None:
     cache.delete_many(keys)
     try:
-        documents_edge_refresh(short_ids)
+        edge_send("docs", short_ids=short_ids)
     except OSError:  # the write itself is done; the edge catches up at the next refresh
         log.exception("edge refresh of %d titles failed", len(short_ids))
     titles_changed.send(sender=Title, short_ids=short_ids)

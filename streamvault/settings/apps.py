@@ -138,6 +138,10 @@ VAULT_STREAM_LOOKUP_SECONDS = env.float("VAULT_STREAM_LOOKUP_SECONDS", default=5
 # long nginx keeps the subtitles and manga pages it cached (``X-Accel-Expires``).
 EDGE_DIR = env.str("EDGE_DIR", default="")
 EDGE_BYTES_SECONDS = env.int("EDGE_BYTES_SECONDS", default=3600)
+# Edge nodes that share no disk with the writers (core.edge_feed): changes go to a Redis stream
+# (kept to about this many entries) and each edge node's ``manage.py edge_follow`` applies them.
+EDGE_FEED = env.bool("EDGE_FEED", default=False)
+EDGE_FEED_MAXLEN = env.int("EDGE_FEED_MAXLEN", default=100_000)
 
 # ── swarm (docs/swarm.md): Telegram accounts ──────────────────────────────────────────────
 # Worker session strings are Fernet-encrypted with the first key (the others still decrypt,
@@ -234,6 +238,9 @@ LIVE_RTMP_CALLBACK_SECRET = env.str("LIVE_RTMP_CALLBACK_SECRET", default="")
 LIVE_RTMP_CONTROL_URL = env.str("LIVE_RTMP_CONTROL_URL", default="")
 # Where nginx-rtmp records broadcasts (record_path): recordings there become titles.
 LIVE_RECORD_DIR = env.str("LIVE_RECORD_DIR", default="")
+# A vault backend ("s3") the RTMP node puts each recording in, so a worker on any machine
+# ingests it (empty: the worker reads it in LIVE_RECORD_DIR, which it must see).
+LIVE_RECORD_VAULT = env.str("LIVE_RECORD_VAULT", default="")
 # Where nginx-rtmp writes HLS (hls_path): the app serves playlists from it (counting
 # viewers) and, without nginx in front, the segments too.
 LIVE_HLS_DIR = env.str("LIVE_HLS_DIR", default="")

@@ -6,10 +6,6 @@ screenshots and season pack all in S3."""
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
-import sys
-import time
 import zipfile
 
 import boto3
@@ -20,57 +16,16 @@ import vault
 from catalog.models import Screenshot, SubtitleTrack
 from ingest.local import media_ingest, path_ingest
 from ingest.packs import season_pack_build
-from tests.conftest import require
+from medic.integrations import vault_probe
 from tests.factories import TitleFactory
-from tests.support.media import CBZ_ORDER, free_port, wait_http
+from tests.support.media import CBZ_ORDER
+from tests.support.s3 import BUCKET
 from tests.support.signed import signed
 from tests.vault.test_stream import signed_path
 from vault.backends.s3 import S3Backend
 from vault.registry import reset as registry_reset
 
-BUCKET = "streamvault-test"
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory):
-    server = shutil.which("moto_server", path=str(sys.prefix) + "/bin")
-    require(server is not None, "moto_server (moto[server]) is not installed")
-    port = free_port()
-    proc = subprocess.Popen(
-        [server, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/moto-api/", proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@pytest.fixture
-def s3(s3_server, settings):
-    settings.VAULT_S3_ENDPOINT_URL = s3_server
-    settings.VAULT_S3_BUCKET = BUCKET
-    settings.VAULT_S3_ACCESS_KEY_ID = "test"
-    settings.VAULT_S3_SECRET_ACCESS_KEY = "test"
-    settings.VAULT_S3_REGION = "us-east-1"
-    settings.VAULT_S3_PREFIX = f"t{time.monotonic_ns()}/"  # each test its own key space
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
-    if BUCKET not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
-        client.create_bucket(Bucket=BUCKET)
-    registry_reset()
-    yield vault.get_backend("s3")
-    registry_reset()
 
 
 def content(response) -> bytes:
@@ -137,6 +92,34 @@ def test_bad_refs_and_a_missing_bucket_setting(s3, settings):
     settings.VAULT_S3_BUCKET = ""
     with pytest.raises(vault.VaultError, match="VAULT_S3_BUCKET"):
         run(s3.stat, "0" * 64)
+
+
+def test_an_unreachable_s3_is_unavailable_not_a_broken_file(settings):
+    """An S3 that does not answer is an outage (``BackendUnavailable``: a job retries, the
+    door says 503, the medic's probe says "unknown") — not a missing or broken object, which
+    would fail the ingest and mark the files dead."""
+    settings.VAULT_S3_ENDPOINT_URL = "http://127.0.0.1:9"  # nothing listens there
+    settings.VAULT_S3_BUCKET = BUCKET
+    settings.VAULT_S3_ACCESS_KEY_ID = settings.VAULT_S3_SECRET_ACCESS_KEY = "test"
+    registry_reset()
+    try:
+        backend = vault.get_backend("s3")
+        ref = "0" * 64
+
+        async def read() -> bytes:
+            return b"".join([c async for c in backend.open_range(ref, 0, 10)])
+
+        for call in (
+            lambda: run(backend.stat, ref),
+            lambda: run(backend.put, io.BytesIO(b"bytes")),
+            lambda: run(backend.delete, ref),
+            lambda: async_to_sync(read)(),
+        ):
+            with pytest.raises(vault.BackendUnavailable):
+                call()
+        assert vault_probe(backend="s3", ref=ref).ok is None
+    finally:
+        registry_reset()
 
 
 @pytest.mark.django_db

@@ -11,6 +11,10 @@ ASGI loop never waits on the network.
 Settings: ``VAULT_S3_BUCKET``, ``VAULT_S3_ENDPOINT_URL`` (empty for AWS; R2, B2 and MinIO give
 theirs), ``VAULT_S3_REGION``, ``VAULT_S3_ACCESS_KEY_ID``, ``VAULT_S3_SECRET_ACCESS_KEY`` (empty:
 boto3's usual chain — environment, instance role), ``VAULT_S3_PREFIX``.
+
+An S3 that does not answer, drops the connection, throttles or fails on its side (5xx) raises
+``BackendUnavailable`` (an outage: jobs retry, the door answers 503, the medic's checks say
+"unknown"); only what S3 said about the object itself is a ``VaultError`` or ``NotFound``.
 """
 
 from __future__ import annotations
@@ -27,17 +31,34 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.conf import settings
 
 from vault.base import CHUNK, FileStat, NotFound, Source, StoredFile, VaultError
+from vault.registry import BackendUnavailable
 
 REF_RE = re.compile(r"^[0-9a-f]{64}$")
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
+_BUSY = {"SlowDown", "ServiceUnavailable", "RequestTimeout", "InternalError", "Throttling"}
+
+
 def _missing(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _MISSING
+
+
+def _failure(what: str, exc: BaseException) -> VaultError:
+    """The vault's error for a failed S3 call: an outage, or S3's answer about the object."""
+    message = f"s3 {what} failed: {exc}"
+    if isinstance(exc, BotoConnectionError | HTTPClientError | OSError):
+        return BackendUnavailable(message)
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if status >= 500 or str(exc.response.get("Error", {}).get("Code")) in _BUSY:
+            return BackendUnavailable(message)
+    return VaultError(message)
 
 
 class S3Backend:
@@ -105,7 +126,7 @@ class S3Backend:
                 elif head != size:
                     raise VaultError(f"s3 object {sha256[:16]}… has {head} bytes, not {size}")
             except (BotoCoreError, ClientError) as exc:
-                raise VaultError(f"s3 put failed: {exc}") from exc
+                raise _failure("put", exc) from exc
         return StoredFile(backend=self.name, ref=sha256, size=size, sha256=sha256)
 
     def _head(self, key: str) -> int | None:
@@ -121,7 +142,7 @@ class S3Backend:
         try:
             size = await asyncio.to_thread(self._head, key)
         except (BotoCoreError, ClientError) as exc:
-            raise VaultError(f"s3 stat failed: {exc}") from exc
+            raise _failure("stat", exc) from exc
         if size is None:
             raise NotFound(f"no s3 object {ref}")
         return FileStat(size=size)
@@ -135,7 +156,7 @@ class S3Backend:
             while chunk := await asyncio.to_thread(body.read, CHUNK):
                 yield chunk
         except (BotoCoreError, OSError) as exc:
-            raise VaultError(f"s3 read of {ref[:16]}… broke off: {exc}") from exc
+            raise _failure(f"read of {ref[:16]}…", exc) from exc
         finally:
             body.close()
 
@@ -147,9 +168,9 @@ class S3Backend:
         except ClientError as exc:
             if _missing(exc):
                 raise NotFound(f"no s3 object {key}") from exc
-            raise VaultError(f"s3 read failed: {exc}") from exc
+            raise _failure("read", exc) from exc
         except BotoCoreError as exc:
-            raise VaultError(f"s3 read failed: {exc}") from exc
+            raise _failure("read", exc) from exc
         return response["Body"]
 
     async def delete(self, ref: str) -> bool:
@@ -157,7 +178,7 @@ class S3Backend:
         try:
             return await asyncio.to_thread(self._delete_sync, key)
         except (BotoCoreError, ClientError) as exc:
-            raise VaultError(f"s3 delete failed: {exc}") from exc
+            raise _failure("delete", exc) from exc
 
     def _delete_sync(self, key: str) -> bool:
         if self._head(key) is None:
