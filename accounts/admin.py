@@ -83,6 +83,7 @@ class DeviceBoundFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    show_full_result_count = False  # no second count of the whole table on every page
     list_display = (
         "username",
         "first_name",

@@ -154,6 +154,7 @@ def _set_title_status(status: str):
 class TitleAdmin(AuditedAdmin):
     ordering = ("-id",)  # newest first (the primary key: no sort of every title per page)
     list_defer = TITLE_HEAVY
+    show_full_result_count = False  # no second count of the whole table on every page
     list_display = (
         "title",
         "media_type",
@@ -352,6 +353,7 @@ class MediaFileAdmin(AuditedAdmin):
     list_display = ("file_hash_short", "title", "episode", "quality", "size", "status", "backend")
     list_select_related = ("title", "episode")
     list_defer = ("tg_raw", *title_heavy("title"))
+    show_full_result_count = False  # no second count of the whole table on every page
     list_filter = (
         "status",
         fixed_filter("quality", "quality", lambda: QUALITY_ORDER),
@@ -415,7 +417,11 @@ class EpisodeAdmin(AuditedAdmin):
     list_display = ("__str__", "series", "season", "number", "air_date")
     list_select_related = ("series",)
     list_defer = title_heavy("series")
-    list_filter = ("season",)
+    # Series by series, in order: the unique index's order, so no sort of every episode.
+    ordering = ("series_id", "season", "number")
+    # The seasons a list is filtered by in practice, without a DISTINCT over every episode.
+    list_filter = (fixed_filter("season", "season", lambda: [str(n) for n in range(1, 21)]),)
+    show_full_result_count = False  # no second count of the whole table on every page
     search_fields = ("series__title", "name")
     autocomplete_fields = ("series",)
     inlines = [EpisodeFileInline]

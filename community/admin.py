@@ -6,7 +6,6 @@ approve, remove, or ban the author from commenting for a while. Every action nee
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html
 from unfold.admin import TabularInline
 
@@ -14,7 +13,7 @@ from catalog.models import title_heavy
 from core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import Comment, CommentFlag, ModerationStatus
+from .models import Comment, CommentFlag, held_first
 
 
 class FlagInline(TabularInline):
@@ -44,6 +43,7 @@ class CommentAdmin(ReadOnlyAdmin):
     list_filter = ("moderation_status", "target_type", "is_spoiler")
     list_select_related = ("title",)
     list_defer = title_heavy("title")
+    show_full_result_count = False  # no second count of the whole table on every page
     search_fields = ("body", "nickname", "title__title", "title__short_id")
     readonly_fields = (
         "title",
@@ -68,17 +68,11 @@ class CommentAdmin(ReadOnlyAdmin):
     actions = ["approve", "remove", "ban_author_day", "ban_author_week", "ban_author_month"]
 
     def get_queryset(self, request):
-        # Held for review first, then newest.
+        # Held for review first, then newest (community.models.held_first: its index's order).
         return (
             super()
             .get_queryset(request)
-            .annotate(
-                held=Case(
-                    When(moderation_status=ModerationStatus.FLAGGED, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                )
-            )
+            .annotate(held=held_first())
             .order_by("held", "-created_at", "-id")
         )
 

@@ -68,7 +68,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = (ActorFilter, ActionFilter, ("at", admin.DateFieldListFilter), "target_type")
     list_select_related = ("target_type",)
     search_fields = ("target_repr", "=target_id", "reason", "actor_repr")  # indexed (0004)
-    date_hierarchy = "at"
     show_full_result_count = False  # an append-only log: no second count of every entry
     readonly_fields = (
         "at",

@@ -4,7 +4,8 @@ at 100 rows a page):
 
 - the column headers, built again for every row (a quarter of a long list's render);
 - the selection checkbox, a form widget rendered through the template engine per row;
-- the yes/no icon, a template rendered per boolean cell, though it has three states.
+- the yes/no icon, a template rendered per boolean cell, though it has three states;
+- and, for our own columns, a link to another admin page (``admin_url``), reversed once.
 
 And a list states the heavy columns of its rows' related rows it never shows (``list_defer``:
 a title's document and card, a file's Telegram record), which its query then leaves out —
@@ -16,9 +17,13 @@ Each stand-in returns exactly what the theme's own function would (tested agains
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote as url_quote
 
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import quote
+from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from unfold import utils as unfold_utils
@@ -58,6 +63,24 @@ def row_checkbox(pk: Any) -> SafeString:
     if html is None:
         html = _checkboxes[key] = checkbox.render(helpers.ACTION_CHECKBOX_NAME, _MARK)
     return mark_safe(html.replace(_MARK, escape(str(pk))))
+
+
+_ID = "918273645546372819"  # digits: fits any converter an id's place in a URL has
+_urls: dict[tuple[str, str], str] = {}
+
+
+def admin_url(viewname: str, pk: Any = None) -> str:
+    """``reverse(viewname, args=[pk])`` (or without args), each URL pattern reversed once and
+    the id filled in: a list column linking every row costs no URL resolving."""
+    key = (viewname, get_script_prefix())
+    url = _urls.get(key)
+    if url is None:
+        url = _urls[key] = reverse(viewname, args=[_ID] if pk is not None else [])
+    if pk is None:
+        return url
+    return url.replace(
+        _ID, url_quote(quote(str(pk)), safe=RFC3986_SUBDELIMS + "/~:@")
+    )  # as reverse
 
 
 class DeferringChangeList(ChangeList):

@@ -27,6 +27,7 @@ class KindFilter(admin.SimpleListFilter):
 
 @admin.register(Job)
 class JobAdmin(AuditedAdmin):
+    show_full_result_count = False  # no second count of the whole table on every page
     list_display = [
         "id",
         "kind_name",

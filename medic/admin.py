@@ -21,6 +21,7 @@ from unfold.admin import TabularInline
 from catalog.models import Title, title_heavy
 from core.admin import ReadOnlyAdmin, pretty_json
 from core.admin_audit import AuditedAdmin
+from core.admin_theme import admin_url
 from medic.models import (
     OPEN_STATUSES,
     LinkCheck,
@@ -110,6 +111,7 @@ class ReportAdmin(AuditedAdmin):
     search_fields = ("title__title", "title__short_id", "media_file__file_hash", "note")
     list_select_related = ("title", "media_file", "episode", "chapter", "reported_by")
     list_defer = ("check_result", "media_file__tg_raw", *title_heavy("title"))
+    show_full_result_count = False  # no second count of the whole table on every page
     actions = ["start_repair", "mark_fixed", "ignore"]
     date_hierarchy = "created_at"
     readonly_fields = (
@@ -158,7 +160,7 @@ class ReportAdmin(AuditedAdmin):
 
     @admin.display(description="title", ordering="title__title")
     def title_link(self, obj: Report) -> str:
-        url = reverse("admin:catalog_title_change", args=[obj.title_id])
+        url = admin_url("admin:catalog_title_change", obj.title_id)
         return format_html(
             '<a href="{}">{}</a> <small>{}</small>', url, obj.title.title, obj.title.short_id
         )
@@ -175,7 +177,7 @@ class ReportAdmin(AuditedAdmin):
 
     @admin.display(description="open reports on this target", ordering="open_on_target")
     def same_target(self, obj: Report) -> str:
-        url = reverse("admin:medic_report_changelist")
+        url = admin_url("admin:medic_report_changelist")
         return format_html(
             '<a href="{}?target_key={}&status__in=pending,repairing">{}</a>',
             url,

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import quote
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 from unfold.admin import checkbox
 
@@ -26,6 +28,16 @@ def test_the_boolean_icon_is_the_themes(value):
 @pytest.mark.parametrize("pk", [7, 'a&b"<c>'])
 def test_the_row_checkbox_is_the_themes(pk):
     assert admin_theme.row_checkbox(pk) == checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(pk))
+
+
+@pytest.mark.parametrize("pk", [None, 7, 123456789012, "a/b c"])
+def test_an_admin_link_is_what_reverse_gives(pk):
+    if pk is None:
+        expected = reverse("admin:medic_report_changelist")
+        assert admin_theme.admin_url("admin:medic_report_changelist") == expected
+        return
+    expected = reverse("admin:catalog_title_change", args=[quote(str(pk))])
+    assert admin_theme.admin_url("admin:catalog_title_change", pk) == expected
 
 
 @pytest.mark.django_db
