@@ -73,9 +73,12 @@ CSRF=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 
 # The server sends its jobs to Redis as production does (nothing consumes them here): eagerly,
 # a request that queues work would run it inline — a whole studio episode inside one POST.
-CELERY_TASK_ALWAYS_EAGER=false \
-  .venv/bin/uvicorn streamvault.asgi:application --host 127.0.0.1 --port "$PORT" --workers 2 \
-  --log-level warning > "$WORK/server.log" 2>&1 &
+# It is the production web process (gunicorn gthread, the API's server): under uvicorn every
+# sync view of a worker ran in one thread, so four fuzzers queued behind one password hash.
+CELERY_TASK_ALWAYS_EAGER=false STREAMVAULT_PROCESS=web \
+  .venv/bin/gunicorn streamvault.wsgi:application --bind "127.0.0.1:$PORT" \
+  --worker-class gthread --workers 2 --threads 4 --log-level warning \
+  > "$WORK/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do
   curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/schema/" && break

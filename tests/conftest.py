@@ -61,11 +61,14 @@ SLOW_FIRST = [
     "tests/web/test_playback_matrix.py",
     "tests/streamvault/test_topology.py",
     "tests/streamvault/test_edge_doors.py",
+    "tests/streamvault/test_nodes.py",
     "tests/swarm/test_upload_and_stream.py",
     "tests/web/test_browser.py",
     "tests/swarm/test_swarm_celery.py",
     "tests/studio/test_tasks_celery.py",
     "tests/core/test_queue.py",
+    "tests/streamvault/test_admin_console.py",
+    "tests/tenants/test_edge_nodes.py",
 ]
 
 

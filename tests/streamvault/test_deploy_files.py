@@ -25,7 +25,9 @@ def test_systemd_units_are_generated_from_the_procfile(tmp_path):
 def test_the_readme_lists_the_procfile_processes():
     procfile = (ROOT / "deploy" / "Procfile").read_text()
     processes = re.findall(r"^([a-z]+):", procfile, re.M)
-    assert processes == ["edge", "web", "stream", "worker", "heavy", "telegram", "beat", "bot"]
+    assert processes == [
+        "edge", "web", "stream", "worker", "heavy", "telegram", "beat", "bot", "edgefeed"
+    ]  # fmt: skip
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Production", 1)[1].split("\n## ", 1)[0]
     for name in processes:

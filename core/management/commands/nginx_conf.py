@@ -54,7 +54,7 @@ def _live() -> dict[str, str]:
         raise CommandError("LIVE_RTMP_LISTEN needs Debian's libnginx-mod-rtmp.")
     for folder in (hls_dir, settings.LIVE_RECORD_DIR):
         Path(folder).mkdir(parents=True, exist_ok=True)
-    web = "127.0.0.1:" + _env("WEB_PORT", "8001")
+    web = _env("APP_HOST", "127.0.0.1") + ":" + _env("WEB_PORT", "8001")
     rtmp = _fill(
         RTMP_TEMPLATE.read_text(),
         {
@@ -134,8 +134,8 @@ def render(*, run_dir: Path) -> str:
         "REAL_IP": real_ip,
         "BROTLI": brotli,
         "CACHE_MAX_SIZE": _env("EDGE_CACHE_MAX_SIZE", "2g"),
-        "WEB_UPSTREAM": "127.0.0.1:" + _env("WEB_PORT", "8001"),
-        "STREAM_UPSTREAM": "127.0.0.1:" + _env("STREAM_PORT", "8002"),
+        "WEB_UPSTREAM": _env("APP_HOST", "127.0.0.1") + ":" + _env("WEB_PORT", "8001"),
+        "STREAM_UPSTREAM": _env("APP_HOST", "127.0.0.1") + ":" + _env("STREAM_PORT", "8002"),
         "LISTEN": listen,
         "STATIC_ROOT": str(settings.STATIC_ROOT),
         "EDGE_DIR": str(Path(settings.EDGE_DIR).resolve()),
