@@ -90,11 +90,12 @@ run() {
   # inside the tool, not in the API).
   echo ">> schemathesis ($1): --checks all, $EXAMPLES examples per operation"
   shift
-  # 30 s a request, not 10: the server is niced beside pytest, and a sign-up's password hash
-  # (a second of CPU) starved past 10 s while the browser tests ran.
+  # 30 s a request (the wait and the response-time check), not 10: the server is niced beside
+  # pytest, and a sign-up's password hash (a second of CPU) starved past 10 s while the browser
+  # tests ran.
   .venv/bin/schemathesis run "http://127.0.0.1:$PORT/api/schema/" --checks all \
     --max-examples "$EXAMPLES" --workers 1 --seed "${FUZZ_SEED:-1}" --no-color \
-    --request-timeout 30 "$@"
+    --request-timeout 30 --max-response-time 30 "$@"
 }
 rc=0
 # The runs go side by side (separate processes, each its own example database: a Hypothesis
